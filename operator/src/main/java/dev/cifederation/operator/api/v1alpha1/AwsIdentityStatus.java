@@ -1,0 +1,50 @@
+package dev.cifederation.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+public class AwsIdentityStatus {
+
+  @JsonPropertyDescription("ARN of the IAM role; what the workflow passes as role-to-assume.")
+  private String roleArn;
+
+  @JsonPropertyDescription("ARN of the account's IAM OIDC provider for the issuer.")
+  private String providerArn;
+
+  @JsonPropertyDescription("When the role was last compared with the desired state (RFC 3339).")
+  private String lastSyncTime;
+
+  @JsonPropertyDescription("How many times out-of-band changes to the role were corrected.")
+  private Long driftCorrections;
+
+  public String getRoleArn() {
+    return roleArn;
+  }
+
+  public void setRoleArn(String roleArn) {
+    this.roleArn = roleArn;
+  }
+
+  public String getProviderArn() {
+    return providerArn;
+  }
+
+  public void setProviderArn(String providerArn) {
+    this.providerArn = providerArn;
+  }
+
+  public String getLastSyncTime() {
+    return lastSyncTime;
+  }
+
+  public void setLastSyncTime(String lastSyncTime) {
+    this.lastSyncTime = lastSyncTime;
+  }
+
+  public Long getDriftCorrections() {
+    return driftCorrections;
+  }
+
+  public void setDriftCorrections(Long driftCorrections) {
+    this.driftCorrections = driftCorrections;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.cifederation.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+public class AwsPolicy {
+
+  @Size(max = 100)
+  @ValidationRule(
+      value = "self.all(a, a.matches('^[0-9]{12}$'))",
+      message = "spec.aws.accounts entries must be 12-digit AWS account IDs")
+  @JsonPropertyDescription("Accounts identities may use; empty allows any.")
+  private List<@Size(max = 12) String> accounts = new ArrayList<>();
+
+  @Size(max = 2048)
+  @JsonPropertyDescription("Permissions boundary every role must carry, when set.")
+  private String permissionsBoundaryArn;
+
+  @Size(max = 16)
+  @ValidationRule(
+      value = "self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$')",
+      message = "spec.aws.maxSessionDuration must be a duration such as 1h")
+  @JsonPropertyDescription("Upper bound of the roles' maxSessionDuration.")
+  private String maxSessionDuration;
+
+  @Size(max = 100)
+  @JsonPropertyDescription("IAM actions inline policies may not grant, e.g. '*', 'iam:*'.")
+  private List<@Size(max = 255) String> forbiddenActions = new ArrayList<>();
+
+  public List<String> getAccounts() {
+    return accounts;
+  }
+
+  public void setAccounts(List<String> accounts) {
+    this.accounts = accounts;
+  }
+
+  public String getPermissionsBoundaryArn() {
+    return permissionsBoundaryArn;
+  }
+
+  public void setPermissionsBoundaryArn(String permissionsBoundaryArn) {
+    this.permissionsBoundaryArn = permissionsBoundaryArn;
+  }
+
+  public String getMaxSessionDuration() {
+    return maxSessionDuration;
+  }
+
+  public void setMaxSessionDuration(String maxSessionDuration) {
+    this.maxSessionDuration = maxSessionDuration;
+  }
+
+  public List<String> getForbiddenActions() {
+    return forbiddenActions;
+  }
+
+  public void setForbiddenActions(List<String> forbiddenActions) {
+    this.forbiddenActions = forbiddenActions;
+  }
+}

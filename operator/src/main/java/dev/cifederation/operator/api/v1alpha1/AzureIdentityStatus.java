@@ -1,0 +1,74 @@
+package dev.cifederation.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+public class AzureIdentityStatus {
+
+  @JsonPropertyDescription(
+      "Client ID of the managed identity; what azure/login takes as client-id.")
+  private String clientId;
+
+  @JsonPropertyDescription("Tenant of the managed identity; what azure/login takes as tenant-id.")
+  private String tenantId;
+
+  @JsonPropertyDescription(
+      "Object (principal) ID of the managed identity; the assignee of its role assignments.")
+  private String principalId;
+
+  @JsonPropertyDescription("Name of the federated identity credential on the managed identity.")
+  private String credentialName;
+
+  @JsonPropertyDescription("When the identity was last compared with the desired state (RFC 3339).")
+  private String lastSyncTime;
+
+  @JsonPropertyDescription("How many times out-of-band changes were corrected.")
+  private Long driftCorrections;
+
+  public String getClientId() {
+    return clientId;
+  }
+
+  public void setClientId(String clientId) {
+    this.clientId = clientId;
+  }
+
+  public String getTenantId() {
+    return tenantId;
+  }
+
+  public void setTenantId(String tenantId) {
+    this.tenantId = tenantId;
+  }
+
+  public String getPrincipalId() {
+    return principalId;
+  }
+
+  public void setPrincipalId(String principalId) {
+    this.principalId = principalId;
+  }
+
+  public String getCredentialName() {
+    return credentialName;
+  }
+
+  public void setCredentialName(String credentialName) {
+    this.credentialName = credentialName;
+  }
+
+  public String getLastSyncTime() {
+    return lastSyncTime;
+  }
+
+  public void setLastSyncTime(String lastSyncTime) {
+    this.lastSyncTime = lastSyncTime;
+  }
+
+  public Long getDriftCorrections() {
+    return driftCorrections;
+  }
+
+  public void setDriftCorrections(Long driftCorrections) {
+    this.driftCorrections = driftCorrections;
+  }
+}

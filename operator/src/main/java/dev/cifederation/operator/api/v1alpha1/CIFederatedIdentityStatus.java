@@ -1,0 +1,75 @@
+package dev.cifederation.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+public class CIFederatedIdentityStatus extends ConditionedStatus {
+
+  @JsonPropertyDescription("The exact OIDC `sub` claim the clouds are told to trust.")
+  private String subject;
+
+  @JsonPropertyDescription("Who can assume this identity, in words.")
+  private String whoCanAssume;
+
+  @JsonPropertyDescription("What the operator created in AWS.")
+  private AwsIdentityStatus aws;
+
+  @JsonPropertyDescription("What the operator created in GCP.")
+  private GcpIdentityStatus gcp;
+
+  @JsonPropertyDescription("What the operator created in Azure.")
+  private AzureIdentityStatus azure;
+
+  @JsonPropertyDescription(
+      "Unsafe or suspicious trust conditions found in the spec or in the live clouds.")
+  private List<Finding> findings = new ArrayList<>();
+
+  public String getSubject() {
+    return subject;
+  }
+
+  public void setSubject(String subject) {
+    this.subject = subject;
+  }
+
+  public String getWhoCanAssume() {
+    return whoCanAssume;
+  }
+
+  public void setWhoCanAssume(String whoCanAssume) {
+    this.whoCanAssume = whoCanAssume;
+  }
+
+  public AwsIdentityStatus getAws() {
+    return aws;
+  }
+
+  public void setAws(AwsIdentityStatus aws) {
+    this.aws = aws;
+  }
+
+  public GcpIdentityStatus getGcp() {
+    return gcp;
+  }
+
+  public void setGcp(GcpIdentityStatus gcp) {
+    this.gcp = gcp;
+  }
+
+  public AzureIdentityStatus getAzure() {
+    return azure;
+  }
+
+  public void setAzure(AzureIdentityStatus azure) {
+    this.azure = azure;
+  }
+
+  public List<Finding> getFindings() {
+    return findings;
+  }
+
+  public void setFindings(List<Finding> findings) {
+    this.findings = findings;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.cifederation.operator.api.v1alpha1;
+
+/** Reasons of the {@link ConditionType#Ready} condition of a CIFederatedIdentity. */
+public enum ReadyReason implements Reason {
+  /** Every configured cloud is in sync. */
+  Ready,
+  /** The referenced CIIssuer does not exist. */
+  IssuerNotFound,
+  /**
+   * The spec cannot be compiled into trust (e.g. a selector the issuer's dialect cannot express).
+   */
+  InvalidSpec,
+  /** A cloud is not in sync yet or failed; the cloud's own condition says why. */
+  CloudNotReady,
+  /** A cloud is configured whose support is not implemented yet. */
+  NotImplemented
+}
