@@ -1,0 +1,29 @@
+package dev.cifederation.operator.trust;
+
+import java.util.Objects;
+
+/**
+ * What one {@code CIFederatedIdentity} compiles to: the exact subject and, for every cloud block in
+ * the spec, that cloud's desired trust configuration.
+ *
+ * @param subject the exact {@code sub} claim; for a pattern, the AWS {@code StringLike} value
+ * @param subjectIsPattern true only for a branch or tag selector with a trailing {@code *}
+ * @param whoCanAssume for people, e.g. {@code my-org/my-app, environment production (GitHub
+ *     Actions)}
+ * @param aws null when the spec has no aws block
+ * @param gcp null when the spec has no gcp block
+ * @param azure null when the spec has no azure block
+ */
+public record CompiledTrust(
+    String subject,
+    boolean subjectIsPattern,
+    String whoCanAssume,
+    AwsTrust aws,
+    GcpTrust gcp,
+    AzureTrust azure) {
+
+  public CompiledTrust {
+    Objects.requireNonNull(subject, "subject");
+    Objects.requireNonNull(whoCanAssume, "whoCanAssume");
+  }
+}

@@ -1,0 +1,227 @@
+package dev.cifederation.operator.trust;
+
+import static dev.cifederation.operator.trust.Fixtures.NAME;
+import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
+import static dev.cifederation.operator.trust.Fixtures.gitHub;
+import static dev.cifederation.operator.trust.Fixtures.gitLab;
+import static dev.cifederation.operator.trust.Fixtures.spec;
+import static dev.cifederation.operator.trust.Fixtures.withAws;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Specs that cannot be expressed: each is rejected with a message naming the field and rule. */
+class TrustCompilerRejectionTest {
+
+  private final TrustCompiler compiler = new TrustCompiler();
+
+  static Stream<Arguments> rejections() {
+    return Stream.of(
+        rejected(
+            "GitLab + environment",
+            gitLab(),
+            withAws(spec(s -> s.setEnvironment("production"))),
+            "spec.subject.environment",
+            "GitLab's sub has no environment"),
+        rejected(
+            "GitLab + workflowRef",
+            gitLab(),
+            withAws(
+                spec(s -> s.setWorkflowRef("org/repo/.github/workflows/x.yml@refs/heads/main"))),
+            "spec.subject.workflowRef",
+            "no job_workflow_ref"),
+        rejected(
+            "GitLab + pullRequest",
+            gitLab(),
+            withAws(spec(s -> s.setPullRequest(true))),
+            "spec.subject.pullRequest",
+            "no merge-request form"),
+        rejected(
+            "GitLab + immutable IDs",
+            gitLab(),
+            withIds(withAws(spec(s -> s.setBranch("main"))), "1", "2"),
+            "spec.repositoryId and spec.ownerId",
+            "GitHub's immutable-ID form"),
+        rejected(
+            "GitHub repository with two slashes",
+            gitHub(),
+            withAws(spec("my-org/group/my-app", s -> s.setBranch("main"))),
+            "spec.repository 'my-org/group/my-app'",
+            "exactly one '/'"),
+        rejected(
+            "repository without a slash",
+            gitLab(),
+            withAws(spec("my-app", s -> s.setBranch("main"))),
+            "spec.repository 'my-app'",
+            "owner/name"),
+        rejected(
+            "repository wildcard",
+            gitHub(),
+            withAws(spec("my-org/*", s -> s.setBranch("main"))),
+            "spec.repository 'my-org/*'",
+            "wildcards are not allowed"),
+        rejected(
+            "pattern + azure",
+            gitHub(),
+            with(spec(s -> s.setTag("v*")), s -> s.setAzure(Fixtures.azure())),
+            "GCP and Azure match the subject exactly",
+            "spec.subject.tag 'v*'",
+            "remove spec.azure"),
+        rejected(
+            "pattern + gcp",
+            gitHub(),
+            with(spec(s -> s.setBranch("release/*")), s -> s.setGcp(Fixtures.gcp())),
+            "GCP and Azure match the subject exactly",
+            "spec.subject.branch 'release/*'",
+            "remove spec.gcp"),
+        rejected(
+            "maxSessionDuration 30m",
+            gitHub(),
+            withDuration("30m"),
+            "spec.aws.maxSessionDuration '30m'",
+            "between 1h and 12h"),
+        rejected(
+            "maxSessionDuration 13h",
+            gitHub(),
+            withDuration("13h"),
+            "spec.aws.maxSessionDuration '13h'",
+            "between 1h and 12h"),
+        rejected(
+            "maxSessionDuration 12h1s",
+            gitHub(),
+            withDuration("12h1s"),
+            "spec.aws.maxSessionDuration '12h1s'",
+            "between 1h and 12h"),
+        rejected(
+            "maxSessionDuration overflowing",
+            gitHub(),
+            withDuration("99999999999999999999h"),
+            "spec.aws.maxSessionDuration",
+            "between 1h and 12h"),
+        rejected(
+            "maxSessionDuration not a duration",
+            gitHub(),
+            withDuration("1d"),
+            "spec.aws.maxSessionDuration '1d'",
+            "such as 1h, 90m"),
+        rejected(
+            "no selector",
+            gitHub(),
+            withAws(spec(s -> s.setPullRequest(false))),
+            "spec.subject must set exactly one selector"),
+        rejected(
+            "two selectors",
+            gitHub(),
+            withAws(
+                spec(
+                    s -> {
+                      s.setEnvironment("production");
+                      s.setBranch("main");
+                    })),
+            "spec.subject must set exactly one selector",
+            "[environment, branch]"),
+        rejected(
+            "bare '*' branch",
+            gitHub(),
+            withAws(spec(s -> s.setBranch("*"))),
+            "spec.subject.branch '*' would admit every branch"),
+        rejected(
+            "wildcard inside a tag",
+            gitHub(),
+            withAws(spec(s -> s.setTag("v?.*"))),
+            "spec.subject.tag 'v?.*'",
+            "single trailing '*'"),
+        rejected(
+            "wildcard in environment",
+            gitHub(),
+            withAws(spec(s -> s.setEnvironment("prod*"))),
+            "spec.subject.environment 'prod*'",
+            "must be exact"),
+        rejected(
+            "branch given as a ref",
+            gitHub(),
+            withAws(spec(s -> s.setBranch("refs/heads/main"))),
+            "spec.subject.branch 'refs/heads/main'",
+            "without refs/heads/"),
+        rejected(
+            "IAM policy variable in the subject",
+            gitHub(),
+            withAws(spec(s -> s.setBranch("x${aws:username}"))),
+            "spec.subject.branch",
+            "policy variable"),
+        rejected(
+            "only one immutable ID",
+            gitHub(),
+            with(withAws(spec(s -> s.setBranch("main"))), s -> s.setRepositoryId("1")),
+            "spec.repositoryId and spec.ownerId",
+            "set both or neither"),
+        rejected(
+            "non-numeric immutable ID",
+            gitHub(),
+            withIds(withAws(spec(s -> s.setBranch("main"))), "abc", "2"),
+            "spec.repositoryId 'abc'",
+            "numeric"),
+        rejected(
+            "illegal role name",
+            gitHub(),
+            with(withAws(spec(s -> s.setBranch("main"))), s -> s.getAws().setRoleName("a/b")),
+            "spec.aws.roleName 'a/b'",
+            "IAM role name rules"),
+        rejected(
+            "GCP subject longer than 127 bytes",
+            gitHub(),
+            with(spec(s -> s.setEnvironment("e".repeat(120))), s -> s.setGcp(Fixtures.gcp())),
+            "spec.subject.environment",
+            "at most 127"),
+        rejected(
+            "reserved GCP pool ID",
+            gitHub(),
+            with(
+                spec(s -> s.setBranch("main")),
+                s -> {
+                  s.setGcp(Fixtures.gcp());
+                  s.getGcp().setPoolId("gcp-pool");
+                }),
+            "spec.gcp.poolId 'gcp-pool'",
+            "must not start with gcp-"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rejections")
+  void rejectsWithAMessageNamingTheFieldAndRule(
+      String description, IssuerInfo issuer, CIFederatedIdentitySpec spec, String[] fragments) {
+    assertThatThrownBy(() -> compiler.compile(issuer, NAMESPACE, NAME, spec))
+        .isInstanceOf(TrustCompilationException.class)
+        .message()
+        .contains(fragments);
+  }
+
+  private static Arguments rejected(
+      String description, IssuerInfo issuer, CIFederatedIdentitySpec spec, String... fragments) {
+    return Arguments.of(description, issuer, spec, fragments);
+  }
+
+  private static CIFederatedIdentitySpec with(
+      CIFederatedIdentitySpec spec, Consumer<CIFederatedIdentitySpec> change) {
+    change.accept(spec);
+    return spec;
+  }
+
+  private static CIFederatedIdentitySpec withIds(
+      CIFederatedIdentitySpec spec, String repositoryId, String ownerId) {
+    spec.setRepositoryId(repositoryId);
+    spec.setOwnerId(ownerId);
+    return spec;
+  }
+
+  private static CIFederatedIdentitySpec withDuration(String duration) {
+    CIFederatedIdentitySpec spec = withAws(spec(s -> s.setEnvironment("production")));
+    spec.getAws().setMaxSessionDuration(duration);
+    return spec;
+  }
+}
