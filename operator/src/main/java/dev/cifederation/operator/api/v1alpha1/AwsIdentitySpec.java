@@ -17,7 +17,7 @@ public class AwsIdentitySpec {
       value = "self.matches('^[0-9]{12}$')",
       message = "spec.aws.accountId must be a 12-digit AWS account ID")
   @ValidationRule(value = "self == oldSelf", message = "spec.aws.accountId is immutable once set")
-  @Size(min = 12, max = 12)
+  @Size(max = 12)
   @JsonPropertyDescription("The 12-digit AWS account the role lives in. Immutable.")
   private String accountId;
 
@@ -34,7 +34,7 @@ public class AwsIdentitySpec {
   @Size(min = 2, max = 16)
   @ValidationRule(
       value = "self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$')",
-      message = "spec.maxSessionDuration must be a duration such as 1h, 90m or 2h30m")
+      message = "spec.aws.maxSessionDuration must be a duration such as 1h, 90m or 2h30m")
   @ValidationRule(
       value =
           "!self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$') || (duration(self) >= duration('1h') &&"

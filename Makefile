@@ -1,0 +1,55 @@
+# CI Federation Operator — `make help` lists the targets.
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+
+KUBE_VERSION ?= 1.34.4
+KUBE_BIN     := $(or $(KUBE_API_TEST_DIR),$(HOME)/.kubeapitest)/k8s/$(KUBE_VERSION)-linux-amd64
+KUBECTL      ?= $(KUBE_BIN)/kubectl
+export KUBECONFIG := $(CURDIR)/.local/kubeconfig
+MVN          ?= mvn -B -ntp
+JAR          := operator/target/cifederation-operator.jar
+
+##@ General
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Build and test
+prereqs: ## Install what the build and tests need (control-plane binaries; checks java, mvn, go)
+	@hack/prereqs.sh
+
+build: ## Compile, generate CRDs, build the operator jar (no tests)
+	$(MVN) -q package -DskipTests -DskipITs
+
+crds: ## Regenerate the CRDs from the Java model into crds/ (commit the result)
+	$(MVN) -q process-classes -pl operator
+	@for f in operator/target/classes/META-INF/fabric8/*-v1.yml; do cp "$$f" "crds/$$(basename "$$f" -v1.yml).yaml"; done
+	@echo "crds/ updated"
+
+fmt: ## Format the Java sources (google-java-format via Spotless)
+	$(MVN) -q spotless:apply
+
+test: prereqs ## Run every test: unit, API-server and operator-in-the-loop (what CI runs)
+	$(MVN) verify
+
+##@ Local control plane
+cluster-up: ## Start etcd + kube-apiserver on loopback; writes .local/kubeconfig
+	@hack/cluster-up.sh
+
+cluster-down: ## Stop the local control plane
+	@hack/cluster-down.sh
+
+install-crds: cluster-up ## Install the CRDs into the local control plane
+	$(KUBECTL) apply --server-side -f crds/
+	$(KUBECTL) wait --for condition=Established --timeout=60s -f crds/
+
+run: build install-crds ## Run the operator in the foreground against .local/kubeconfig
+	java -jar $(JAR) run
+
+##@ Demo
+demo: ## Control plane up, CRDs installed, operator running, examples applied, identities listed
+	@hack/demo.sh
+
+demo-down: ## Stop the demo operator and the control plane
+	@hack/demo.sh down
+
+.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run demo demo-down

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh machine and checks the toolchain. Idempotent and quiet when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "[prereqs] $*" >&2; }
+need() { command -v "$1" >/dev/null 2>&1 || { log "missing: $1 ($2)"; exit 1; }; }
+
+need java "Java 17+"
+need mvn "Maven 3.8+"
+need go "Go 1.24+, to build etcd and kube-apiserver from the Go module proxy"
+need openssl "the local control plane's PKI"
+need curl "readiness checks"
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = \([0-9]*\).*/\1/p')
+(( java_major >= 17 )) || { log "Java 17+ required, found $java_major"; exit 1; }
+
+hack/build-control-plane.sh

@@ -1,0 +1,60 @@
+package dev.cifederation.operator;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Command-line entry point: {@code run} starts the operator against the current kubeconfig or
+ * in-cluster config.
+ */
+@Command(
+    name = "cifederation-operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description =
+        "Kubernetes operator that replaces long-lived CI/CD cloud keys with OIDC federation.",
+    subcommands = {Main.Run.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Run the operator (configuration from the environment, see the README).")
+  static final class Run implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      var app = OperatorApp.fromEnvironment();
+      var stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    app.close();
+                    stopped.countDown();
+                  },
+                  "shutdown"));
+      app.start();
+      stopped.await();
+      return 0;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"cifederation-operator " + (version == null ? "dev" : version)};
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package dev.cifederation.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudOutcome;
+import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconcile flow with a hand-written context and cloud adapter; the API-server behaviour is in
+ * the IT.
+ */
+class IdentityReconcilerTest {
+
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+  private final List<String> events = new ArrayList<>();
+  private final EventRecorder recorder =
+      new EventRecorder(null, CLOCK) {
+        @Override
+        public void record(HasMetadata subject, Type type, String reason, String message) {
+          events.add(type + " " + reason + ": " + message);
+        }
+      };
+
+  @Test
+  void secondPassOverAnUnchangedIdentityWritesNothing() {
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
+    CIFederatedIdentity identity = identity();
+
+    UpdateControl<CIFederatedIdentity> first = reconciler.reconcile(identity, context(issuer()));
+    assertThat(first.isPatchStatus()).isTrue();
+    identity.setStatus(first.getResource().orElseThrow().getStatus());
+
+    UpdateControl<CIFederatedIdentity> second = reconciler.reconcile(identity, context(issuer()));
+    assertThat(second.isNoUpdate()).isTrue();
+    assertThat(events).as("one event for the one Ready transition").hasSize(1);
+  }
+
+  @Test
+  void statusPatchCarriesOnlyNameNamespaceAndStatus() {
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
+    CIFederatedIdentity patch =
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow();
+
+    assertThat(patch.getSpec()).isNull();
+    assertThat(patch.getMetadata().getName()).isEqualTo("deploy");
+    assertThat(patch.getMetadata().getNamespace()).isEqualTo("team-a");
+    assertThat(patch.getMetadata().getResourceVersion()).isNull();
+    assertThat(patch.getStatus().getSubject())
+        .isEqualTo("repo:my-org/my-app:environment:production");
+  }
+
+  @Test
+  void adapterOutcomeBecomesTheCloudConditionAndFailureMakesReadyFalseWithARetry() {
+    CloudReconciler throttled =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            assertThat(request.owner()).isEqualTo("team-a/deploy");
+            assertThat(request.trust().aws().roleName()).isNotBlank();
+            return CloudOutcome.failed(
+                CloudReason.Throttled, "IAM throttled GetRole", Optional.of(Duration.ofSeconds(7)));
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            throw new AssertionError("not deleting");
+          }
+        };
+    var reconciler =
+        new IdentityReconciler(new TrustCompiler(), List.of(throttled), recorder, CLOCK);
+
+    UpdateControl<CIFederatedIdentity> control =
+        reconciler.reconcile(identity(), context(issuer()));
+
+    var status = control.getResource().orElseThrow().getStatus();
+    Condition aws = find(status.getConditions(), "AWSReady");
+    assertThat(aws.getStatus()).isEqualTo(ConditionStatus.False.name());
+    assertThat(aws.getReason()).isEqualTo("Throttled");
+    Condition ready = find(status.getConditions(), "Ready");
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("CloudNotReady");
+    assertThat(ready.getMessage()).contains("AWSReady Throttled");
+    assertThat(control.getScheduleDelay()).contains(Duration.ofSeconds(7).toMillis());
+  }
+
+  @Test
+  void missingIssuerLeavesNoSubjectAndSaysWhich() {
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
+    var status =
+        reconciler.reconcile(identity(), context(null)).getResource().orElseThrow().getStatus();
+
+    assertThat(status.getSubject()).isNull();
+    Condition ready = find(status.getConditions(), "Ready");
+    assertThat(ready.getReason()).isEqualTo("IssuerNotFound");
+    assertThat(ready.getMessage()).contains("CIIssuer github");
+    assertThat(events).containsExactly("Warning IssuerNotFound: " + ready.getMessage());
+  }
+
+  private static Condition find(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  private static CIFederatedIdentity identity() {
+    var identity =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: deploy, namespace: team-a, generation: 2, resourceVersion: "41"}
+            spec:
+              issuerRef: github
+              repository: my-org/my-app
+              subject: {environment: production}
+              aws: {accountId: "123456789012"}
+            """,
+            CIFederatedIdentity.class);
+    return identity;
+  }
+
+  private static CIIssuer issuer() {
+    return Serialization.unmarshal(
+        """
+        apiVersion: cifederation.dev/v1alpha1
+        kind: CIIssuer
+        metadata: {name: github}
+        spec: {url: "https://token.actions.githubusercontent.com", dialect: GitHub}
+        """,
+        CIIssuer.class);
+  }
+
+  /** A context that knows only the secondary resource the reconciler asks for: the issuer. */
+  @SuppressWarnings("unchecked")
+  private static Context<CIFederatedIdentity> context(CIIssuer issuer) {
+    return (Context<CIFederatedIdentity>)
+        Proxy.newProxyInstance(
+            Context.class.getClassLoader(),
+            new Class<?>[] {Context.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getSecondaryResource") && args.length == 1) {
+                return Optional.ofNullable(issuer);
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+  }
+}
