@@ -1,5 +1,6 @@
 package dev.cifederation.operator;
 
+import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -44,7 +46,7 @@ public final class OperatorApp implements AutoCloseable {
                 o.withKubernetesClient(client)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
                     .withCloseClientOnStop(false));
-    register(operator, config, client, Clock.systemUTC());
+    register(operator, config, client, registry, Clock.systemUTC());
   }
 
   /**
@@ -52,10 +54,15 @@ public final class OperatorApp implements AutoCloseable {
    * in-process.
    */
   public static void register(
-      Operator operator, OperatorConfig config, KubernetesClient client, Clock clock) {
+      Operator operator,
+      OperatorConfig config,
+      KubernetesClient client,
+      MeterRegistry registry,
+      Clock clock) {
     var events = new EventRecorder(client, clock);
+    List<CloudReconciler> adapters = List.of();
     operator.register(
-        new IdentityReconciler(new TrustCompiler(), List.of(), events, clock),
+        new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
   }
 

@@ -1,0 +1,68 @@
+package dev.cifederation.operator.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.Supplier;
+
+/**
+ * Counts every cloud API call by cloud, operation and outcome ({@code cifed_cloud_calls_total}), so
+ * that the cost of a reconcile and of a resync is measurable. Adapters wrap each SDK call in {@link
+ * #call}.
+ */
+public final class CloudCalls {
+
+  public static final String METRIC = "cifed.cloud.calls";
+
+  private final MeterRegistry registry;
+  private final String cloud;
+
+  public CloudCalls(MeterRegistry registry, String cloud) {
+    this.registry = registry;
+    this.cloud = cloud;
+  }
+
+  /**
+   * Runs one SDK call and counts it as {@code ok} or {@code error} (the exception propagates
+   * unchanged).
+   */
+  public <T> T call(String operation, Supplier<T> sdkCall) {
+    try {
+      T result = sdkCall.get();
+      count(operation, "ok");
+      return result;
+    } catch (RuntimeException e) {
+      count(operation, "error");
+      throw e;
+    }
+  }
+
+  /** Like {@link #call} for calls without a result. */
+  public void run(String operation, Runnable sdkCall) {
+    call(
+        operation,
+        () -> {
+          sdkCall.run();
+          return null;
+        });
+  }
+
+  /**
+   * How many calls of an operation were made so far, whatever their outcome (for tests and the
+   * benchmark).
+   */
+  public double count(String operation) {
+    return registry.find(METRIC).tag("cloud", cloud).tag("operation", operation).counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
+  }
+
+  private void count(String operation, String outcome) {
+    Counter.builder(METRIC)
+        .description("Cloud API calls by cloud, operation and outcome")
+        .tag("cloud", cloud)
+        .tag("operation", operation)
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+}
