@@ -1,7 +1,7 @@
 package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
@@ -33,11 +33,11 @@ public class AwsIdentitySpec {
   @Default("1h")
   @Size(min = 2, max = 16)
   @ValidationRule(
-      value = "self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$')",
+      value = "self.matches('^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,6}s)?$')",
       message = "spec.aws.maxSessionDuration must be a duration such as 1h, 90m or 2h30m")
   @ValidationRule(
       value =
-          "!self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$') || (duration(self) >= duration('1h') &&"
+          "!self.matches('^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,6}s)?$') || (duration(self) >= duration('1h') &&"
               + " duration(self) <= duration('12h'))",
       message = "spec.aws.maxSessionDuration must be between 1h and 12h (IAM limits)")
   @JsonPropertyDescription(
@@ -57,7 +57,7 @@ public class AwsIdentitySpec {
   @PreserveUnknownFields
   @JsonPropertyDescription(
       "An IAM policy document (Version, Statement) written as YAML, put as the role's single inline policy.")
-  private JsonNode inlinePolicy;
+  private ObjectNode inlinePolicy;
 
   @Size(max = 2048)
   @ValidationRule(
@@ -100,11 +100,11 @@ public class AwsIdentitySpec {
     this.managedPolicyArns = managedPolicyArns;
   }
 
-  public JsonNode getInlinePolicy() {
+  public ObjectNode getInlinePolicy() {
     return inlinePolicy;
   }
 
-  public void setInlinePolicy(JsonNode inlinePolicy) {
+  public void setInlinePolicy(ObjectNode inlinePolicy) {
     this.inlinePolicy = inlinePolicy;
   }
 

@@ -16,13 +16,23 @@ public class AwsPolicy {
   private List<@Size(max = 12) String> accounts = new ArrayList<>();
 
   @Size(max = 2048)
+  @ValidationRule(
+      value =
+          "self.matches('^arn:aws(-[a-z]+)*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]+$')",
+      message =
+          "spec.aws.permissionsBoundaryArn must be an IAM policy ARN (arn:aws:iam::<account|aws>:policy/<name>)")
   @JsonPropertyDescription("Permissions boundary every role must carry, when set.")
   private String permissionsBoundaryArn;
 
   @Size(max = 16)
   @ValidationRule(
-      value = "self.matches('^([0-9]+h)?([0-9]+m)?([0-9]+s)?$')",
-      message = "spec.aws.maxSessionDuration must be a duration such as 1h")
+      value = "self.matches('^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,6}s)?$')",
+      message = "spec.aws.maxSessionDuration must be a duration such as 1h or 90m")
+  @ValidationRule(
+      value =
+          "!self.matches('^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,6}s)?$') || (duration(self) >= duration('1h')"
+              + " && duration(self) <= duration('12h'))",
+      message = "spec.aws.maxSessionDuration must be between 1h and 12h (IAM limits)")
   @JsonPropertyDescription("Upper bound of the roles' maxSessionDuration.")
   private String maxSessionDuration;
 

@@ -408,7 +408,14 @@ class CrdValidationIT {
             spec: {aws: {maxSessionDuration: 999999999999999h}}
             """,
             "spec.aws.maxSessionDuration",
-            "spec.aws.maxSessionDuration must be between 1h and 12h"),
+            "spec.aws.maxSessionDuration must be a duration such as 1h"),
+        rejects(
+            "AWS inlinePolicy that is not a policy document",
+            """
+            spec: {aws: {inlinePolicy: "not a policy"}}
+            """,
+            "spec.aws.inlinePolicy",
+            "must be of type object"),
         rejects(
             "AWS maxSessionDuration not a duration",
             """
@@ -836,7 +843,21 @@ class CrdValidationIT {
             spec: {aws: {maxSessionDuration: one hour}}
             """,
             "spec.aws.maxSessionDuration",
-            "spec.aws.maxSessionDuration must be a duration such as 1h"));
+            "spec.aws.maxSessionDuration must be a duration such as 1h"),
+        rejects(
+            "AWS maxSessionDuration cap above what IAM allows",
+            """
+            spec: {aws: {maxSessionDuration: 13h}}
+            """,
+            "spec.aws.maxSessionDuration",
+            "spec.aws.maxSessionDuration must be between 1h and 12h"),
+        rejects(
+            "AWS permissionsBoundaryArn that is not a policy ARN",
+            """
+            spec: {aws: {permissionsBoundaryArn: "arn:aws:iam::123456789012:role/x"}}
+            """,
+            "spec.aws.permissionsBoundaryArn",
+            "spec.aws.permissionsBoundaryArn must be an IAM policy ARN"));
   }
 
   @ParameterizedTest(name = "{0}")
