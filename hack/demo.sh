@@ -51,7 +51,7 @@ echo
 echo
 "$KUBECTL" get cifi -A
 echo
-log "one identity in full: $KUBECTL -n ci-federation-examples get cifi github-aws-production -o yaml"
-"$KUBECTL" -n ci-federation-examples get cifi github-aws-production -o jsonpath='{.status}' | python3 -m json.tool
+log "one identity in full: $KUBECTL -n ci-federation-examples get cifi my-app-production-aws -o yaml"
+"$KUBECTL" -n ci-federation-examples get cifi my-app-production-aws -o jsonpath='{.status}' | python3 -m json.tool
 echo
 log "the operator keeps running (pid $(cat $STATE/operator.pid)); stop everything with: make demo-down"
