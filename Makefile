@@ -22,8 +22,10 @@ build: ## Compile, generate CRDs, build the operator jar (no tests)
 
 crds: ## Regenerate the CRDs from the Java model into crds/ (commit the result)
 	$(MVN) -q process-classes -pl operator
-	@for f in operator/target/classes/META-INF/fabric8/*-v1.yml; do cp "$$f" "crds/$$(basename "$$f" -v1.yml).yaml"; done
-	@echo "crds/ updated"
+	@for f in operator/target/classes/META-INF/fabric8/*-v1.yml; do \
+	  cp "$$f" "crds/$$(basename "$$f" -v1.yml).yaml"; \
+	  cp "$$f" "charts/cifederation-operator/crds/$$(basename "$$f" -v1.yml).yaml"; done
+	@echo "crds/ and charts/cifederation-operator/crds/ updated"
 
 fmt: ## Format the Java sources (google-java-format via Spotless)
 	$(MVN) -q spotless:apply
