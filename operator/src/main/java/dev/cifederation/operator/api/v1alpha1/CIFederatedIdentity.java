@@ -1,5 +1,6 @@
 package dev.cifederation.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -49,5 +50,19 @@ public class CIFederatedIdentity
   @Override
   protected CIFederatedIdentityStatus initStatus() {
     return new CIFederatedIdentityStatus();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the identity trusts and grants: issuer, repository, one subject selector and a block per cloud.")
+  public CIFederatedIdentitySpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the operator observed and did: the exact subject, who can assume it, per-cloud objects, findings and conditions.")
+  public CIFederatedIdentityStatus getStatus() {
+    return super.getStatus();
   }
 }

@@ -1,5 +1,6 @@
 package dev.cifederation.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -28,5 +29,17 @@ public class CIFederationPolicy
   @Override
   protected CIFederationPolicyStatus initStatus() {
     return new CIFederationPolicyStatus();
+  }
+
+  @Override
+  @JsonPropertyDescription("Which namespaces the policy governs and what their identities may use.")
+  public CIFederationPolicySpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("Whether the policy is valid and in force.")
+  public CIFederationPolicyStatus getStatus() {
+    return super.getStatus();
   }
 }

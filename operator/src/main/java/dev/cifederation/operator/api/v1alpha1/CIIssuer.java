@@ -1,5 +1,6 @@
 package dev.cifederation.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -37,5 +38,19 @@ public class CIIssuer extends CustomResource<CIIssuerSpec, CIIssuerStatus> {
   @Override
   protected CIIssuerStatus initStatus() {
     return new CIIssuerStatus();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "The issuer URL, its dialect, audience overrides and how AWS thumbprints are managed.")
+  public CIIssuerSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "Discovery and TLS health of the issuer, its thumbprints and its AWS OIDC providers.")
+  public CIIssuerStatus getStatus() {
+    return super.getStatus();
   }
 }
