@@ -147,6 +147,7 @@ public class IdentityReconciler
     Optional<Duration> retry = Optional.empty();
     for (Cloud cloud : Cloud.values()) {
       if (!cloud.isConfigured(identity.getSpec())) {
+        retry = earliest(retry, releaseRemovedCloud(identity, trust, cloud, status, conditions));
         continue;
       }
       CloudReconciler adapter = adapters.get(cloud);
@@ -174,6 +175,40 @@ public class IdentityReconciler
   }
 
   /**
+   * A cloud block removed from the spec takes the cloud's objects with it (per deletionPolicy):
+   * otherwise removing and re-adding a block with another account would leave a role nobody
+   * manages. Until the adapter is done, the cloud's status block and a False condition stay, so the
+   * leftover stays visible.
+   */
+  private Optional<Duration> releaseRemovedCloud(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      Cloud cloud,
+      CIFederatedIdentityStatus status,
+      ConditionBook conditions) {
+    CloudReconciler adapter = adapters.get(cloud);
+    if (adapter == null || !cloud.isRecordedIn(identity.getStatus())) {
+      return Optional.empty();
+    }
+    CloudOutcome outcome = adapter.cleanup(new CloudRequest(identity, trust));
+    if (outcome.done()) {
+      events.record(
+          identity,
+          EventRecorder.Type.Normal,
+          "CloudRemoved",
+          cloud + " block removed from the spec: " + outcome.message());
+      return Optional.empty();
+    }
+    cloud.carryStatus(identity.getStatus(), status);
+    conditions.set(
+        cloud.condition(),
+        False,
+        outcome.reason(),
+        cloud + " block removed from the spec; removing its objects: " + outcome.message());
+    return outcome.retryAfter().or(() -> Optional.of(CLEANUP_RETRY));
+  }
+
+  /**
    * Deletion: every configured cloud's adapter removes or releases what it created; the finalizer
    * goes only when all are done. Cleanup must work when the issuer is gone, so the trust may be
    * absent (adapters then use derived names).
@@ -185,7 +220,9 @@ public class IdentityReconciler
     boolean done = true;
     for (Cloud cloud : Cloud.values()) {
       CloudReconciler adapter = adapters.get(cloud);
-      if (adapter == null || !cloud.isConfigured(identity.getSpec())) {
+      if (adapter == null
+          || !(cloud.isConfigured(identity.getSpec())
+              || cloud.isRecordedIn(identity.getStatus()))) {
         continue;
       }
       CloudOutcome outcome = adapter.cleanup(new CloudRequest(identity, trust));

@@ -2,10 +2,12 @@ package dev.cifederation.operator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
@@ -108,6 +110,71 @@ class IdentityReconcilerTest {
     assertThat(ready.getReason()).isEqualTo("CloudNotReady");
     assertThat(ready.getMessage()).contains("AWSReady Throttled");
     assertThat(control.getScheduleDelay()).contains(Duration.ofSeconds(7).toMillis());
+  }
+
+  @Test
+  void removedCloudBlockIsReleasedAndItsStatusDroppedOnlyWhenTheAdapterIsDone() {
+    var cleanups = new ArrayList<CloudRequest>();
+    var finished = new boolean[] {false};
+    CloudReconciler aws =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            throw new AssertionError("the aws block is gone: nothing to reconcile");
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            cleanups.add(request);
+            return finished[0]
+                ? new CloudOutcome(
+                    ConditionStatus.True,
+                    CloudReason.Synced,
+                    "role deleted",
+                    s -> {},
+                    List.of(),
+                    List.of(),
+                    Optional.empty(),
+                    true)
+                : CloudOutcome.failed(CloudReason.Transient, "IAM unavailable", Optional.empty());
+          }
+        };
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(aws), recorder, CLOCK);
+    CIFederatedIdentity identity = identity();
+    identity.getSpec().setAws(null);
+    identity.getSpec().setGcp(gcpBlock());
+    var recorded = new AwsIdentityStatus();
+    recorded.setRoleArn("arn:aws:iam::123456789012:role/cifederation/cifed-team-a_deploy");
+    identity.getStatus().setAws(recorded);
+
+    var pending = reconciler.reconcile(identity, context(issuer()));
+    var pendingStatus = pending.getResource().orElseThrow().getStatus();
+    assertThat(cleanups).hasSize(1);
+    assertThat(cleanups.get(0).identity().getStatus().getAws().getRoleArn())
+        .endsWith("cifed-team-a_deploy");
+    assertThat(pendingStatus.getAws()).as("kept while the role still exists").isSameAs(recorded);
+    assertThat(find(pendingStatus.getConditions(), "AWSReady").getReason()).isEqualTo("Transient");
+    assertThat(pending.getScheduleDelay()).isPresent();
+
+    finished[0] = true;
+    var done =
+        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
+    assertThat(done.getAws()).isNull();
+    assertThat(done.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
+    assertThat(events).anyMatch(e -> e.startsWith("Normal CloudRemoved: AWS block removed"));
+  }
+
+  private static GcpIdentitySpec gcpBlock() {
+    var gcp = new GcpIdentitySpec();
+    gcp.setProjectId("my-project");
+    gcp.setProjectNumber("123456789012");
+    gcp.setServiceAccount("ci@my-project.iam.gserviceaccount.com");
+    return gcp;
   }
 
   @Test
