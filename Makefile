@@ -4,8 +4,8 @@ SHELL := /usr/bin/env bash
 
 KUBE_VERSION ?= 1.34.4
 KUBE_BIN     := $(or $(KUBE_API_TEST_DIR),$(HOME)/.kubeapitest)/k8s/$(KUBE_VERSION)-linux-amd64
-KUBECTL      ?= $(KUBE_BIN)/kubectl
-export KUBECONFIG := $(CURDIR)/.local/kubeconfig
+KUBECTL      ?= $(shell command -v $(KUBE_BIN)/kubectl || command -v kubectl)
+LOCAL_KUBECONFIG := $(CURDIR)/.local/kubeconfig
 MVN          ?= mvn -B -ntp
 JAR          := operator/target/cifederation-operator.jar
 
@@ -40,12 +40,15 @@ cluster-up: ## Start etcd + kube-apiserver on loopback; writes .local/kubeconfig
 cluster-down: ## Stop the local control plane
 	@hack/cluster-down.sh
 
-install-crds: cluster-up ## Install the CRDs into the local control plane
+install-crds: ## Install the CRDs into the cluster of the current kubeconfig
 	$(KUBECTL) apply --server-side -f crds/
 	$(KUBECTL) wait --for condition=Established --timeout=60s -f crds/
 
-run: build install-crds ## Run the operator in the foreground against .local/kubeconfig
+run: build ## Run the operator in the foreground against the current kubeconfig (CRDs installed)
 	java -jar $(JAR) run
+
+run-local: cluster-up ## Install the CRDs into the local control plane and run the operator against it
+	KUBECONFIG=$(LOCAL_KUBECONFIG) $(MAKE) install-crds run
 
 ##@ Demo
 demo: ## Control plane up, CRDs installed, operator running, examples applied, identities listed
@@ -54,4 +57,4 @@ demo: ## Control plane up, CRDs installed, operator running, examples applied, i
 demo-down: ## Stop the demo operator and the control plane
 	@hack/demo.sh down
 
-.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run demo demo-down
+.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local demo demo-down
