@@ -1,0 +1,58 @@
+package dev.cifederation.operator.cloud.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An IAM role as read from the account, with its documents decoded.
+ *
+ * @param maxSessionDuration seconds; empty when the bulk read did not include it (roles outside the
+ *     operator's IAM path): read the role on its own before comparing
+ * @param inlinePolicies policy name to document
+ */
+public record LiveRole(
+    String name,
+    String path,
+    String arn,
+    JsonNode trustPolicy,
+    Set<String> managedPolicyArns,
+    Map<String, JsonNode> inlinePolicies,
+    OptionalInt maxSessionDuration,
+    Optional<String> permissionsBoundaryArn,
+    Map<String, String> tags) {
+
+  public LiveRole {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(trustPolicy, "trustPolicy");
+    managedPolicyArns = Set.copyOf(managedPolicyArns);
+    inlinePolicies = Map.copyOf(inlinePolicies);
+    tags = Map.copyOf(tags);
+  }
+
+  /** Whether any statement of the trust policy names this federated principal. */
+  public boolean trustsFederated(String providerArn) {
+    return federatedPrincipals().contains(providerArn);
+  }
+
+  /** The federated principals (OIDC provider ARNs) the trust policy names. */
+  public Set<String> federatedPrincipals() {
+    Set<String> principals = new TreeSet<>();
+    JsonNode statements = trustPolicy.path("Statement");
+    for (JsonNode statement : statements.isArray() ? statements : List.of(statements)) {
+      JsonNode federated = statement.path("Principal").path("Federated");
+      if (federated.isTextual()) {
+        principals.add(federated.asText());
+      }
+      if (federated.isArray()) {
+        federated.forEach(value -> principals.add(value.asText()));
+      }
+    }
+    return principals;
+  }
+}
