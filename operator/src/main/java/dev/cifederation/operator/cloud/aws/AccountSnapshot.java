@@ -1,0 +1,63 @@
+package dev.cifederation.operator.cloud.aws;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * What one bulk read saw of an account: every role with its documents, policies and tags, and the
+ * ARNs of the OIDC providers (their details are read on first use and kept with the snapshot). Used
+ * under the account's lock only.
+ */
+final class AccountSnapshot {
+
+  private final Instant takenAt;
+  private final Map<String, LiveRole> rolesByName;
+  private final Set<String> providerArns;
+  private final Map<String, Optional<LiveProvider>> providers = new HashMap<>();
+
+  AccountSnapshot(Instant takenAt, Map<String, LiveRole> rolesByName, Set<String> providerArns) {
+    this.takenAt = takenAt;
+    this.rolesByName = Map.copyOf(rolesByName);
+    this.providerArns = Set.copyOf(providerArns);
+  }
+
+  Instant takenAt() {
+    return takenAt;
+  }
+
+  Optional<LiveRole> role(String name) {
+    return Optional.ofNullable(rolesByName.get(name));
+  }
+
+  Collection<LiveRole> roles() {
+    return rolesByName.values();
+  }
+
+  boolean hasProvider(String arn) {
+    return providerArns.contains(arn);
+  }
+
+  /** The provider's details, read once per snapshot with {@code reader}. */
+  Optional<LiveProvider> provider(String arn, Function<String, Optional<LiveProvider>> reader) {
+    if (!hasProvider(arn)) {
+      return Optional.empty();
+    }
+    Optional<LiveProvider> known = providers.get(arn);
+    if (known == null) {
+      known = reader.apply(arn);
+      providers.put(arn, known);
+    }
+    return known;
+  }
+
+  /** Whether a role other than {@code exceptRole} trusts the provider. */
+  boolean anyRoleTrusts(String providerArn, String exceptRole) {
+    return rolesByName.values().stream()
+        .anyMatch(r -> !r.name().equals(exceptRole) && r.trustsFederated(providerArn));
+  }
+}

@@ -1,0 +1,48 @@
+package dev.cifederation.operator.cloud.aws;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The latest bulk read of each account, shared by the reconciles of that account's identities for
+ * at most {@code ttl} (no longer than the resync interval) and dropped as soon as the operator
+ * writes to the account, so it never hides the operator's own changes.
+ */
+final class AccountSnapshots {
+
+  private final Duration ttl;
+  private final Clock clock;
+  private final Map<String, AccountSnapshot> byAccount = new ConcurrentHashMap<>();
+
+  AccountSnapshots(Duration ttl, Clock clock) {
+    this.ttl = ttl;
+    this.clock = clock;
+  }
+
+  /**
+   * The TTL for a resync interval: half of it, at most a minute. The reconciles of one sweep (all
+   * identities of an account, started together and rescheduled by the same interval) share one
+   * read, and an out-of-band change is seen at most this long after the next sweep starts.
+   */
+  static Duration ttlFor(Duration resyncInterval) {
+    Duration half = resyncInterval.dividedBy(2);
+    return half.compareTo(Duration.ofMinutes(1)) < 0 ? half : Duration.ofMinutes(1);
+  }
+
+  /** The account's snapshot, read with {@code reader} when missing or older than the TTL. */
+  AccountSnapshot get(String accountId, Supplier<AccountSnapshot> reader) {
+    AccountSnapshot snapshot = byAccount.get(accountId);
+    if (snapshot == null || !snapshot.takenAt().plus(ttl).isAfter(clock.instant())) {
+      snapshot = reader.get();
+      byAccount.put(accountId, snapshot);
+    }
+    return snapshot;
+  }
+
+  void invalidate(String accountId) {
+    byAccount.remove(accountId);
+  }
+}

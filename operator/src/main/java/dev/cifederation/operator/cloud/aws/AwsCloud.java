@@ -1,0 +1,553 @@
+package dev.cifederation.operator.cloud.aws;
+
+import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.api.v1alpha1.ConditionType;
+import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
+import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudOutcome;
+import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
+import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.trust.AwsTrust;
+import dev.cifederation.operator.trust.CloudNames;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+
+/**
+ * The AWS adapter: per identity, the account's IAM OIDC provider for the issuer (shared, created
+ * when missing, deleted with the last role that trusts it) and the identity's IAM role, kept at the
+ * compiled trust policy and the declared permissions.
+ *
+ * <p>Every pass works from the account's bulk snapshot ({@link AccountSnapshots}), compares
+ * semantically ({@link RolePlanner}) and writes only the difference; a pass with no drift writes
+ * nothing. Passes of one account run one at a time, so the operator never races itself on a shared
+ * provider or a snapshot. Objects without the operator's ownership tags are a Conflict and never
+ * modified or deleted.
+ */
+public final class AwsCloud implements CloudReconciler, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AwsCloud.class);
+
+  private final IamAccounts accounts;
+  private final AccountSnapshots snapshots;
+  private final ThumbprintSource thumbprints;
+  private final AwsSettings settings;
+  private final String iamPath;
+  private final String clusterName;
+  private final Clock clock;
+  private final Map<String, ReentrantLock> accountLocks = new ConcurrentHashMap<>();
+
+  /**
+   * @param credentials the base credentials: the default chain in production, static ones for an
+   *     emulator in tests; with an assume-role template they only assume the per-account role
+   * @param resyncInterval bounds how long a bulk read of an account is reused
+   */
+  public AwsCloud(
+      AwsSettings settings,
+      AwsCredentialsProvider credentials,
+      ThumbprintSource thumbprints,
+      String iamPath,
+      String clusterName,
+      Duration resyncInterval,
+      MeterRegistry registry,
+      Clock clock) {
+    this.settings = settings;
+    this.accounts =
+        new IamAccounts(settings, credentials, new CloudCalls(registry, Cloud.AWS.name()), clock);
+    this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(resyncInterval), clock);
+    this.thumbprints = thumbprints;
+    this.iamPath = iamPath;
+    this.clusterName = clusterName;
+    this.clock = clock;
+  }
+
+  /** The adapter as {@code make run} uses it: environment, default credential chain. */
+  public static AwsCloud fromEnvironment(
+      Map<String, String> env, OperatorConfig config, MeterRegistry registry, Clock clock) {
+    return new AwsCloud(
+        AwsSettings.fromEnvironment(env),
+        DefaultCredentialsProvider.builder().build(),
+        ThumbprintSource.notRequired(),
+        config.iamPath(),
+        config.clusterName(),
+        config.resyncInterval(),
+        registry,
+        clock);
+  }
+
+  @Override
+  public Cloud cloud() {
+    return Cloud.AWS;
+  }
+
+  // ---------------------------------------------------------------------------------- reconcile
+
+  @Override
+  public CloudOutcome reconcile(CloudRequest request) {
+    CIFederatedIdentity identity = request.identity();
+    AwsIdentityStatus previous = previousStatus(identity);
+    AwsTrust trust = request.trust() == null ? null : request.trust().aws();
+    if (trust == null) {
+      return failure(
+          CloudReason.TrustNotCompiled,
+          "spec.aws could not be compiled into a trust policy",
+          Optional.empty(),
+          carry(previous));
+    }
+    boolean observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    Ownership ownership = new Ownership(request.owner(), clusterName);
+    DesiredRole desired = DesiredRole.of(trust, identity.getSpec().getAws(), iamPath, ownership);
+    Pass pass = new Pass(observe);
+
+    String accountId = trust.accountId();
+    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
+    lock.lock();
+    try {
+      IamGateway iam = accounts.gateway(accountId);
+      AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
+      ensureProvider(iam, snapshot, trust, pass);
+      if (pass.conflict == null) {
+        ensureRole(iam, snapshot, desired, ownership, pass);
+      }
+    } catch (AwsFailure failure) {
+      return failure(failure, request, carry(previous));
+    } finally {
+      if (!pass.writes.isEmpty()) {
+        snapshots.invalidate(accountId);
+      }
+      lock.unlock();
+    }
+    return outcome(request, trust, previous, pass);
+  }
+
+  /** The provider for the issuer in the account: created when missing, else only completed. */
+  private void ensureProvider(IamGateway iam, AccountSnapshot snapshot, AwsTrust trust, Pass pass) {
+    String arn = trust.providerArn();
+    Optional<LiveProvider> live = snapshot.provider(arn, iam::readProvider);
+    List<String> wantedThumbprints = thumbprints.thumbprints(trust);
+    Ownership ownership = Ownership.ofProvider(clusterName);
+    if (live.isEmpty()) {
+      if (pass.observe) {
+        pass.differs("IAM OIDC provider " + arn + " does not exist");
+        return;
+      }
+      try {
+        iam.createProvider(
+            trust.providerUrl(), List.of(trust.audience()), wantedThumbprints, ownership.tags());
+        pass.wrote("IAM OIDC provider " + arn + " created");
+        pass.providerArn = arn;
+        return;
+      } catch (AwsFailure e) {
+        if (e.kind() != Kind.ALREADY_EXISTS) {
+          throw e;
+        }
+        // created since the snapshot was taken (e.g. by another operator instance)
+        live = iam.readProvider(arn);
+        if (live.isEmpty()) {
+          throw new AwsFailure(
+              Kind.TRANSIENT, e.operation(), null, "IAM OIDC provider " + arn + " is in flux");
+        }
+      }
+    }
+    LiveProvider provider = live.get();
+    if (!ownership.owns(provider.tags())) {
+      if (!pass.observe) {
+        pass.conflict(
+            "IAM OIDC provider "
+                + arn
+                + " exists but is not managed by this operator ("
+                + Ownership.describe(provider.tags())
+                + "); it is left untouched. Tag it "
+                + Ownership.OWNER_TAG
+                + "="
+                + Ownership.SHARED_OWNER
+                + ", "
+                + Ownership.CLUSTER_TAG
+                + "="
+                + clusterName
+                + " to let the operator manage it");
+        return;
+      }
+      pass.differs("IAM OIDC provider " + arn + " lacks the operator's ownership tags");
+    }
+    if (!provider.clientIds().contains(trust.audience())) {
+      // only when missing: Add/RemoveClientID are rare writes (and moto does not implement them)
+      if (pass.observe) {
+        pass.differs("IAM OIDC provider " + arn + " does not list client ID " + trust.audience());
+      } else {
+        iam.addClientId(arn, trust.audience());
+        pass.wrote("client ID " + trust.audience() + " added to IAM OIDC provider " + arn);
+      }
+    }
+    // an empty list means "not required": never remove thumbprints because of it (fail closed)
+    if (!wantedThumbprints.isEmpty()
+        && !new HashSet<>(wantedThumbprints).equals(new HashSet<>(provider.thumbprints()))) {
+      if (pass.observe) {
+        pass.differs("IAM OIDC provider " + arn + " lists thumbprints " + provider.thumbprints());
+      } else {
+        iam.updateThumbprints(arn, wantedThumbprints);
+        pass.wrote("thumbprints of IAM OIDC provider " + arn + " set to " + wantedThumbprints);
+      }
+    }
+    pass.providerArn = arn;
+  }
+
+  private void ensureRole(
+      IamGateway iam,
+      AccountSnapshot snapshot,
+      DesiredRole desired,
+      Ownership ownership,
+      Pass pass) {
+    String name = desired.name();
+    LiveRole live = snapshot.role(name).orElse(null);
+    if (live == null) {
+      if (pass.observe) {
+        pass.differs("IAM role " + name + " does not exist");
+        return;
+      }
+      try {
+        live = iam.createRole(desired);
+        pass.wrote("IAM role " + live.arn() + " created");
+      } catch (AwsFailure e) {
+        if (e.kind() != Kind.ALREADY_EXISTS) {
+          throw e;
+        }
+        // created since the snapshot: by an earlier run of the operator that stopped half-way, or
+        // by someone else; which one the tags decide below
+        live =
+            iam.readRole(name)
+                .orElseThrow(
+                    () ->
+                        new AwsFailure(
+                            Kind.TRANSIENT, e.operation(), null, "IAM role " + name + " in flux"));
+      }
+    }
+    if (!ownership.owns(live.tags()) && !pass.observe) {
+      pass.conflict(
+          "IAM role "
+              + name
+              + " exists but is not managed by this identity ("
+              + Ownership.describe(live.tags())
+              + "); it is left untouched. Choose another spec.aws.roleName, or tag the role "
+              + Ownership.OWNER_TAG
+              + "="
+              + ownership.owner()
+              + ", "
+              + Ownership.CLUSTER_TAG
+              + "="
+              + ownership.cluster()
+              + " to adopt it");
+      return;
+    }
+    if (live.maxSessionDuration().isEmpty()) {
+      // outside the operator's IAM path, so not in the bulk ListRoles: read it on its own
+      live = iam.readRole(name).orElse(live);
+    }
+    pass.roleArn = live.arn();
+    for (RoleChange change : RolePlanner.plan(desired, live)) {
+      if (pass.observe) {
+        pass.differs("IAM role " + name + ": " + change.describe());
+      } else {
+        iam.apply(desired, change);
+        pass.wrote("IAM role " + name + ": " + change.describe());
+      }
+    }
+  }
+
+  private CloudOutcome outcome(
+      CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
+    long previousCorrections =
+        previous == null || previous.getDriftCorrections() == null
+            ? 0
+            : previous.getDriftCorrections();
+    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    if (pass.conflict != null) {
+      AwsIdentityStatus status = new AwsIdentityStatus();
+      status.setProviderArn(pass.providerArn);
+      status.setDriftCorrections(previousCorrections);
+      return failure(CloudReason.Conflict, pass.conflict, Optional.empty(), writer(status));
+    }
+    AwsIdentityStatus status = new AwsIdentityStatus();
+    status.setRoleArn(pass.roleArn);
+    status.setProviderArn(pass.providerArn);
+    status.setLastSyncTime(now);
+    if (pass.observe) {
+      status.setDriftCorrections(previousCorrections);
+      if (pass.differences.isEmpty()) {
+        return new CloudOutcome(
+            ConditionStatus.True,
+            CloudReason.Observed,
+            "IAM role " + pass.roleArn + " matches the spec (Observe: nothing is written)",
+            writer(status),
+            List.of(),
+            List.of(),
+            Optional.empty(),
+            true);
+      }
+      return new CloudOutcome(
+          ConditionStatus.False,
+          CloudReason.DriftDetected,
+          "Observe: the live state differs from the spec and is left as is: "
+              + String.join("; ", pass.differences),
+          writer(status),
+          List.of(),
+          List.of(),
+          Optional.empty(),
+          true);
+    }
+    // The spec has not changed since a pass that left everything in sync: whatever had to be
+    // written now was changed by someone else.
+    boolean drift = wasSynced(request.identity());
+    List<String> corrections = drift ? List.copyOf(pass.writes) : List.of();
+    status.setDriftCorrections(previousCorrections + corrections.size());
+    corrections.forEach(
+        c ->
+            log.warn(
+                "Drift corrected for {} in account {}: {}", request.owner(), trust.accountId(), c));
+    if (!drift) {
+      pass.writes.forEach(
+          w -> log.info("{} in account {}: {}", request.owner(), trust.accountId(), w));
+    }
+    return CloudOutcome.synced(
+            "IAM role "
+                + pass.roleArn
+                + " is in sync with the spec, trusted through "
+                + pass.providerArn,
+            writer(status))
+        .withCorrections(corrections);
+  }
+
+  // ------------------------------------------------------------------------------------ cleanup
+
+  @Override
+  public CloudOutcome cleanup(CloudRequest request) {
+    CIFederatedIdentity identity = request.identity();
+    AwsIdentitySpec spec = identity.getSpec().getAws();
+    if (identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
+      return CloudOutcome.synced("Observe: the operator created nothing in AWS to remove", s -> {});
+    }
+    AwsTrust trust = request.trust() == null ? null : request.trust().aws();
+    String roleName =
+        trust != null
+            ? trust.roleName()
+            : spec.getRoleName() == null || spec.getRoleName().isBlank()
+                ? CloudNames.awsRoleName(request.namespace(), request.name())
+                : spec.getRoleName();
+    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
+    Ownership ownership = new Ownership(request.owner(), clusterName);
+    Set<String> providers = new TreeSet<>();
+    if (trust != null) {
+      providers.add(trust.providerArn());
+    }
+    AwsIdentityStatus previous = previousStatus(identity);
+    if (previous != null && previous.getProviderArn() != null) {
+      providers.add(previous.getProviderArn());
+    }
+
+    String accountId = spec.getAccountId();
+    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
+    lock.lock();
+    try {
+      IamGateway iam = accounts.gateway(accountId);
+      List<String> done = new ArrayList<>();
+      Optional<LiveRole> live = iam.readRole(roleName);
+      if (live.isEmpty()) {
+        done.add("IAM role " + roleName + " does not exist");
+      } else if (!ownership.owns(live.get().tags())) {
+        done.add(
+            "IAM role "
+                + roleName
+                + " is not managed by this identity ("
+                + Ownership.describe(live.get().tags())
+                + "): left untouched");
+      } else if (orphan) {
+        iam.untagRole(roleName, List.of(Ownership.OWNER_TAG, Ownership.CLUSTER_TAG));
+        done.add("IAM role " + live.get().arn() + " orphaned: kept, ownership tags removed");
+      } else {
+        providers.addAll(live.get().federatedPrincipals());
+        deleteRole(iam, live.get());
+        done.add("IAM role " + live.get().arn() + " deleted");
+      }
+      if (!orphan) {
+        done.addAll(releaseProviders(iam, providers));
+      }
+      String message = String.join("; ", done);
+      log.info("Cleanup of {} in account {}: {}", request.owner(), accountId, message);
+      return CloudOutcome.synced(message, s -> {});
+    } catch (AwsFailure failure) {
+      return failure(failure, request, s -> {});
+    } finally {
+      // cleanup reads fresh and may write: whatever the account snapshot said is stale now
+      snapshots.invalidate(accountId);
+      lock.unlock();
+    }
+  }
+
+  /** Detach and delete the policies first: IAM refuses to delete a role that still has them. */
+  private static void deleteRole(IamGateway iam, LiveRole role) {
+    for (String arn : role.managedPolicyArns()) {
+      ignoringMissing(() -> iam.detachPolicy(role.name(), arn));
+    }
+    for (String policy : role.inlinePolicies().keySet()) {
+      ignoringMissing(() -> iam.deleteInlinePolicy(role.name(), policy));
+    }
+    ignoringMissing(() -> iam.deleteRole(role.name()));
+  }
+
+  /**
+   * Deletes each provider the operator owns that no role in the account trusts any more (read
+   * afresh, whoever owns the roles): a shared provider goes with its last user, never before.
+   */
+  private List<String> releaseProviders(IamGateway iam, Set<String> providerArns) {
+    List<String> released = new ArrayList<>();
+    if (providerArns.isEmpty()) {
+      return released;
+    }
+    AccountSnapshot fresh = iam.readAccount(iamPath);
+    Ownership ownership = Ownership.ofProvider(clusterName);
+    for (String arn : providerArns) {
+      Optional<LiveProvider> provider = fresh.provider(arn, iam::readProvider);
+      if (provider.isEmpty() || !ownership.owns(provider.get().tags())) {
+        continue;
+      }
+      if (fresh.anyRoleTrusts(arn, null)) {
+        released.add("IAM OIDC provider " + arn + " kept: other roles trust it");
+        continue;
+      }
+      ignoringMissing(() -> iam.deleteProvider(arn));
+      released.add("IAM OIDC provider " + arn + " deleted: no role trusts it any more");
+    }
+    return released;
+  }
+
+  private static void ignoringMissing(Runnable write) {
+    try {
+      write.run();
+    } catch (AwsFailure e) {
+      if (e.kind() != Kind.NO_SUCH_ENTITY) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    accounts.close();
+  }
+
+  // ---------------------------------------------------------------------------------- outcomes
+
+  private CloudOutcome failure(
+      AwsFailure failure, CloudRequest request, Consumer<CIFederatedIdentityStatus> writer) {
+    String message = failure.getMessage();
+    if (failure.kind() == Kind.DENIED) {
+      Optional<String> assumed =
+          settings.assumeRoleArn(request.identity().getSpec().getAws().getAccountId());
+      if (assumed.isPresent()) {
+        message += " (the operator acts in the account as " + assumed.get() + ")";
+      }
+    }
+    Optional<Duration> retryAfter =
+        switch (failure.kind()) {
+          case THROTTLED -> Optional.of(jittered(settings.throttledRetryAfter()));
+          case TRANSIENT -> Optional.of(jittered(settings.transientRetryAfter()));
+          default -> Optional.empty();
+        };
+    log.warn("AWS {} for {}: {}", failure.kind().reason(), request.owner(), message);
+    return failure(failure.kind().reason(), message, retryAfter, writer);
+  }
+
+  private static CloudOutcome failure(
+      CloudReason reason,
+      String message,
+      Optional<Duration> retryAfter,
+      Consumer<CIFederatedIdentityStatus> writer) {
+    return new CloudOutcome(
+        ConditionStatus.False, reason, message, writer, List.of(), List.of(), retryAfter, false);
+  }
+
+  /** Up to half again as long, so that identities failing together do not retry together. */
+  private static Duration jittered(Duration base) {
+    return base.plusMillis(ThreadLocalRandom.current().nextLong(base.toMillis() / 2 + 1));
+  }
+
+  private static Consumer<CIFederatedIdentityStatus> writer(AwsIdentityStatus aws) {
+    return status -> status.setAws(aws);
+  }
+
+  /** On a failure the status keeps what the last pass knew (role ARN, corrections). */
+  private static Consumer<CIFederatedIdentityStatus> carry(AwsIdentityStatus previous) {
+    return status -> status.setAws(previous);
+  }
+
+  private static AwsIdentityStatus previousStatus(CIFederatedIdentity identity) {
+    return identity.getStatus() == null ? null : identity.getStatus().getAws();
+  }
+
+  /** The last pass saw this generation and left AWS in sync. */
+  private static boolean wasSynced(CIFederatedIdentity identity) {
+    CIFederatedIdentityStatus status = identity.getStatus();
+    if (status == null
+        || !Objects.equals(
+            status.getObservedGeneration(), identity.getMetadata().getGeneration())) {
+      return false;
+    }
+    return status.getConditions().stream()
+        .anyMatch(
+            c ->
+                ConditionType.AWSReady.name().equals(c.getType())
+                    && CloudReason.Synced.name().equals(c.getReason()));
+  }
+
+  /** What one pass found and did. */
+  private static final class Pass {
+    final boolean observe;
+    final List<String> writes = new ArrayList<>();
+    final List<String> differences = new ArrayList<>();
+    String conflict;
+    String roleArn;
+    String providerArn;
+
+    Pass(boolean observe) {
+      this.observe = observe;
+    }
+
+    void wrote(String what) {
+      writes.add(what);
+    }
+
+    void differs(String what) {
+      differences.add(what);
+    }
+
+    void conflict(String what) {
+      conflict = what;
+    }
+  }
+}

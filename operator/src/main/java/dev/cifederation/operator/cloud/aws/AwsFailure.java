@@ -1,0 +1,189 @@
+package dev.cifederation.operator.cloud.aws;
+
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import java.util.Objects;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * An IAM or STS call that failed, classified once (after the SDK's own retries) into a {@link
+ * Kind}, which decides the condition reason and whether to retry. The AWS error code and message
+ * are kept for people; no decision is ever taken on message text.
+ */
+public final class AwsFailure extends RuntimeException {
+
+  /** What went wrong, as far as the operator's decisions go. */
+  public enum Kind {
+    /** Throttling / 429: retried later. */
+    THROTTLED(CloudReason.Throttled, true),
+    /** 5xx, timeouts, connection errors, concurrent modification: retried later. */
+    TRANSIENT(CloudReason.Transient, true),
+    /** MalformedPolicyDocument, ValidationError, InvalidInput…: the spec must change. */
+    INVALID(CloudReason.InvalidSpec, false),
+    /** AccessDenied, bad or expired credentials, or credentials for another account. */
+    DENIED(CloudReason.Unauthorized, false),
+    /** NoSuchEntity: the named role, policy or provider does not exist. */
+    NO_SUCH_ENTITY(CloudReason.NotFound, false),
+    /** EntityAlreadyExists: the caller decides whether it may adopt the object. */
+    ALREADY_EXISTS(CloudReason.Conflict, false),
+    /** DeleteConflict, UnmodifiableEntity: something the operator does not own is in the way. */
+    CONFLICT(CloudReason.Conflict, false),
+    /** LimitExceeded: an account quota. */
+    LIMIT(CloudReason.LimitExceeded, false);
+
+    private final CloudReason reason;
+    private final boolean retryable;
+
+    Kind(CloudReason reason, boolean retryable) {
+      this.reason = reason;
+      this.retryable = retryable;
+    }
+
+    public CloudReason reason() {
+      return reason;
+    }
+
+    /** Whether the same request may succeed later without a spec or permission change. */
+    public boolean retryable() {
+      return retryable;
+    }
+  }
+
+  private final Kind kind;
+  private final String operation;
+  private final String errorCode;
+
+  public AwsFailure(Kind kind, String operation, String errorCode, String message) {
+    super(message);
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.operation = operation;
+    this.errorCode = errorCode;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The IAM/STS operation that failed, e.g. {@code PutRolePolicy}. */
+  public String operation() {
+    return operation;
+  }
+
+  /** AWS's error code (e.g. {@code MalformedPolicyDocument}), or null for client-side errors. */
+  public String errorCode() {
+    return errorCode;
+  }
+
+  /** Classifies an SDK exception thrown by {@code operation}. */
+  public static AwsFailure of(String operation, SdkException exception) {
+    AwsServiceException service = serviceCause(exception);
+    if (service == null) {
+      // connection refused, timeouts, unreadable responses: nothing says the request was wrong
+      return new AwsFailure(
+          Kind.TRANSIENT,
+          operation,
+          null,
+          operation + " did not complete: " + clientMessage(exception));
+    }
+    String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+    String awsMessage =
+        service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorMessage();
+    Kind kind = kindOf(code, service.statusCode(), service.isThrottlingException());
+    String message =
+        operation
+            + " failed: "
+            + (code == null ? "HTTP " + service.statusCode() : code)
+            + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + awsMessage);
+    return new AwsFailure(kind, operation, code, message);
+  }
+
+  static Kind kindOf(String code, int status, boolean throttling) {
+    if (throttling || status == 429) {
+      return Kind.THROTTLED;
+    }
+    if (code != null) {
+      switch (code) {
+        case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests" -> {
+          return Kind.THROTTLED;
+        }
+        case "NoSuchEntity", "NoSuchEntityException" -> {
+          return Kind.NO_SUCH_ENTITY;
+        }
+        case "EntityAlreadyExists", "EntityAlreadyExistsException" -> {
+          return Kind.ALREADY_EXISTS;
+        }
+        case "MalformedPolicyDocument",
+            "MalformedPolicyDocumentException",
+            "ValidationError",
+            "ValidationException",
+            "InvalidInput",
+            "InvalidParameterValue",
+            "PolicyNotAttachable",
+            "PackedPolicyTooLarge" -> {
+          return Kind.INVALID;
+        }
+        case "AccessDenied",
+            "AccessDeniedException",
+            "UnauthorizedOperation",
+            "InvalidClientTokenId",
+            "SignatureDoesNotMatch",
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "UnrecognizedClientException",
+            "IncompleteSignature",
+            "MissingAuthenticationToken",
+            "RegionDisabledException" -> {
+          return Kind.DENIED;
+        }
+        case "DeleteConflict", "UnmodifiableEntity" -> {
+          return Kind.CONFLICT;
+        }
+        case "LimitExceeded", "LimitExceededException" -> {
+          return Kind.LIMIT;
+        }
+        case "ConcurrentModification",
+            "ServiceFailure",
+            "ServiceUnavailable",
+            "InternalFailure" -> {
+          return Kind.TRANSIENT;
+        }
+        default -> {
+          // fall through to the HTTP status
+        }
+      }
+    }
+    if (status >= 500) {
+      return Kind.TRANSIENT;
+    }
+    if (status == 401 || status == 403) {
+      return Kind.DENIED;
+    }
+    if (status == 404) {
+      return Kind.NO_SUCH_ENTITY;
+    }
+    // An unknown 4xx: retrying later is safer than declaring the spec invalid on a guess.
+    return Kind.TRANSIENT;
+  }
+
+  private static AwsServiceException serviceCause(Throwable exception) {
+    // credential providers (e.g. AssumeRole) wrap the STS error in an SdkClientException
+    for (Throwable t = exception; t != null; t = t.getCause()) {
+      if (t instanceof AwsServiceException service) {
+        return service;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  private static String clientMessage(SdkException exception) {
+    String message = exception.getMessage();
+    if (exception instanceof SdkClientException && exception.getCause() != null) {
+      message = message + " (" + exception.getCause().getClass().getSimpleName() + ")";
+    }
+    return message;
+  }
+}

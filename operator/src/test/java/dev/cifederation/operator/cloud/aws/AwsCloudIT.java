@@ -1,0 +1,769 @@
+package dev.cifederation.operator.cloud.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudOutcome;
+import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.aws.FaultInjectingProxy.Fault;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.iam.model.Tag;
+
+/**
+ * The AWS adapter through the real SDK against a real moto_server (behind a fault-injecting proxy),
+ * without Kubernetes: each test drives passes by hand, carrying the status between them as the
+ * identity reconciler does. The operator-in-the-loop scenarios are in {@link AwsOperatorIT}.
+ */
+class AwsCloudIT {
+
+  static final String ACCOUNT = "123456789012";
+  static final String OTHER_ACCOUNT = "111111111111";
+  static final String PROVIDER_ARN =
+      "arn:aws:iam::" + ACCOUNT + ":oidc-provider/token.actions.githubusercontent.com";
+  static final StaticCredentialsProvider TEST_CREDENTIALS =
+      StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+
+  /** Every IAM operation that changes something. */
+  static final Set<String> WRITES =
+      Set.of(
+          "CreateOpenIDConnectProvider",
+          "AddClientIDToOpenIDConnectProvider",
+          "UpdateOpenIDConnectProviderThumbprint",
+          "DeleteOpenIDConnectProvider",
+          "CreateRole",
+          "UpdateAssumeRolePolicy",
+          "AttachRolePolicy",
+          "DetachRolePolicy",
+          "PutRolePolicy",
+          "DeleteRolePolicy",
+          "UpdateRole",
+          "PutRolePermissionsBoundary",
+          "DeleteRolePermissionsBoundary",
+          "TagRole",
+          "UntagRole",
+          "DeleteRole");
+
+  private static MotoServer moto;
+  private static FaultInjectingProxy proxy;
+  private static IamClient admin;
+
+  private final TestClock clock = new TestClock();
+  private SimpleMeterRegistry registry;
+  private CloudCalls calls;
+  private AwsCloud aws;
+  private String deployPolicyArn;
+  private String boundaryArn;
+
+  @BeforeAll
+  static void startMoto() {
+    moto = MotoServer.start();
+    proxy = new FaultInjectingProxy(moto.endpoint());
+    admin = AwsTestSupport.iamClient(moto.endpoint(), TEST_CREDENTIALS);
+  }
+
+  @AfterAll
+  static void stopMoto() {
+    admin.close();
+    proxy.close();
+    moto.close();
+  }
+
+  @BeforeEach
+  void freshAccountAndOperator() {
+    moto.reset();
+    proxy.reset();
+    deployPolicyArn = AwsTestSupport.createPolicy(admin, "deploy");
+    boundaryArn = AwsTestSupport.createPolicy(admin, "ci-boundary");
+    aws = newAdapter(AwsSettings.defaults(Optional.empty(), Optional.empty()));
+  }
+
+  @AfterEach
+  void closeAdapter() {
+    aws.close();
+  }
+
+  private AwsCloud newAdapter(AwsSettings base) {
+    registry = new SimpleMeterRegistry();
+    calls = new CloudCalls(registry, Cloud.AWS.name());
+    AwsSettings settings =
+        new AwsSettings(
+            Optional.of(proxy.endpoint()),
+            Optional.of(proxy.endpoint()),
+            "us-east-1",
+            base.assumeRoleArnTemplate(),
+            3,
+            Duration.ofMillis(10),
+            Duration.ofMillis(20),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(3));
+    return new AwsCloud(
+        settings,
+        TEST_CREDENTIALS,
+        ThumbprintSource.notRequired(),
+        "/cifederation/",
+        "test-cluster",
+        Duration.ofMinutes(10),
+        registry,
+        clock);
+  }
+
+  // ------------------------------------------------------------------------------------ create
+
+  @Test
+  void firstPassCreatesTheProviderAndARoleWithExactlyTheDeclaredState() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Synced);
+    assertThat(outcome.status()).isEqualTo(ConditionStatus.True);
+    assertThat(outcome.corrections()).as("creation is not drift").isEmpty();
+    var status = identity.getStatus().getAws();
+    assertThat(status.getRoleArn())
+        .isEqualTo("arn:aws:iam::" + ACCOUNT + ":role/cifederation/cifed-team-a_deploy");
+    assertThat(status.getProviderArn()).isEqualTo(PROVIDER_ARN);
+    assertThat(status.getDriftCorrections()).isZero();
+    assertThat(Instant.parse(status.getLastSyncTime()))
+        .isEqualTo(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role();
+    assertThat(
+            PolicyDocuments.equivalent(
+                PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                compile(identity).aws().trustPolicy()))
+        .as("the live trust policy is exactly the compiled one")
+        .isTrue();
+    assertThat(role.path()).isEqualTo("/cifederation/");
+    assertThat(role.maxSessionDuration()).isEqualTo(7200);
+    assertThat(role.permissionsBoundary().permissionsBoundaryArn()).isEqualTo(boundaryArn);
+    assertThat(tags(role.tags()))
+        .containsEntry("cifederation.dev/owner", "team-a/deploy")
+        .containsEntry("cifederation.dev/cluster", "test-cluster");
+    assertThat(attached("cifed-team-a_deploy")).containsExactly(deployPolicyArn);
+    assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
+        .containsExactly("cifederation");
+    assertThat(
+            PolicyDocuments.equivalent(
+                inline("cifed-team-a_deploy"), PolicyDocuments.parse(INLINE_JSON)))
+        .isTrue();
+
+    var provider = admin.getOpenIDConnectProvider(r -> r.openIDConnectProviderArn(PROVIDER_ARN));
+    assertThat(provider.clientIDList()).containsExactly("sts.amazonaws.com");
+    assertThat(tags(provider.tags()))
+        .containsEntry("cifederation.dev/owner", "shared")
+        .containsEntry("cifederation.dev/cluster", "test-cluster");
+  }
+
+  @Test
+  void aSteadyPassWritesNothingAndReadsInBulk() {
+    CIFederatedIdentity first = identity("deploy", fullSpec());
+    CIFederatedIdentity second = identity("release", fullSpec());
+    reconcile(first);
+    reconcile(second);
+    double writesBefore = count(WRITES);
+    double readsBefore = count(Set.of("GetAccountAuthorizationDetails"));
+
+    // the resync: both identities reconciled again, the second within the snapshot's TTL
+    clock.advance(Duration.ofMinutes(2));
+    CloudOutcome a = reconcile(first);
+    CloudOutcome b = reconcile(second);
+
+    assertThat(a.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(b.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(count(WRITES) - writesBefore).as("writes in a steady resync").isZero();
+    assertThat(count(Set.of("GetAccountAuthorizationDetails")) - readsBefore)
+        .as("one bulk read shared by the account's identities")
+        .isEqualTo(1);
+    assertThat(count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies")))
+        .as("no per-role reads")
+        .isZero();
+    assertThat(a.corrections()).isEmpty();
+    assertThat(first.getStatus().getAws().getDriftCorrections()).isZero();
+  }
+
+  @Test
+  void documentsRewrittenTheWayIamNormalisesThemAreNotDrift() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+    reconcile(identity);
+    String role = "cifed-team-a_deploy";
+    // what real IAM does to documents (moto keeps them as sent): reordered keys, one-element
+    // arrays, strings for one-element lists
+    admin.updateAssumeRolePolicy(
+        r ->
+            r.roleName(role)
+                .policyDocument(
+                    """
+                    {"Statement":[{"Condition":{"StringEquals":{
+                       "token.actions.githubusercontent.com:sub":["repo:my-org/my-app:environment:production"],
+                       "token.actions.githubusercontent.com:aud":["sts.amazonaws.com"]}},
+                     "Action":["sts:AssumeRoleWithWebIdentity"],
+                     "Principal":{"Federated":["%s"]},"Effect":"Allow"}],"Version":"2012-10-17"}
+                    """
+                        .formatted(PROVIDER_ARN)));
+    admin.putRolePolicy(
+        r ->
+            r.roleName(role)
+                .policyName("cifederation")
+                .policyDocument(
+                    "{\"Statement\":{\"Resource\":[\"arn:aws:s3:::my-app/*\"],"
+                        + "\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],\"Effect\":\"Allow\"},"
+                        + "\"Version\":\"2012-10-17\"}"));
+
+    clock.advance(Duration.ofMinutes(2));
+    double writes = count(WRITES);
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(outcome.corrections()).isEmpty();
+    assertThat(count(WRITES) - writes).isZero();
+  }
+
+  // -------------------------------------------------------------------------------------- drift
+
+  @Test
+  void outOfBandChangesAreRevertedCountedAndNamed() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+    reconcile(identity);
+    String role = "cifed-team-a_deploy";
+    String extra = AwsTestSupport.createPolicy(admin, "admin-by-hand");
+
+    // someone widens the trust to every repository of the org and adds permissions
+    admin.updateAssumeRolePolicy(r -> r.roleName(role).policyDocument(widenedTrust()));
+    admin.attachRolePolicy(r -> r.roleName(role).policyArn(extra));
+    admin.putRolePolicy(
+        r ->
+            r.roleName(role)
+                .policyName("by-hand")
+                .policyDocument(
+                    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+    admin.updateRole(r -> r.roleName(role).maxSessionDuration(43200));
+
+    clock.advance(Duration.ofMinutes(2));
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(outcome.corrections()).hasSize(4);
+    assertThat(String.join("\n", outcome.corrections()))
+        .contains("trust policy set to the compiled one")
+        .contains("repo:my-org/*")
+        .contains("managed policy " + extra + " detached")
+        .contains("inline policy by-hand deleted")
+        .contains("max session duration set to 7200 s (was 43200 s)");
+    assertThat(identity.getStatus().getAws().getDriftCorrections()).isEqualTo(4);
+    Role live = admin.getRole(r -> r.roleName(role)).role();
+    assertThat(
+            PolicyDocuments.equivalent(
+                PolicyDocuments.parse(live.assumeRolePolicyDocument()),
+                compile(identity).aws().trustPolicy()))
+        .isTrue();
+    assertThat(live.maxSessionDuration()).isEqualTo(7200);
+    assertThat(attached(role)).containsExactly(deployPolicyArn);
+    assertThat(admin.listRolePolicies(r -> r.roleName(role)).policyNames())
+        .containsExactly("cifederation");
+
+    // and the next pass has nothing left to do
+    clock.advance(Duration.ofMinutes(2));
+    double writes = count(WRITES);
+    assertThat(reconcile(identity).corrections()).isEmpty();
+    assertThat(count(WRITES)).isEqualTo(writes);
+    assertThat(identity.getStatus().getAws().getDriftCorrections()).isEqualTo(4);
+  }
+
+  @Test
+  void aSpecChangeIsAnUpdateNotDrift() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+    reconcile(identity);
+
+    identity.getSpec().getSubject().setEnvironment("staging");
+    identity.getSpec().getAws().setMaxSessionDuration("3h");
+    identity.getSpec().getAws().setManagedPolicyArns(List.of());
+    identity.getMetadata().setGeneration(2L);
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(outcome.corrections()).isEmpty();
+    assertThat(identity.getStatus().getAws().getDriftCorrections()).isZero();
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role();
+    assertThat(PolicyDocuments.toJson(PolicyDocuments.parse(role.assumeRolePolicyDocument())))
+        .contains("repo:my-org/my-app:environment:staging");
+    assertThat(role.maxSessionDuration()).isEqualTo(10800);
+    assertThat(attached("cifed-team-a_deploy")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------------------------ safety
+
+  @Test
+  void aSameNamedRoleWithoutOwnershipTagsIsAConflictAndLeftUntouched() {
+    String trustByHand = widenedTrust();
+    admin.createRole(r -> r.roleName("cifed-team-a_deploy").assumeRolePolicyDocument(trustByHand));
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(outcome.status()).isEqualTo(ConditionStatus.False);
+    assertThat(outcome.retryAfter()).isEmpty();
+    assertThat(outcome.message()).contains("cifed-team-a_deploy").contains("left untouched");
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role();
+    assertThat(role.tags()).isEmpty();
+    assertThat(PolicyDocuments.equivalent(role.assumeRolePolicyDocument(), trustByHand)).isTrue();
+    assertThat(attached("cifed-team-a_deploy")).isEmpty();
+    assertThat(
+            count(
+                Set.of(
+                    "CreateRole",
+                    "UpdateAssumeRolePolicy",
+                    "AttachRolePolicy",
+                    "PutRolePolicy",
+                    "TagRole",
+                    "UpdateRole")))
+        .isZero();
+
+    // deleting the identity leaves the stranger's role alone, too
+    CloudOutcome cleanup = aws.cleanup(new CloudRequest(identity, compile(identity)));
+    assertThat(cleanup.done()).isTrue();
+    assertThat(admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role().roleName()).isNotNull();
+  }
+
+  @Test
+  void aRoleOwnedByAnotherIdentityIsAConflict() {
+    CIFederatedIdentity first = identity("deploy", fullSpec("roleName: shared-name"));
+    reconcile(first);
+    CIFederatedIdentity second = identity("other", fullSpec("roleName: shared-name"));
+
+    CloudOutcome outcome = reconcile(second);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(outcome.message()).contains("cifederation.dev/owner=team-a/deploy");
+  }
+
+  @Test
+  void aProviderNotCreatedByTheOperatorIsAConflictAndLeftUntouched() {
+    admin.createOpenIDConnectProvider(
+        r ->
+            r.url("https://token.actions.githubusercontent.com").clientIDList("sts.amazonaws.com"));
+
+    CloudOutcome outcome = reconcile(identity("deploy", fullSpec()));
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(outcome.message()).contains(PROVIDER_ARN).contains("left untouched");
+    assertThat(admin.listRoles().roles()).isEmpty();
+  }
+
+  // -------------------------------------------------------------------------- restart safety
+
+  @Test
+  void anOperatorStoppedAfterCreateRoleFinishesTheSameRoleAfterARestart() {
+    // the operator "dies" between CreateRole and PutRolePolicy: every attempt of the latter fails
+    proxy.failAlways("PutRolePolicy", Fault.SERVICE_FAILURE);
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+    CloudOutcome interrupted = reconcile(identity);
+    assertThat(interrupted.reason()).isEqualTo(CloudReason.Transient);
+    assertThat(interrupted.retryAfter()).isPresent();
+    assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
+        .isEmpty();
+
+    // a new process: no snapshot, nothing remembered
+    proxy.heal();
+    aws.close();
+    aws = newAdapter(AwsSettings.defaults(Optional.empty(), Optional.empty()));
+    CloudOutcome resumed = reconcile(identity);
+
+    assertThat(resumed.reason()).as(resumed.message()).isEqualTo(CloudReason.Synced);
+    assertThat(count(Set.of("CreateRole"))).as("the role is found, not created again").isZero();
+    assertThat(admin.listRoles().roles())
+        .extracting(Role::roleName)
+        .containsExactly("cifed-team-a_deploy");
+    assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
+        .containsExactly("cifederation");
+    assertThat(attached("cifed-team-a_deploy")).containsExactly(deployPolicyArn);
+  }
+
+  @Test
+  void aRoleCreatedSinceTheSnapshotIsAdoptedOnlyWithOurTags() {
+    // the account snapshot is taken (and kept: the second pass writes nothing) before the role
+    // appears
+    CIFederatedIdentity deploy = identity("deploy", fullSpec());
+    reconcile(deploy);
+    reconcile(deploy);
+    // an earlier run created the second identity's role with our tags, then stopped
+    admin.createRole(
+        r ->
+            r.roleName("cifed-team-a_release")
+                .path("/cifederation/")
+                .assumeRolePolicyDocument(widenedTrust())
+                .tags(
+                    Tag.builder().key("cifederation.dev/owner").value("team-a/release").build(),
+                    Tag.builder().key("cifederation.dev/cluster").value("test-cluster").build()));
+
+    CIFederatedIdentity release = identity("release", fullSpec());
+    CloudOutcome outcome = reconcile(release);
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Synced);
+    assertThat(calls.count("CreateRole")).as("tried, answered EntityAlreadyExists").isEqualTo(2);
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_release")).role();
+    assertThat(
+            PolicyDocuments.equivalent(
+                PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                compile(release).aws().trustPolicy()))
+        .isTrue();
+    assertThat(role.maxSessionDuration()).isEqualTo(7200);
+    assertThat(attached("cifed-team-a_release")).containsExactly(deployPolicyArn);
+  }
+
+  // ------------------------------------------------------------------------------------ errors
+
+  @Test
+  void throttlingIsRetriedWithBackoffInsideOneCall() {
+    proxy.fail("GetAccountAuthorizationDetails", Fault.THROTTLING, 2);
+    proxy.fail("CreateRole", Fault.SERVICE_FAILURE, 1);
+
+    CloudOutcome outcome = reconcile(identity("deploy", fullSpec()));
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(proxy.requests("GetAccountAuthorizationDetails")).as("attempts").isEqualTo(3);
+    assertThat(calls.count("GetAccountAuthorizationDetails")).as("calls").isEqualTo(1);
+    assertThat(proxy.requests("CreateRole")).isEqualTo(2);
+  }
+
+  @Test
+  void persistentThrottlingIsReportedAsThrottledWithARetry() {
+    proxy.failAlways("GetAccountAuthorizationDetails", Fault.THROTTLING);
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Throttled);
+    assertThat(outcome.retryAfter())
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofSeconds(3), Duration.ofMillis(4500)));
+    assertThat(outcome.message()).contains("Throttling");
+    assertThat(proxy.requests("GetAccountAuthorizationDetails")).as("maxAttempts").isEqualTo(3);
+
+    proxy.heal();
+    assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+  }
+
+  @Test
+  void aMalformedInlinePolicyIsInvalidSpecAndNotRetried() {
+    CIFederatedIdentity identity =
+        identity(
+            "deploy",
+            """
+            accountId: "123456789012"
+            inlinePolicy:
+              Version: "2012-10-17"
+              Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+            """);
+
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.InvalidSpec);
+    assertThat(outcome.retryAfter()).isEmpty();
+    assertThat(outcome.message()).contains("PutRolePolicy").contains("MalformedPolicyDocument");
+    assertThat(proxy.requests("PutRolePolicy")).as("no SDK retry of a 400").isEqualTo(1);
+  }
+
+  @Test
+  void aManagedPolicyThatDoesNotExistIsNotFound() {
+    CIFederatedIdentity identity =
+        identity(
+            "deploy",
+            """
+            accountId: "123456789012"
+            managedPolicyArns: ["arn:aws:iam::123456789012:policy/missing"]
+            """);
+
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.NotFound);
+    assertThat(outcome.message()).contains("policy/missing");
+    assertThat(outcome.retryAfter()).isEmpty();
+  }
+
+  @Test
+  void credentialsOfAnotherAccountAreUnauthorizedAndWriteNothing() {
+    CloudOutcome outcome = reconcile(identity("deploy", "accountId: \"" + OTHER_ACCOUNT + "\""));
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Unauthorized);
+    assertThat(outcome.message())
+        .contains("act in account " + ACCOUNT)
+        .contains("CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE");
+    assertThat(count(WRITES)).isZero();
+  }
+
+  @Test
+  void withAnAssumeRoleTemplateEachAccountIsManagedThroughItsOwnRole() {
+    aws.close();
+    aws =
+        newAdapter(
+            AwsSettings.defaults(Optional.empty(), Optional.empty())
+                .withAssumeRoleArnTemplate(
+                    Optional.of("arn:aws:iam::{accountId}:role/cifederation-operator")));
+
+    CIFederatedIdentity identity = identity("deploy", "accountId: \"" + OTHER_ACCOUNT + "\"");
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Synced);
+    assertThat(identity.getStatus().getAws().getRoleArn())
+        .isEqualTo("arn:aws:iam::" + OTHER_ACCOUNT + ":role/cifederation/cifed-team-a_deploy");
+    assertThat(identity.getStatus().getAws().getProviderArn())
+        .startsWith("arn:aws:iam::" + OTHER_ACCOUNT + ":oidc-provider/");
+    assertThat(admin.listRoles().roles()).as("nothing in the base account").isEmpty();
+    assertThat(proxy.requests("AssumeRole")).isEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------------------------- observe
+
+  @Test
+  void observeWritesNothingAndReportsWhatDiffers() {
+    CIFederatedIdentity observed = identity("deploy", fullSpec(), "managementPolicy: Observe");
+
+    CloudOutcome missing = reconcile(observed);
+    assertThat(missing.reason()).isEqualTo(CloudReason.DriftDetected);
+    assertThat(missing.message())
+        .contains("IAM OIDC provider " + PROVIDER_ARN + " does not exist")
+        .contains("IAM role cifed-team-a_deploy does not exist");
+
+    // created by the enforcing twin, then widened by hand: Observe reports, never reverts
+    reconcile(identity("deploy", fullSpec()));
+    admin.updateAssumeRolePolicy(
+        r -> r.roleName("cifed-team-a_deploy").policyDocument(widenedTrust()));
+    clock.advance(Duration.ofMinutes(2));
+    double writes = count(WRITES);
+    CloudOutcome drifted = reconcile(observed);
+
+    assertThat(drifted.reason()).isEqualTo(CloudReason.DriftDetected);
+    assertThat(drifted.message()).contains("trust policy").contains("repo:my-org/*");
+    assertThat(count(WRITES)).isEqualTo(writes);
+    assertThat(
+            PolicyDocuments.equivalent(
+                admin
+                    .getRole(r -> r.roleName("cifed-team-a_deploy"))
+                    .role()
+                    .assumeRolePolicyDocument(),
+                widenedTrust()))
+        .isTrue();
+  }
+
+  // ---------------------------------------------------------------------------------- deletion
+
+  @Test
+  void deleteRemovesTheRoleAndTheProviderOnlyWithItsLastUser() {
+    CIFederatedIdentity deploy = identity("deploy", fullSpec());
+    CIFederatedIdentity release = identity("release", fullSpec());
+    reconcile(deploy);
+    reconcile(release);
+
+    CloudOutcome first = aws.cleanup(new CloudRequest(deploy, compile(deploy)));
+
+    assertThat(first.done()).isTrue();
+    assertThat(first.message()).contains("deleted").contains("kept: other roles trust it");
+    assertThat(roleNames()).containsExactly("cifed-team-a_release");
+    assertThat(providers()).containsExactly(PROVIDER_ARN);
+    assertThat(admin.getPolicy(r -> r.policyArn(deployPolicyArn)).policy())
+        .as("a managed policy is detached, never deleted")
+        .isNotNull();
+
+    // the issuer is gone by now: cleanup works from the spec and the status
+    CloudOutcome last = aws.cleanup(new CloudRequest(release, null));
+
+    assertThat(last.done()).isTrue();
+    assertThat(roleNames()).isEmpty();
+    assertThat(providers()).isEmpty();
+  }
+
+  @Test
+  void orphanKeepsTheRoleAndItsPermissionsAndRemovesOnlyTheOwnershipTags() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec(), "deletionPolicy: Orphan");
+    reconcile(identity);
+
+    CloudOutcome outcome = aws.cleanup(new CloudRequest(identity, compile(identity)));
+
+    assertThat(outcome.done()).isTrue();
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role();
+    assertThat(tags(role.tags()))
+        .doesNotContainKeys("cifederation.dev/owner", "cifederation.dev/cluster");
+    assertThat(attached("cifed-team-a_deploy")).containsExactly(deployPolicyArn);
+    assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
+        .containsExactly("cifederation");
+    assertThat(providers()).as("the orphaned role still trusts it").containsExactly(PROVIDER_ARN);
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  static final String INLINE_JSON =
+      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],\"Resource\":\"arn:aws:s3:::my-app/*\"}]}";
+
+  private String fullSpec(String... extra) {
+    return """
+        accountId: "123456789012"
+        maxSessionDuration: 2h
+        managedPolicyArns: ["%s"]
+        permissionsBoundaryArn: "%s"
+        inlinePolicy:
+          Version: "2012-10-17"
+          Statement:
+          - Effect: Allow
+            Action: [s3:GetObject, s3:PutObject]
+            Resource: arn:aws:s3:::my-app/*
+        """
+            .formatted(deployPolicyArn, boundaryArn)
+        + String.join("\n", extra);
+  }
+
+  /** An identity in team-a; {@code aws} is the spec.aws block, {@code specExtra} more spec. */
+  private static CIFederatedIdentity identity(String name, String aws, String... specExtra) {
+    String yaml =
+        """
+        apiVersion: cifederation.dev/v1alpha1
+        kind: CIFederatedIdentity
+        metadata: {name: %s, namespace: team-a, generation: 1}
+        spec:
+          issuerRef: github
+          repository: my-org/my-app
+          subject: {environment: production}
+        %s
+          aws:
+        %s
+        """
+            .formatted(
+                name,
+                String.join("\n", specExtra).indent(2).stripTrailing(),
+                aws.indent(4).stripTrailing());
+    return Serialization.unmarshal(yaml, CIFederatedIdentity.class);
+  }
+
+  static CompiledTrust compile(CIFederatedIdentity identity) {
+    CIIssuerSpec issuer = new CIIssuerSpec();
+    issuer.setUrl("https://token.actions.githubusercontent.com");
+    issuer.setDialect(IssuerDialect.GitHub);
+    try {
+      return new TrustCompiler()
+          .compile(
+              IssuerInfo.from(issuer),
+              identity.getMetadata().getNamespace(),
+              identity.getMetadata().getName(),
+              identity.getSpec());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One pass, and the status the identity reconciler would write from it. */
+  private CloudOutcome reconcile(CIFederatedIdentity identity) {
+    CloudOutcome outcome = aws.reconcile(new CloudRequest(identity, compile(identity)));
+    var status = new CIFederatedIdentityStatus();
+    outcome.statusWriter().accept(status);
+    status.setObservedGeneration(identity.getMetadata().getGeneration());
+    status.setConditions(
+        List.of(
+            new ConditionBuilder()
+                .withType("AWSReady")
+                .withStatus(outcome.status().name())
+                .withReason(outcome.reason().name())
+                .withMessage(outcome.message())
+                .build()));
+    identity.setStatus(status);
+    return outcome;
+  }
+
+  private double count(Set<String> operations) {
+    return operations.stream().mapToDouble(calls::count).sum();
+  }
+
+  private static String widenedTrust() {
+    return """
+        {"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+          "Principal":{"Federated":"%s"},
+          "Action":"sts:AssumeRoleWithWebIdentity",
+          "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},
+                       "StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/*"}}}]}
+        """
+        .formatted(PROVIDER_ARN);
+  }
+
+  private static List<String> attached(String role) {
+    return admin.listAttachedRolePolicies(r -> r.roleName(role)).attachedPolicies().stream()
+        .map(p -> p.policyArn())
+        .toList();
+  }
+
+  private static JsonNode inline(String role) {
+    return PolicyDocuments.parse(
+        admin.getRolePolicy(r -> r.roleName(role).policyName("cifederation")).policyDocument());
+  }
+
+  private static List<String> roleNames() {
+    return admin.listRoles().roles().stream().map(Role::roleName).toList();
+  }
+
+  private static List<String> providers() {
+    return admin.listOpenIDConnectProviders().openIDConnectProviderList().stream()
+        .map(p -> p.arn())
+        .toList();
+  }
+
+  static Map<String, String> tags(List<Tag> tags) {
+    return tags.stream().collect(Collectors.toMap(Tag::key, Tag::value));
+  }
+
+  /** A clock the tests move forward, e.g. past the snapshot TTL. */
+  static final class TestClock extends Clock {
+    private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
