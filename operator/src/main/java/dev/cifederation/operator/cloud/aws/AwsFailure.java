@@ -98,6 +98,32 @@ public final class AwsFailure extends RuntimeException {
     return new AwsFailure(kind, operation, code, message);
   }
 
+  /**
+   * Classifies a failure to resolve credentials (before any IAM call): an AWS error (e.g.
+   * AssumeRole refused) as usual, an I/O error as transient, anything else means there are no
+   * usable credentials.
+   */
+  public static AwsFailure ofCredentials(SdkException exception) {
+    AwsFailure failure = of("ResolveCredentials", exception);
+    if (failure.errorCode() != null || ioCause(exception)) {
+      return failure;
+    }
+    return new AwsFailure(
+        Kind.DENIED,
+        "ResolveCredentials",
+        null,
+        "no usable AWS credentials: " + clientMessage(exception));
+  }
+
+  private static boolean ioCause(Throwable exception) {
+    for (Throwable t = exception; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static Kind kindOf(String code, int status, boolean throttling) {
     if (throttling || status == 429) {
       return Kind.THROTTLED;

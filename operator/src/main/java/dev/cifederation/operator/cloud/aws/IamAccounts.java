@@ -59,7 +59,8 @@ final class IamAccounts implements AutoCloseable {
     if (credentials instanceof SdkAutoCloseable closeable) {
       assumedCredentials.put(accountId, closeable);
     }
-    return new IamGateway(accountId, iamClient(credentials), stsClient(credentials), calls, clock);
+    return new IamGateway(
+        accountId, credentials, iamClient(credentials), stsClient(credentials), calls, clock);
   }
 
   private AwsCredentialsProvider assumedRole(String roleArn) {

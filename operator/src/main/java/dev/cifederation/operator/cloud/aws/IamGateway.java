@@ -15,6 +15,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AttachedPolicy;
@@ -41,14 +42,22 @@ final class IamGateway implements AutoCloseable {
   private static final int PAGE_SIZE = 1000;
 
   private final String accountId;
+  private final AwsCredentialsProvider credentials;
   private final IamClient iam;
   private final StsClient sts;
   private final CloudCalls calls;
   private final Clock clock;
   private volatile boolean accountVerified;
 
-  IamGateway(String accountId, IamClient iam, StsClient sts, CloudCalls calls, Clock clock) {
+  IamGateway(
+      String accountId,
+      AwsCredentialsProvider credentials,
+      IamClient iam,
+      StsClient sts,
+      CloudCalls calls,
+      Clock clock) {
     this.accountId = accountId;
+    this.credentials = credentials;
     this.iam = iam;
     this.sts = sts;
     this.calls = calls;
@@ -67,6 +76,12 @@ final class IamGateway implements AutoCloseable {
   void verifyAccount() {
     if (accountVerified) {
       return;
+    }
+    try {
+      // apart, so that "no credentials at all" is told from a refused or failed call
+      credentials.resolveCredentials();
+    } catch (SdkException e) {
+      throw AwsFailure.ofCredentials(e);
     }
     String actual = call("GetCallerIdentity", () -> sts.getCallerIdentity()).account();
     if (!accountId.equals(actual)) {

@@ -708,6 +708,14 @@ class AwsCloudIT {
   }
 
   private static String widenedTrust() {
+    return widenedTrustFor(null);
+  }
+
+  /**
+   * The compiled trust (of the default provider when {@code compiled} is null) widened by hand to
+   * every repository of the organisation.
+   */
+  static String widenedTrustFor(CompiledTrust compiled) {
     return """
         {"Version":"2012-10-17","Statement":[{"Effect":"Allow",
           "Principal":{"Federated":"%s"},
@@ -715,7 +723,7 @@ class AwsCloudIT {
           "Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},
                        "StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/*"}}}]}
         """
-        .formatted(PROVIDER_ARN);
+        .formatted(compiled == null ? PROVIDER_ARN : compiled.aws().providerArn());
   }
 
   private static List<String> attached(String role) {

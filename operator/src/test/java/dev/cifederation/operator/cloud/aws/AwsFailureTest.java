@@ -88,4 +88,21 @@ class AwsFailureTest {
 
     assertThat(AwsFailure.of("GetCallerIdentity", wrapped).kind()).isEqualTo(Kind.DENIED);
   }
+
+  @Test
+  void noCredentialsAtAllIsUnauthorizedButAnUnreachableStsIsTransient() {
+    SdkClientException none =
+        SdkClientException.builder()
+            .message("Unable to load credentials from any of the providers in the chain")
+            .build();
+    SdkClientException unreachable =
+        SdkClientException.builder()
+            .message("Unable to execute HTTP request")
+            .cause(new IOException("Connection refused"))
+            .build();
+
+    assertThat(AwsFailure.ofCredentials(none).kind()).isEqualTo(Kind.DENIED);
+    assertThat(AwsFailure.ofCredentials(none).getMessage()).startsWith("no usable AWS credentials");
+    assertThat(AwsFailure.ofCredentials(unreachable).kind()).isEqualTo(Kind.TRANSIENT);
+  }
 }

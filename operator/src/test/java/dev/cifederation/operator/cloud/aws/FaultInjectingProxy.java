@@ -52,7 +52,15 @@ final class FaultInjectingProxy implements AutoCloseable {
 
   private final URI target;
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(8);
+  private final ExecutorService executor =
+      Executors.newFixedThreadPool(
+          8,
+          r -> {
+            // daemon: a test JVM must be able to end while an operator still talks to the proxy
+            Thread thread = new Thread(r, "fault-proxy");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, Injection> injections = new ConcurrentHashMap<>();

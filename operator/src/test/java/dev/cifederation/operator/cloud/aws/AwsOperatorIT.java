@@ -1,0 +1,610 @@
+package dev.cifederation.operator.cloud.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.aws.FaultInjectingProxy.Fault;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.reconcile.EventRecorder;
+import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.trust.CloudNames;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.iam.model.Tag;
+
+/**
+ * The operator in the loop (java-operator-sdk's LocallyRunOperatorExtension) against a real
+ * kube-apiserver and a real moto_server, the AWS adapter pointed at moto through a fault-injecting
+ * proxy, with a 4-second resync: what a user sees in status and Events, and what ends up in IAM.
+ */
+class AwsOperatorIT {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AwsOperatorIT.class);
+  private static final Duration RESYNC = Duration.ofSeconds(4);
+  private static final String CLUSTER = "it-cluster";
+
+  private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
+  private static final KubernetesClient CLIENT = API.newClient();
+  private static final MotoServer MOTO = MotoServer.start();
+  private static final FaultInjectingProxy PROXY = new FaultInjectingProxy(MOTO.endpoint());
+  private static final IamClient ADMIN =
+      AwsTestSupport.iamClient(MOTO.endpoint(), AwsCloudIT.TEST_CREDENTIALS);
+  private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
+  private static final CloudCalls CALLS = new CloudCalls(REGISTRY, Cloud.AWS.name());
+  private static final AwsCloud AWS =
+      new AwsCloud(
+          new AwsSettings(
+              Optional.of(PROXY.endpoint()),
+              Optional.of(PROXY.endpoint()),
+              "us-east-1",
+              Optional.empty(),
+              3,
+              Duration.ofMillis(20),
+              Duration.ofMillis(50),
+              Duration.ofMillis(200),
+              Duration.ofSeconds(2),
+              Duration.ofSeconds(2)),
+          AwsCloudIT.TEST_CREDENTIALS,
+          ThumbprintSource.notRequired(),
+          "/cifederation/",
+          CLUSTER,
+          RESYNC,
+          REGISTRY,
+          Clock.systemUTC());
+
+  @RegisterExtension
+  static final LocallyRunOperatorExtension OPERATOR =
+      LocallyRunOperatorExtension.builder()
+          .withKubernetesClient(API.newClient())
+          .withReconciler(
+              new IdentityReconciler(
+                  new TrustCompiler(),
+                  List.of(AWS),
+                  new EventRecorder(CLIENT, Clock.systemUTC()),
+                  Clock.systemUTC()),
+              o -> o.withReconciliationMaxInterval(RESYNC))
+          .oneNamespacePerClass(true)
+          .waitForNamespaceDeletion(false)
+          .build();
+
+  private static String deployPolicy;
+  private static String readPolicy;
+  private static String boundary;
+
+  @BeforeAll
+  static void issuersAndPolicies() {
+    for (String file : List.of("issuer-github.yaml", "issuer-gitlab.yaml")) {
+      CLIENT.resource(load(file, CIIssuer.class)).serverSideApply();
+    }
+    deployPolicy = AwsTestSupport.createPolicy(ADMIN, "deploy");
+    readPolicy = AwsTestSupport.createPolicy(ADMIN, "read");
+    boundary = AwsTestSupport.createPolicy(ADMIN, "ci-boundary");
+    // what the examples reference in account 123456789012
+    AwsTestSupport.createPolicy(ADMIN, "my-app-cloudfront-invalidation");
+  }
+
+  @BeforeEach
+  void noFaults() {
+    PROXY.reset();
+  }
+
+  // ------------------------------------------------------------------------------------ create
+
+  @Test
+  void theExamplesYieldRolesWhoseTrustPoliciesAreExactlyTheCompiledOnes() {
+    for (String file : List.of("github-aws-production.yaml", "gitlab-aws-main.yaml")) {
+      CIFederatedIdentity example = load(file, CIFederatedIdentity.class);
+      example.getMetadata().setNamespace(namespace());
+      CLIENT.resource(example).create();
+    }
+
+    for (String name : List.of("my-app-production-aws", "my-app-main-gitlab-aws")) {
+      CIFederatedIdentity synced = awaitAws(name, "Synced");
+      String roleName = synced.getSpec().getAws().getRoleName();
+      Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+      assertThat(synced.getStatus().getAws().getRoleArn()).isEqualTo(role.arn());
+      assertThat(
+              PolicyDocuments.equivalent(
+                  PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                  compile(synced).aws().trustPolicy()))
+          .as(name + ": the live trust policy is the compiled one")
+          .isTrue();
+      assertThat(condition(synced, "Ready").getStatus()).isEqualTo("True");
+    }
+    assertThat(
+            ADMIN.listOpenIDConnectProviders().openIDConnectProviderList().stream()
+                .map(p -> p.arn())
+                .toList())
+        .contains(
+            "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+            "arn:aws:iam::123456789012:oidc-provider/gitlab.com");
+  }
+
+  @Test
+  void anIdentityGetsItsRoleAndTheStatusSaysWhichOne() {
+    create("create", spec("environment: production", aws(deployPolicy, "2h")));
+
+    CIFederatedIdentity synced = awaitAws("create", "Synced");
+
+    String roleName = roleName("create");
+    Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+    var status = synced.getStatus().getAws();
+    assertThat(status.getRoleArn()).isEqualTo(role.arn()).contains(":role/cifederation/");
+    assertThat(status.getProviderArn())
+        .isEqualTo("arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com");
+    assertThat(Instant.parse(status.getLastSyncTime())).isBefore(Instant.now().plusSeconds(1));
+    assertThat(status.getDriftCorrections()).isZero();
+    assertThat(role.maxSessionDuration()).isEqualTo(7200);
+    assertThat(attached(roleName)).containsExactly(deployPolicy);
+    assertThat(AwsCloudIT.tags(role.tags()))
+        .containsEntry("cifederation.dev/owner", namespace() + "/create")
+        .containsEntry("cifederation.dev/cluster", CLUSTER);
+    assertThat(
+            PolicyDocuments.equivalent(
+                PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                compile(synced).aws().trustPolicy()))
+        .isTrue();
+  }
+
+  @Test
+  void specUpdatesOfTrustPermissionsAndSessionDurationReachTheRole() {
+    create("update", spec("branch: main", aws(deployPolicy, "1h")));
+    awaitAws("update", "Synced");
+    String roleName = roleName("update");
+
+    CIFederatedIdentity identity = get("update");
+    identity.getSpec().getSubject().setBranch("release");
+    identity.getSpec().getAws().setManagedPolicyArns(List.of(readPolicy));
+    identity.getSpec().getAws().setMaxSessionDuration("4h");
+    CLIENT.resource(identity).update();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+              assertThat(
+                      PolicyDocuments.toJson(
+                          PolicyDocuments.parse(role.assumeRolePolicyDocument())))
+                  .contains("repo:my-org/my-app:ref:refs/heads/release");
+              assertThat(role.maxSessionDuration()).isEqualTo(14400);
+              assertThat(attached(roleName)).containsExactly(readPolicy);
+            });
+    CIFederatedIdentity updated = awaitAws("update", "Synced");
+    assertThat(updated.getStatus().getObservedGeneration())
+        .isEqualTo(updated.getMetadata().getGeneration());
+    assertThat(updated.getStatus().getAws().getDriftCorrections())
+        .as("a spec change is not drift")
+        .isZero();
+  }
+
+  // -------------------------------------------------------------------------------------- drift
+
+  @Test
+  void trustWidenedByHandIsRevertedWithinOneResyncCountedAndReported() {
+    create("drift", spec("environment: production", aws(deployPolicy, "1h")));
+    CIFederatedIdentity synced = awaitAws("drift", "Synced");
+    String roleName = roleName("drift");
+    CompiledTrust compiled = compile(synced);
+
+    Instant widened = Instant.now();
+    ADMIN.updateAssumeRolePolicy(
+        r -> r.roleName(roleName).policyDocument(AwsCloudIT.widenedTrustFor(compiled)));
+
+    // a resync comes at most RESYNC later, on a snapshot at most half a resync old
+    await()
+        .atMost(RESYNC.plus(RESYNC.dividedBy(2)).plusSeconds(4))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                PolicyDocuments.equivalent(
+                    PolicyDocuments.parse(
+                        ADMIN.getRole(r -> r.roleName(roleName)).role().assumeRolePolicyDocument()),
+                    compiled.aws().trustPolicy()));
+    LOG.info(
+        "widened trust reverted after {} ms", Duration.between(widened, Instant.now()).toMillis());
+
+    CIFederatedIdentity corrected =
+        awaitStatus(
+            "drift",
+            i ->
+                i.getStatus().getAws() != null
+                    && i.getStatus().getAws().getDriftCorrections() != null
+                    && i.getStatus().getAws().getDriftCorrections() >= 1);
+    assertThat(corrected.getStatus().getAws().getDriftCorrections()).isEqualTo(1);
+    assertThat(condition(corrected, "AWSReady").getReason()).isEqualTo("Synced");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events("drift"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getReason()).isEqualTo("DriftCorrected");
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getMessage())
+                              .contains("trust policy set to the compiled one")
+                              .contains("repo:my-org/*");
+                        }));
+  }
+
+  @Test
+  void aSteadyResyncMakesNoWriteAndReadsInBulk() throws InterruptedException {
+    create("steady", spec("tag: v1.0.0", aws(deployPolicy, "1h")));
+    String firstSync = awaitAws("steady", "Synced").getStatus().getAws().getLastSyncTime();
+    // let any write still under way (other tests' identities) settle into a steady state
+    Thread.sleep(RESYNC.toMillis());
+
+    double writes = count(AwsCloudIT.WRITES);
+    double bulk = count(Set.of("GetAccountAuthorizationDetails"));
+    double all = count(ALL_OPERATIONS);
+    double perRole = count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies"));
+    Duration window = RESYNC.multipliedBy(3);
+    Thread.sleep(window.toMillis());
+
+    double bulkReads = count(Set.of("GetAccountAuthorizationDetails")) - bulk;
+    double calls = count(ALL_OPERATIONS) - all;
+    LOG.info(
+        "steady state over {} s ({} resyncs) with {} identities: {} IAM calls, {} bulk reads, 0 writes expected",
+        window.toSeconds(),
+        window.dividedBy(RESYNC),
+        CLIENT
+            .resources(CIFederatedIdentity.class)
+            .inNamespace(namespace())
+            .list()
+            .getItems()
+            .size(),
+        calls,
+        bulkReads);
+    assertThat(count(AwsCloudIT.WRITES) - writes).as("IAM writes in a steady resync").isZero();
+    assertThat(count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies")) - perRole)
+        .as("per-role reads")
+        .isZero();
+    assertThat(bulkReads)
+        .as("at most one bulk read per snapshot lifetime (half a resync), whatever the identities")
+        .isBetween(1.0, (double) window.dividedBy(RESYNC.dividedBy(2)) + 1);
+    assertThat(get("steady").getStatus().getAws().getLastSyncTime())
+        .as("the identity was reconciled meanwhile")
+        .isNotEqualTo(firstSync);
+    assertThat(get("steady").getStatus().getAws().getDriftCorrections()).isZero();
+  }
+
+  // ------------------------------------------------------------------------------------ safety
+
+  @Test
+  void aRoleTheOperatorDoesNotOwnIsAConflictLeftUntouchedWithAnEvent() {
+    String roleName = roleName("conflict");
+    String theirs = AwsCloudIT.widenedTrustFor(null);
+    ADMIN.createRole(r -> r.roleName(roleName).assumeRolePolicyDocument(theirs));
+
+    create("conflict", spec("environment: production", aws(deployPolicy, "1h")));
+
+    CIFederatedIdentity conflict = awaitAws("conflict", "Conflict");
+    Condition aws = condition(conflict, "AWSReady");
+    assertThat(aws.getStatus()).isEqualTo("False");
+    assertThat(aws.getMessage()).contains(roleName).contains("left untouched");
+    assertThat(condition(conflict, "Ready").getStatus()).isEqualTo("False");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events("conflict"))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getType()).isEqualTo("Warning");
+                          assertThat(e.getMessage())
+                              .contains("AWSReady Conflict")
+                              .contains(roleName);
+                        }));
+    // still untouched after a few resyncs
+    await().pollDelay(RESYNC.multipliedBy(2)).atMost(RESYNC.multipliedBy(3)).until(() -> true);
+    Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+    assertThat(role.tags()).isEmpty();
+    assertThat(PolicyDocuments.equivalent(role.assumeRolePolicyDocument(), theirs)).isTrue();
+    assertThat(attached(roleName)).isEmpty();
+  }
+
+  @Test
+  void deletionWithDeleteRemovesTheRoleAndThenTheResource() {
+    create("delete-me", spec("environment: production", aws(deployPolicy, "1h")));
+    awaitAws("delete-me", "Synced");
+    String roleName = roleName("delete-me");
+
+    CLIENT.resource(get("delete-me")).delete();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> get("delete-me") == null && !roleExists(roleName));
+    assertThat(ADMIN.getPolicy(r -> r.policyArn(deployPolicy)).policy())
+        .as("the managed policy is only detached")
+        .isNotNull();
+  }
+
+  @Test
+  void deletionWithOrphanKeepsTheRoleWithoutOwnershipTags() {
+    create(
+        "orphan-me",
+        spec("environment: production", aws(deployPolicy, "1h"), "deletionPolicy: Orphan"));
+    awaitAws("orphan-me", "Synced");
+    String roleName = roleName("orphan-me");
+
+    CLIENT.resource(get("orphan-me")).delete();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> get("orphan-me") == null);
+    Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+    assertThat(AwsCloudIT.tags(role.tags()))
+        .doesNotContainKeys("cifederation.dev/owner", "cifederation.dev/cluster");
+    assertThat(attached(roleName)).containsExactly(deployPolicy);
+  }
+
+  // -------------------------------------------------------------------------- restart safety
+
+  @Test
+  void aRoleLeftHalfCreatedByAStoppedOperatorIsCompletedNotDuplicated() {
+    // what an operator killed right after CreateRole leaves behind: our tags, nothing else
+    String roleName = roleName("restart");
+    ADMIN.createRole(
+        r ->
+            r.roleName(roleName)
+                .path("/cifederation/")
+                .assumeRolePolicyDocument(AwsCloudIT.widenedTrustFor(null))
+                .tags(
+                    Tag.builder()
+                        .key("cifederation.dev/owner")
+                        .value(namespace() + "/restart")
+                        .build(),
+                    Tag.builder().key("cifederation.dev/cluster").value(CLUSTER).build()));
+
+    create("restart", spec("environment: production", aws(deployPolicy, "3h")));
+
+    CIFederatedIdentity synced = awaitAws("restart", "Synced");
+    assertThat(
+            ADMIN.listRoles(r -> r.pathPrefix("/cifederation/")).roles().stream()
+                .filter(r -> r.roleName().equals(roleName)))
+        .hasSize(1);
+    Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
+    assertThat(
+            PolicyDocuments.equivalent(
+                PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                compile(synced).aws().trustPolicy()))
+        .isTrue();
+    assertThat(role.maxSessionDuration()).isEqualTo(10800);
+    assertThat(attached(roleName)).containsExactly(deployPolicy);
+    assertThat(synced.getStatus().getAws().getDriftCorrections())
+        .as("completing a creation is not drift")
+        .isZero();
+  }
+
+  @Test
+  void aCreationInterruptedBetweenCallsResumesOnTheNextPass() {
+    PROXY.failAlways("AttachRolePolicy", Fault.SERVICE_FAILURE);
+    create("interrupted", spec("environment: production", aws(readPolicy, "1h")));
+
+    CIFederatedIdentity transient_ = awaitAws("interrupted", "Transient");
+    assertThat(condition(transient_, "AWSReady").getMessage()).contains("AttachRolePolicy");
+    assertThat(roleExists(roleName("interrupted"))).isTrue();
+
+    PROXY.heal();
+    awaitAws("interrupted", "Synced");
+    assertThat(attached(roleName("interrupted"))).containsExactly(readPolicy);
+  }
+
+  // ------------------------------------------------------------------------------- throttling
+
+  @Test
+  void throttlingIsRetriedAndReportedThrottledOnlyWhileItLasts() {
+    // a burst the SDK's retries absorb: nobody sees it in status
+    PROXY.fail("CreateRole", Fault.THROTTLING, 2);
+    create("burst", spec("environment: production", aws(deployPolicy, "1h")));
+    awaitAws("burst", "Synced");
+    assertThat(PROXY.requests("CreateRole")).isEqualTo(3);
+
+    // throttling that outlasts them: Throttled, retried with backoff, Synced once it stops
+    PROXY.failAlways("CreateRole", Fault.THROTTLING);
+    create("throttled", spec("environment: staging", aws(deployPolicy, "1h")));
+    CIFederatedIdentity throttled = awaitAws("throttled", "Throttled");
+    assertThat(condition(throttled, "AWSReady").getMessage()).contains("Throttling");
+
+    PROXY.heal();
+    awaitAws("throttled", "Synced");
+    assertThat(roleExists(roleName("throttled"))).isTrue();
+  }
+
+  // ---------------------------------------------------------------------------------- observe
+
+  @Test
+  void observeNeverWritesAndReportsWhatIsMissing() {
+    create(
+        "observed", spec("environment: qa", aws(deployPolicy, "1h"), "managementPolicy: Observe"));
+
+    CIFederatedIdentity observed = awaitAws("observed", "DriftDetected");
+
+    assertThat(condition(observed, "AWSReady").getMessage())
+        .contains("IAM role " + roleName("observed") + " does not exist");
+    assertThat(roleExists(roleName("observed"))).isFalse();
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private static final Set<String> ALL_OPERATIONS =
+      Set.of(
+          "GetCallerIdentity",
+          "GetAccountAuthorizationDetails",
+          "ListRoles",
+          "ListOpenIDConnectProviders",
+          "GetOpenIDConnectProvider",
+          "GetRole",
+          "ListAttachedRolePolicies",
+          "ListRolePolicies",
+          "GetRolePolicy");
+
+  private static double count(Set<String> operations) {
+    Set<String> all = new java.util.HashSet<>(operations);
+    if (operations == ALL_OPERATIONS) {
+      all.addAll(AwsCloudIT.WRITES);
+    }
+    return all.stream().mapToDouble(CALLS::count).sum();
+  }
+
+  private static String spec(String selector, String aws, String... extra) {
+    return """
+        issuerRef: github
+        repository: my-org/my-app
+        subject: {%s}
+        %s
+        aws:
+        %s
+        """
+        .formatted(selector, String.join("\n", extra), aws.indent(2).stripTrailing());
+  }
+
+  private static String aws(String managedPolicy, String maxSessionDuration) {
+    return """
+        accountId: "123456789012"
+        maxSessionDuration: %s
+        managedPolicyArns: ["%s"]
+        permissionsBoundaryArn: "%s"
+        inlinePolicy:
+          Version: "2012-10-17"
+          Statement:
+          - Effect: Allow
+            Action: s3:ListBucket
+            Resource: arn:aws:s3:::my-app
+        """
+        .formatted(maxSessionDuration, managedPolicy, boundary);
+  }
+
+  private void create(String name, String spec) {
+    CIFederatedIdentity identity =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: %s, namespace: %s}
+            spec:
+            %s
+            """
+                .formatted(name, namespace(), spec.indent(2).stripTrailing()),
+            CIFederatedIdentity.class);
+    CLIENT.resource(identity).create();
+  }
+
+  private static String namespace() {
+    return OPERATOR.getNamespace();
+  }
+
+  private static String roleName(String name) {
+    return CloudNames.awsRoleName(namespace(), name);
+  }
+
+  private static CIFederatedIdentity get(String name) {
+    return CLIENT
+        .resources(CIFederatedIdentity.class)
+        .inNamespace(namespace())
+        .withName(name)
+        .get();
+  }
+
+  private static CIFederatedIdentity awaitAws(String name, String reason) {
+    return awaitStatus(
+        name,
+        i ->
+            i.getStatus().getConditions().stream()
+                .anyMatch(c -> c.getType().equals("AWSReady") && c.getReason().equals(reason)));
+  }
+
+  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> get(name),
+            i ->
+                i != null
+                    && i.getStatus() != null
+                    && i.getStatus().getObservedGeneration() != null
+                    && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration())
+                    && done.test(i));
+  }
+
+  private static Condition condition(CIFederatedIdentity identity, String type) {
+    return identity.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static List<Event> events(String name) {
+    return CLIENT.v1().events().inNamespace(namespace()).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  private static List<String> attached(String role) {
+    return ADMIN.listAttachedRolePolicies(r -> r.roleName(role)).attachedPolicies().stream()
+        .map(p -> p.policyArn())
+        .toList();
+  }
+
+  private static boolean roleExists(String roleName) {
+    try {
+      ADMIN.getRole(r -> r.roleName(roleName));
+      return true;
+    } catch (NoSuchEntityException e) {
+      return false;
+    }
+  }
+
+  private static CompiledTrust compile(CIFederatedIdentity identity) {
+    CIIssuer issuer =
+        CLIENT.resources(CIIssuer.class).withName(identity.getSpec().getIssuerRef()).get();
+    try {
+      return new TrustCompiler()
+          .compile(
+              IssuerInfo.from(issuer.getSpec()),
+              identity.getMetadata().getNamespace(),
+              identity.getMetadata().getName(),
+              identity.getSpec());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static <T> T load(String example, Class<T> type) {
+    try {
+      return Serialization.unmarshal(
+          Files.readString(Path.of(API.repoRoot().toString(), "examples", example)), type);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
