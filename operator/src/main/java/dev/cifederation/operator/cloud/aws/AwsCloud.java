@@ -121,6 +121,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
           carry(previous));
     }
     boolean observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
     Ownership ownership = new Ownership(request.owner(), clusterName);
     DesiredRole desired = DesiredRole.of(trust, identity.getSpec().getAws(), iamPath, ownership);
     Pass pass = new Pass(observe);
@@ -134,6 +135,9 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       ensureProvider(iam, snapshot, trust, pass);
       if (pass.conflict == null) {
         ensureRole(iam, snapshot, desired, ownership, pass);
+      }
+      if (pass.conflict == null) {
+        releaseSupersededRoles(iam, snapshot, desired, ownership, orphan, pass);
       }
     } catch (AwsFailure failure) {
       return failure(failure, request, carry(previous));
@@ -280,6 +284,30 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     }
   }
 
+  /**
+   * A role this identity owns under another name is what an earlier spec.aws.roleName created: it
+   * goes the way deletionPolicy says, so a rename leaves neither a duplicate nor an orphan.
+   */
+  private void releaseSupersededRoles(
+      IamGateway iam,
+      AccountSnapshot snapshot,
+      DesiredRole desired,
+      Ownership ownership,
+      boolean orphan,
+      Pass pass) {
+    for (LiveRole role : ownedRoles(snapshot, ownership)) {
+      if (role.name().equals(desired.name())) {
+        continue;
+      }
+      String why = " (spec.aws.roleName is now " + desired.name() + ")";
+      if (pass.observe) {
+        pass.differs("IAM role " + role.name() + " is no longer in the spec" + why);
+      } else {
+        pass.wrote(release(iam, role, orphan) + why);
+      }
+    }
+  }
+
   private CloudOutcome outcome(
       CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
     long previousCorrections =
@@ -376,23 +404,23 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     try {
       IamGateway iam = accounts.gateway(accountId);
       List<String> done = new ArrayList<>();
-      Optional<LiveRole> live = iam.readRole(roleName);
-      if (live.isEmpty()) {
+      // one fresh bulk read: the named role, and any other role this identity still owns (a
+      // roleName changed while the operator was down)
+      AccountSnapshot account = iam.readAccount(iamPath);
+      Optional<LiveRole> named = account.role(roleName);
+      if (named.isEmpty()) {
         done.add("IAM role " + roleName + " does not exist");
-      } else if (!ownership.owns(live.get().tags())) {
+      } else if (!ownership.owns(named.get().tags())) {
         done.add(
             "IAM role "
                 + roleName
                 + " is not managed by this identity ("
-                + Ownership.describe(live.get().tags())
+                + Ownership.describe(named.get().tags())
                 + "): left untouched");
-      } else if (orphan) {
-        iam.untagRole(roleName, List.of(Ownership.OWNER_TAG, Ownership.CLUSTER_TAG));
-        done.add("IAM role " + live.get().arn() + " orphaned: kept, ownership tags removed");
-      } else {
-        providers.addAll(live.get().federatedPrincipals());
-        deleteRole(iam, live.get());
-        done.add("IAM role " + live.get().arn() + " deleted");
+      }
+      for (LiveRole role : ownedRoles(account, ownership)) {
+        providers.addAll(role.federatedPrincipals());
+        done.add(release(iam, role, orphan));
       }
       if (!orphan) {
         done.addAll(releaseProviders(iam, providers));
@@ -407,6 +435,21 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       snapshots.invalidate(accountId);
       lock.unlock();
     }
+  }
+
+  private static List<LiveRole> ownedRoles(AccountSnapshot account, Ownership ownership) {
+    return account.roles().stream().filter(r -> ownership.owns(r.tags())).toList();
+  }
+
+  /** Deletes the role (Delete) or removes only its ownership tags (Orphan); says which. */
+  private static String release(IamGateway iam, LiveRole role, boolean orphan) {
+    if (orphan) {
+      ignoringMissing(
+          () -> iam.untagRole(role.name(), List.of(Ownership.OWNER_TAG, Ownership.CLUSTER_TAG)));
+      return "IAM role " + role.arn() + " orphaned: kept, ownership tags removed";
+    }
+    deleteRole(iam, role);
+    return "IAM role " + role.arn() + " deleted";
   }
 
   /** Detach and delete the policies first: IAM refuses to delete a role that still has them. */

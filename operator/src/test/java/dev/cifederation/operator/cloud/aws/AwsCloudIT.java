@@ -323,6 +323,60 @@ class AwsCloudIT {
     assertThat(attached("cifed-team-a_deploy")).isEmpty();
   }
 
+  @Test
+  void aRenamedRoleReplacesTheOldOneInsteadOfLeavingItBehind() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec("roleName: first-name"));
+    reconcile(identity);
+
+    identity.getSpec().getAws().setRoleName("second-name");
+    identity.getMetadata().setGeneration(2L);
+    CloudOutcome outcome = reconcile(identity);
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Synced);
+    assertThat(roleNames()).containsExactly("second-name");
+    assertThat(identity.getStatus().getAws().getRoleArn())
+        .endsWith(":role/cifederation/second-name");
+    assertThat(attached("second-name")).containsExactly(deployPolicyArn);
+  }
+
+  @Test
+  void aMissingClientIdIsAddedOnlyWhenMissingAndMotosGapIsReportedNotHidden() {
+    reconcile(identity("deploy", fullSpec()));
+    double addsBefore = calls.count("AddClientIDToOpenIDConnectProvider");
+    clock.advance(Duration.ofMinutes(2));
+    reconcile(identity("deploy", fullSpec()));
+    assertThat(calls.count("AddClientIDToOpenIDConnectProvider"))
+        .as("never called while the provider lists the audience")
+        .isEqualTo(addsBefore)
+        .isZero();
+
+    // a second CIIssuer for the same URL with another AWS audience shares the provider
+    CIIssuerSpec custom = new CIIssuerSpec();
+    custom.setUrl("https://token.actions.githubusercontent.com");
+    custom.setDialect(IssuerDialect.GitHub);
+    var audiences = new dev.cifederation.operator.api.v1alpha1.IssuerAudiences();
+    audiences.setAws("custom-audience");
+    custom.setAudiences(audiences);
+    CIFederatedIdentity other = identity("other", fullSpec());
+    CompiledTrust trust;
+    try {
+      trust =
+          new TrustCompiler().compile(IssuerInfo.from(custom), "team-a", "other", other.getSpec());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    CloudOutcome outcome = aws.reconcile(new CloudRequest(other, trust));
+
+    // moto does not implement AddClientIDToOpenIDConnectProvider (HTTP 500): the adapter makes the
+    // call and reports the failure as transient instead of pretending
+    assertThat(calls.count("AddClientIDToOpenIDConnectProvider")).isEqualTo(1);
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Transient);
+    assertThat(outcome.message()).contains("AddClientIDToOpenIDConnectProvider");
+    assertThat(admin.listRoles().roles())
+        .extracting(Role::roleName)
+        .doesNotContain("cifed-team-a_other");
+  }
+
   // ------------------------------------------------------------------------------------ safety
 
   @Test
