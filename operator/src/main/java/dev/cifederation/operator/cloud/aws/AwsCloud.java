@@ -140,6 +140,8 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         releaseSupersededRoles(iam, snapshot, desired, ownership, orphan, pass);
       }
     } catch (AwsFailure failure) {
+      // a failed write may still have happened (e.g. a timeout after IAM applied it)
+      snapshots.invalidate(accountId);
       return failure(failure, request, carry(previous));
     } finally {
       if (!pass.writes.isEmpty()) {
@@ -516,12 +518,15 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         message += " (the operator acts in the account as " + assumed.get() + ")";
       }
     }
+    // terminal failures wait for a change of the spec or of permissions (and the next resync)
     Optional<Duration> retryAfter =
-        switch (failure.kind()) {
-          case THROTTLED -> Optional.of(jittered(settings.throttledRetryAfter()));
-          case TRANSIENT -> Optional.of(jittered(settings.transientRetryAfter()));
-          default -> Optional.empty();
-        };
+        !failure.kind().retryable()
+            ? Optional.empty()
+            : Optional.of(
+                jittered(
+                    failure.kind() == Kind.THROTTLED
+                        ? settings.throttledRetryAfter()
+                        : settings.transientRetryAfter()));
     log.warn("AWS {} for {}: {}", failure.kind().reason(), request.owner(), message);
     return failure(failure.kind().reason(), message, retryAfter, writer);
   }

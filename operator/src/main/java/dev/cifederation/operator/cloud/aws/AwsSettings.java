@@ -121,26 +121,6 @@ public record AwsSettings(
         throttledRetryAfter);
   }
 
-  /** Backoff of the SDK's retries and the reschedule after a call still failed (tests: short). */
-  public AwsSettings withDelays(
-      Duration base,
-      Duration throttlingBase,
-      Duration max,
-      Duration transient_,
-      Duration throttled) {
-    return new AwsSettings(
-        iamEndpoint,
-        stsEndpoint,
-        stsRegion,
-        assumeRoleArnTemplate,
-        maxAttempts,
-        base,
-        throttlingBase,
-        max,
-        transient_,
-        throttled);
-  }
-
   private static Optional<URI> endpoint(String variable, Map<String, String> env) {
     String value = blankToNull(env.get(variable));
     if (value == null) {

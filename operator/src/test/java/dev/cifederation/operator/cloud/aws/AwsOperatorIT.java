@@ -222,7 +222,7 @@ class AwsOperatorIT {
 
     // a resync comes at most RESYNC later, on a snapshot at most half a resync old
     await()
-        .atMost(RESYNC.plus(RESYNC.dividedBy(2)).plusSeconds(4))
+        .atMost(RESYNC.plus(RESYNC.dividedBy(2)).plusSeconds(6))
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
