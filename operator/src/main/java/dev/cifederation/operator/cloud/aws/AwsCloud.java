@@ -142,7 +142,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     } catch (AwsFailure failure) {
       // a failed write may still have happened (e.g. a timeout after IAM applied it)
       snapshots.invalidate(accountId);
-      return failure(failure, request, carry(previous));
+      return failure(failure, request, accountId, carry(previous));
     } finally {
       if (!pass.writes.isEmpty()) {
         snapshots.invalidate(accountId);
@@ -378,29 +378,30 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
     CIFederatedIdentity identity = request.identity();
-    AwsIdentitySpec spec = identity.getSpec().getAws();
     if (identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
       return CloudOutcome.synced("Observe: the operator created nothing in AWS to remove", s -> {});
     }
+    // null when the aws block was removed from the spec: then the status says where things are
+    AwsIdentitySpec spec = identity.getSpec().getAws();
+    AwsIdentityStatus previous = previousStatus(identity);
     AwsTrust trust = request.trust() == null ? null : request.trust().aws();
-    String roleName =
-        trust != null
-            ? trust.roleName()
-            : spec.getRoleName() == null || spec.getRoleName().isBlank()
-                ? CloudNames.awsRoleName(request.namespace(), request.name())
-                : spec.getRoleName();
+    Optional<String> recordedAccount =
+        spec != null ? Optional.of(spec.getAccountId()) : Arns.account(previous);
+    if (recordedAccount.isEmpty()) {
+      return CloudOutcome.synced("no IAM role or provider was recorded for this identity", s -> {});
+    }
+    String accountId = recordedAccount.get();
+    String roleName = roleName(request, spec, trust, previous);
     boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
     Ownership ownership = new Ownership(request.owner(), clusterName);
     Set<String> providers = new TreeSet<>();
     if (trust != null) {
       providers.add(trust.providerArn());
     }
-    AwsIdentityStatus previous = previousStatus(identity);
     if (previous != null && previous.getProviderArn() != null) {
       providers.add(previous.getProviderArn());
     }
 
-    String accountId = spec.getAccountId();
     ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
     lock.lock();
     try {
@@ -431,12 +432,25 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       log.info("Cleanup of {} in account {}: {}", request.owner(), accountId, message);
       return CloudOutcome.synced(message, s -> {});
     } catch (AwsFailure failure) {
-      return failure(failure, request, s -> {});
+      return failure(failure, request, accountId, s -> {});
     } finally {
       // cleanup reads fresh and may write: whatever the account snapshot said is stale now
       snapshots.invalidate(accountId);
       lock.unlock();
     }
+  }
+
+  /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */
+  private static String roleName(
+      CloudRequest request, AwsIdentitySpec spec, AwsTrust trust, AwsIdentityStatus previous) {
+    if (trust != null) {
+      return trust.roleName();
+    }
+    if (spec != null && spec.getRoleName() != null && !spec.getRoleName().isBlank()) {
+      return spec.getRoleName();
+    }
+    return Arns.roleName(previous)
+        .orElseGet(() -> CloudNames.awsRoleName(request.namespace(), request.name()));
   }
 
   private static List<LiveRole> ownedRoles(AccountSnapshot account, Ownership ownership) {
@@ -509,11 +523,13 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
   // ---------------------------------------------------------------------------------- outcomes
 
   private CloudOutcome failure(
-      AwsFailure failure, CloudRequest request, Consumer<CIFederatedIdentityStatus> writer) {
+      AwsFailure failure,
+      CloudRequest request,
+      String accountId,
+      Consumer<CIFederatedIdentityStatus> writer) {
     String message = failure.getMessage();
     if (failure.kind() == Kind.DENIED) {
-      Optional<String> assumed =
-          settings.assumeRoleArn(request.identity().getSpec().getAws().getAccountId());
+      Optional<String> assumed = settings.assumeRoleArn(accountId);
       if (assumed.isPresent()) {
         message += " (the operator acts in the account as " + assumed.get() + ")";
       }

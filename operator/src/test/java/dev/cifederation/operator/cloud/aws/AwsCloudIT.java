@@ -679,6 +679,20 @@ class AwsCloudIT {
     assertThat(providers()).as("the orphaned role still trusts it").containsExactly(PROVIDER_ARN);
   }
 
+  @Test
+  void anAwsBlockRemovedFromTheSpecIsReleasedFromWhatTheStatusRecorded() {
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+    reconcile(identity);
+
+    // what the identity reconciler hands over when spec.aws is gone: no aws trust, the old status
+    identity.getSpec().setAws(null);
+    CloudOutcome outcome = aws.cleanup(new CloudRequest(identity, compile(identity)));
+
+    assertThat(outcome.done()).as(outcome.message()).isTrue();
+    assertThat(roleNames()).isEmpty();
+    assertThat(providers()).isEmpty();
+  }
+
   // ---------------------------------------------------------------------------------- helpers
 
   static final String INLINE_JSON =

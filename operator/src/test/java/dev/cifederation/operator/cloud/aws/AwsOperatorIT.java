@@ -366,6 +366,36 @@ class AwsOperatorIT {
     assertThat(attached(roleName)).containsExactly(deployPolicy);
   }
 
+  @Test
+  void removingTheAwsBlockRemovesTheRole() {
+    create("moved", spec("environment: production", aws(deployPolicy, "1h")));
+    awaitAws("moved", "Synced");
+    String roleName = roleName("moved");
+
+    // an identity needs one cloud block: it moves to Azure (not managed by this build)
+    CIFederatedIdentity identity = get("moved");
+    identity.getSpec().setAws(null);
+    identity
+        .getSpec()
+        .setAzure(
+            Serialization.unmarshal(
+                """
+                subscriptionId: 00000000-0000-0000-0000-000000000000
+                resourceGroup: my-rg
+                location: eastus
+                """,
+                dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec.class));
+    CLIENT.resource(identity).update();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> !roleExists(roleName));
+    CIFederatedIdentity moved = awaitStatus("moved", i -> i.getStatus().getAws() == null);
+    assertThat(moved.getStatus().getConditions()).noneMatch(c -> c.getType().equals("AWSReady"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(events("moved")).anyMatch(e -> e.getReason().equals("CloudRemoved")));
+  }
+
   // -------------------------------------------------------------------------- restart safety
 
   @Test
