@@ -242,7 +242,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         pass.wrote("IAM role " + live.arn() + " created");
       } catch (AwsFailure e) {
         if (e.kind() != Kind.ALREADY_EXISTS) {
-          throw e;
+          throw compiledTrustRejected(e);
         }
         // created since the snapshot: by an earlier run of the operator that stopped half-way, or
         // by someone else; which one the tags decide below
@@ -280,10 +280,32 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       if (pass.observe) {
         pass.differs("IAM role " + name + ": " + change.describe());
       } else {
-        iam.apply(desired, change);
+        try {
+          iam.apply(desired, change);
+        } catch (AwsFailure e) {
+          throw change instanceof RoleChange.UpdateTrustPolicy ? compiledTrustRejected(e) : e;
+        }
         pass.wrote("IAM role " + name + ": " + change.describe());
       }
     }
+  }
+
+  /**
+   * The trust policy is compiled, not written by the user: when IAM calls it malformed, the likely
+   * cause is a provider created moments ago that IAM does not see yet (it is eventually
+   * consistent), so it is retried soon rather than reported as a spec the user must fix.
+   */
+  private static AwsFailure compiledTrustRejected(AwsFailure failure) {
+    if (failure.kind() != Kind.INVALID) {
+      return failure;
+    }
+    return new AwsFailure(
+        Kind.TRANSIENT,
+        failure.operation(),
+        failure.errorCode(),
+        failure.getMessage()
+            + " (the trust policy is compiled by the operator; retrying in case IAM does not see"
+            + " the OIDC provider yet)");
   }
 
   /**

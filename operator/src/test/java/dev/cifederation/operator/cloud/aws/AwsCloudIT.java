@@ -554,6 +554,21 @@ class AwsCloudIT {
   }
 
   @Test
+  void aCompiledTrustRejectedWhileTheNewProviderPropagatesIsRetriedSoon() {
+    proxy.fail("CreateRole", Fault.INVALID_PRINCIPAL, 1);
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
+
+    CloudOutcome first = reconcile(identity);
+
+    assertThat(first.reason()).isEqualTo(CloudReason.Transient);
+    assertThat(first.retryAfter()).isPresent();
+    assertThat(first.message())
+        .contains("MalformedPolicyDocument")
+        .contains("trust policy is compiled");
+    assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+  }
+
+  @Test
   void aManagedPolicyThatDoesNotExistIsNotFound() {
     CIFederatedIdentity identity =
         identity(

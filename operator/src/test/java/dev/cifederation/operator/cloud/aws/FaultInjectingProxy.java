@@ -32,7 +32,9 @@ final class FaultInjectingProxy implements AutoCloseable {
   /** An error IAM answers with, in its query-protocol XML. */
   enum Fault {
     THROTTLING(400, "Throttling", "Rate exceeded"),
-    SERVICE_FAILURE(500, "ServiceFailure", "Internal failure");
+    SERVICE_FAILURE(500, "ServiceFailure", "Internal failure"),
+    /** What IAM answers while a just-created OIDC provider has not propagated yet. */
+    INVALID_PRINCIPAL(400, "MalformedPolicyDocument", "Invalid principal in policy");
 
     final int status;
     final String code;
