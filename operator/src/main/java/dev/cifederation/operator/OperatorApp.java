@@ -1,7 +1,10 @@
 package dev.cifederation.operator;
 
 import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
+import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -60,7 +63,13 @@ public final class OperatorApp implements AutoCloseable {
       MeterRegistry registry,
       Clock clock) {
     var events = new EventRecorder(client, clock);
-    List<CloudReconciler> adapters = List.of();
+    List<CloudReconciler> adapters =
+        List.of(
+            GcpCloudReconciler.create(
+                GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
+                new CloudCalls(registry, "gcp"),
+                config.clusterName(),
+                clock));
     operator.register(
         new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
