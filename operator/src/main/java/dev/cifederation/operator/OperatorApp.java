@@ -2,7 +2,10 @@ package dev.cifederation.operator;
 
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.aws.AwsCloud;
+import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
+import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -63,7 +66,13 @@ public final class OperatorApp implements AutoCloseable {
     var events = new EventRecorder(client, clock);
     // each adapter reads its own settings from the environment (see the README's configuration)
     List<CloudReconciler> adapters =
-        List.of(AwsCloud.fromEnvironment(System.getenv(), config, registry, clock));
+        List.of(
+            AwsCloud.fromEnvironment(System.getenv(), config, registry, clock),
+            GcpCloudReconciler.create(
+                GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
+                new CloudCalls(registry, "gcp"),
+                config.clusterName(),
+                clock));
     operator.register(
         new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));

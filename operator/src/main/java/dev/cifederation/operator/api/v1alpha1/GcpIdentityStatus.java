@@ -17,6 +17,11 @@ public class GcpIdentityStatus {
   private String audience;
 
   @JsonPropertyDescription(
+      "The service account the principal is bound on; when spec.gcp.serviceAccount changes, the"
+          + " operator removes the principal from this one.")
+  private String serviceAccount;
+
+  @JsonPropertyDescription(
       "When the provider and binding were last compared with the desired state (RFC 3339).")
   private String lastSyncTime;
 
@@ -45,6 +50,14 @@ public class GcpIdentityStatus {
 
   public void setAudience(String audience) {
     this.audience = audience;
+  }
+
+  public String getServiceAccount() {
+    return serviceAccount;
+  }
+
+  public void setServiceAccount(String serviceAccount) {
+    this.serviceAccount = serviceAccount;
   }
 
   public String getLastSyncTime() {

@@ -1,0 +1,762 @@
+package dev.cifederation.operator.cloud.gcp;
+
+import static dev.cifederation.operator.cloud.gcp.PolicyMembers.WORKLOAD_IDENTITY_USER;
+
+import com.google.api.services.iam.v1.model.Policy;
+import com.google.api.services.iam.v1.model.WorkloadIdentityPool;
+import com.google.api.services.iam.v1.model.WorkloadIdentityPoolProvider;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.api.v1alpha1.ConditionType;
+import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
+import dev.cifederation.operator.api.v1alpha1.GcpIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudOutcome;
+import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
+import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
+import dev.cifederation.operator.cloud.gcp.ProviderSpec.Field;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.trust.GcpTrust;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GCP workload identity federation for one identity: the shared pool, the identity's OIDC provider
+ * in it and the {@code roles/iam.workloadIdentityUser} member on its service account.
+ *
+ * <p>Enforce: pool created when missing (undeleted when soft-deleted); provider created when
+ * missing, undeleted when soft-deleted (its ID is blocked for 30 days, so re-creating is never an
+ * option), and otherwise compared field by field with only the differing fields patched under an
+ * update mask; the member added with an etag read-modify-write of the policy (version 3) retried as
+ * a whole on 409 ABORTED. A provider of the same ID without this identity's ownership marks is a
+ * Conflict and is never changed. Observe: the same reads, no writes; differences are DriftDetected.
+ *
+ * <p>Reads are shared: a pool's providers are listed in one call and a service account's policy
+ * read once per cache period ({@link GcpSettings#readCacheTtl()}) for all identities using them, so
+ * a steady resync costs a few reads per pool and service account and no writes.
+ *
+ * <p>Pools are shared and reference-counted through the cloud's own state: a pool is deleted only
+ * when this cluster's operator created it (its description says so) and no provider is left in it
+ * except soft-deleted ones this operator deleted. Pool creation, provider creation/undeletion and
+ * pool deletion take a per-pool lock, so a cleanup never deletes a pool under a concurrent creation
+ * in the same operator.
+ */
+public final class GcpCloudReconciler implements CloudReconciler {
+
+  private static final Logger log = LoggerFactory.getLogger(GcpCloudReconciler.class);
+
+  static final String POOL_DISPLAY_NAME = "CI federation";
+  private static final Duration POLICY_RETRY_BASE = Duration.ofMillis(100);
+
+  private final GcpSettings settings;
+  private final IamGateway gateway;
+  private final IamGateway.Sleeper sleeper;
+  private final String cluster;
+  private final Clock clock;
+  private final ReadCache<String, PoolView> pools;
+  private final ReadCache<String, Policy> policies;
+  private final Map<String, ReentrantLock> poolLocks = new ConcurrentHashMap<>();
+
+  GcpCloudReconciler(
+      GcpSettings settings,
+      IamGateway gateway,
+      IamGateway.Sleeper sleeper,
+      String cluster,
+      Clock clock) {
+    if (cluster == null || cluster.isBlank() || cluster.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException(
+          "CIFED_CLUSTER_NAME='"
+              + cluster
+              + "' must be non-empty without whitespace: it is written into GCP descriptions as"
+              + " cifederation.dev/cluster=<name>");
+    }
+    this.settings = settings;
+    this.gateway = gateway;
+    this.sleeper = sleeper;
+    this.cluster = cluster;
+    this.clock = clock;
+    this.pools = new ReadCache<>(settings.readCacheTtl(), clock);
+    this.policies = new ReadCache<>(settings.readCacheTtl(), clock);
+  }
+
+  /** The adapter as the operator runs it: real sleeps, the SDK client built on first use. */
+  public static GcpCloudReconciler create(
+      GcpSettings settings, CloudCalls calls, String clusterName, Clock clock) {
+    IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+    return new GcpCloudReconciler(
+        settings, new IamGateway(settings, calls, sleeper), sleeper, clusterName, clock);
+  }
+
+  @Override
+  public Cloud cloud() {
+    return Cloud.GCP;
+  }
+
+  // --------------------------------------------------------------------------------- reconcile
+
+  @Override
+  public CloudOutcome reconcile(CloudRequest request) {
+    GcpIdentityStatus previous = previousStatus(request.identity());
+    GcpTrust trust = request.trust().gcp();
+    if (trust == null) {
+      return failed(
+          new GcpFailure(
+              CloudReason.TrustNotCompiled, RpcStatus.OK, "the gcp block did not compile"),
+          previous);
+    }
+    Placement desired = Placement.of(trust);
+    try {
+      if (request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
+        return observe(request, trust, desired, previous);
+      }
+      return enforce(request, trust, desired, previous);
+    } catch (GcpFailure e) {
+      log.warn("GCP {}: {}: {}", request.owner(), e.reason(), e.getMessage());
+      return failed(e, previous);
+    }
+  }
+
+  private CloudOutcome enforce(
+      CloudRequest request, GcpTrust trust, Placement desired, GcpIdentityStatus previous) {
+    List<String> changes = new ArrayList<>();
+    WorkloadIdentityPoolProvider wanted = ProviderSpec.desired(trust, request.owner(), cluster);
+    ensurePool(desired, changes);
+    ensureProvider(desired, wanted, request.owner(), changes);
+    Optional<Placement> before = Placement.fromStatus(previous);
+    ensureBinding(desired, before, changes);
+    before.ifPresent(b -> releaseMoved(b, desired, request.owner(), changes));
+
+    // Writes on an identity that was in sync at this generation undo someone else's change.
+    boolean drift = wasInSync(request.identity());
+    for (String change : changes) {
+      log.info("GCP {}: {}{}", request.owner(), drift ? "drift corrected: " : "", change);
+    }
+    List<String> corrections = drift ? changes : List.of();
+    long count = previousCorrections(previous) + corrections.size();
+    return new CloudOutcome(
+        ConditionStatus.True,
+        CloudReason.Synced,
+        "Provider "
+            + desired.providerName()
+            + " admits only "
+            + request.trust().subject()
+            + ", and "
+            + WORKLOAD_IDENTITY_USER
+            + " binds exactly its principal on "
+            + desired.serviceAccount(),
+        statusWriter(trust, count),
+        corrections,
+        List.of(),
+        Optional.empty(),
+        true);
+  }
+
+  private CloudOutcome observe(
+      CloudRequest request, GcpTrust trust, Placement desired, GcpIdentityStatus previous) {
+    List<String> drift = new ArrayList<>();
+    PoolView view = poolView(desired.poolName());
+    if (view.pool().isEmpty()) {
+      drift.add("pool " + desired.poolName() + " does not exist");
+    } else if (view.isDeleted()) {
+      drift.add("pool " + desired.poolName() + " is deleted");
+    }
+    WorkloadIdentityPoolProvider live = view.provider(desired.providerId());
+    if (live == null) {
+      drift.add("provider " + desired.providerName() + " does not exist");
+    } else {
+      requireOurs(live, request.owner());
+      if (PoolView.DELETED.equals(live.getState())) {
+        drift.add("provider " + desired.providerName() + " is deleted");
+      }
+      List<Field> diff =
+          ProviderSpec.diff(live, ProviderSpec.desired(trust, request.owner(), cluster));
+      if (!diff.isEmpty()) {
+        drift.add(
+            "provider "
+                + desired.providerName()
+                + " differs: "
+                + diff.stream()
+                    .map(f -> ProviderSpec.describe(f, live))
+                    .collect(Collectors.joining(", ")));
+      }
+    }
+    Policy policy = policy(desired.serviceAccountResource());
+    if (!PolicyMembers.has(policy, WORKLOAD_IDENTITY_USER, desired.principal())) {
+      drift.add(
+          WORKLOAD_IDENTITY_USER
+              + " for "
+              + desired.principal()
+              + " is missing on "
+              + desired.serviceAccount());
+    }
+    long count = previousCorrections(previous);
+    if (drift.isEmpty()) {
+      return new CloudOutcome(
+          ConditionStatus.True,
+          CloudReason.Observed,
+          "Observe: provider "
+              + desired.providerName()
+              + " and the binding match the spec; nothing written",
+          statusWriter(trust, count),
+          List.of(),
+          List.of(),
+          Optional.empty(),
+          true);
+    }
+    return new CloudOutcome(
+        ConditionStatus.False,
+        CloudReason.DriftDetected,
+        "Observe (nothing written): " + String.join("; ", drift),
+        statusWriter(trust, count),
+        List.of(),
+        List.of(),
+        Optional.empty(),
+        true);
+  }
+
+  // -------------------------------------------------------------------------------------- pool
+
+  private void ensurePool(Placement desired, List<String> changes) {
+    String poolName = desired.poolName();
+    PoolView view = poolView(poolName);
+    if (view.isActive() && !needsEnabling(view)) {
+      return;
+    }
+    withPoolLock(
+        poolName,
+        () -> {
+          PoolView fresh = pools.refresh(poolName, () -> readPool(poolName));
+          if (fresh.pool().isEmpty()) {
+            createPool(desired, changes);
+          } else if (fresh.isDeleted()) {
+            gateway.undeletePool(poolName);
+            changes.add(
+                "undeleted workload identity pool "
+                    + poolName
+                    + " (it had been deleted; a deleted pool's ID stays blocked for 30 days)");
+          } else if (needsEnabling(fresh)) {
+            gateway.patchPool(poolName, new WorkloadIdentityPool().setDisabled(false), "disabled");
+            changes.add("re-enabled workload identity pool " + poolName);
+          }
+          pools.invalidate(poolName);
+          return null;
+        });
+  }
+
+  private void createPool(Placement desired, List<String> changes) {
+    String poolName = desired.poolName();
+    try {
+      gateway.createPool(
+          desired.parent(),
+          desired.poolId(),
+          new WorkloadIdentityPool()
+              .setDisplayName(POOL_DISPLAY_NAME)
+              .setDescription(Ownership.poolDescription(cluster)));
+      changes.add("created workload identity pool " + poolName);
+    } catch (GcpFailure e) {
+      if (e.status() != RpcStatus.ALREADY_EXISTS) {
+        throw e;
+      }
+      if (gateway.getPool(poolName).isEmpty()) {
+        throw GcpFailure.stillRunning(
+            "pool " + poolName + " is still being created by an earlier request");
+      }
+    }
+  }
+
+  /** Only a pool this operator created is re-enabled; someone else's disabled pool is theirs. */
+  private boolean needsEnabling(PoolView view) {
+    WorkloadIdentityPool pool = view.pool().orElseThrow();
+    return Boolean.TRUE.equals(pool.getDisabled())
+        && Ownership.poolCreatedByUs(pool.getDescription(), cluster);
+  }
+
+  // ---------------------------------------------------------------------------------- provider
+
+  private void ensureProvider(
+      Placement desired, WorkloadIdentityPoolProvider wanted, String owner, List<String> changes) {
+    String poolName = desired.poolName();
+    String name = desired.providerName();
+    WorkloadIdentityPoolProvider live = poolView(poolName).provider(desired.providerId());
+    if (live == null) {
+      live = createProvider(desired, wanted, changes).orElse(null);
+      if (live == null) {
+        return;
+      }
+    }
+    requireOurs(live, owner);
+    if (PoolView.DELETED.equals(live.getState())) {
+      WorkloadIdentityPoolProvider restored =
+          withPoolLock(poolName, () -> gateway.undeleteProvider(name));
+      live = restored;
+      pools.update(poolName, v -> v.with(restored));
+      changes.add(
+          "undeleted provider "
+              + name
+              + " (it had been deleted; its ID stays blocked for 30 days, so it is restored, not"
+              + " re-created)");
+    }
+    WorkloadIdentityPoolProvider current = live;
+    List<Field> diff = ProviderSpec.diff(current, wanted);
+    if (diff.isEmpty()) {
+      return;
+    }
+    WorkloadIdentityPoolProvider patched =
+        gateway.patchProvider(
+            name, ProviderSpec.patchBody(wanted, diff), ProviderSpec.updateMask(diff));
+    pools.update(poolName, v -> v.with(patched));
+    changes.add(
+        "patched provider "
+            + name
+            + " ("
+            + ProviderSpec.updateMask(diff)
+            + "), which read "
+            + diff.stream()
+                .map(f -> ProviderSpec.describe(f, current))
+                .collect(Collectors.joining(", ")));
+  }
+
+  /**
+   * Creates the provider, under the pool's lock and after a fresh look at the pool. Returns the
+   * provider if it turned out to exist already (to be checked and compared by the caller), empty if
+   * it was created as desired.
+   */
+  private Optional<WorkloadIdentityPoolProvider> createProvider(
+      Placement desired, WorkloadIdentityPoolProvider wanted, List<String> changes) {
+    String poolName = desired.poolName();
+    String name = desired.providerName();
+    return withPoolLock(
+        poolName,
+        () -> {
+          // a cleanup may have deleted the pool since the cached read
+          PoolView fresh = poolView(poolName);
+          if (!fresh.isActive()) {
+            pools.invalidate(poolName);
+            throw new GcpFailure(
+                CloudReason.Transient,
+                RpcStatus.FAILED_PRECONDITION,
+                "pool " + poolName + " is not active any more; looking again later");
+          }
+          WorkloadIdentityPoolProvider existing = fresh.provider(desired.providerId());
+          if (existing != null) {
+            return Optional.of(existing);
+          }
+          try {
+            WorkloadIdentityPoolProvider created =
+                gateway.createProvider(poolName, desired.providerId(), wanted);
+            pools.update(poolName, v -> v.with(created));
+            changes.add("created provider " + name);
+            return Optional.empty();
+          } catch (GcpFailure e) {
+            if (e.status() != RpcStatus.ALREADY_EXISTS) {
+              throw e;
+            }
+            // someone else's, soft-deleted (missed by a stale read), or still being created
+            Optional<WorkloadIdentityPoolProvider> found = gateway.getProvider(name);
+            if (found.isEmpty()) {
+              throw GcpFailure.stillRunning(
+                  "provider "
+                      + name
+                      + " is still being created by an earlier request (its ID is taken, it is not"
+                      + " visible yet)");
+            }
+            pools.update(poolName, v -> v.with(found.get()));
+            return found;
+          }
+        });
+  }
+
+  private void requireOurs(WorkloadIdentityPoolProvider live, String owner) {
+    Verdict verdict = Ownership.provider(live.getDescription(), owner, cluster);
+    if (verdict == Verdict.OURS) {
+      return;
+    }
+    String whose =
+        switch (verdict) {
+          case OTHER_CLUSTER -> "it belongs to the operator of another cluster";
+          case OTHER_OWNER -> "it belongs to another identity";
+          default ->
+              "it was not created by this operator, or was released with deletionPolicy Orphan";
+        };
+    throw new GcpFailure(
+        CloudReason.Conflict,
+        RpcStatus.ALREADY_EXISTS,
+        "provider "
+            + live.getName()
+            + " exists but is not this identity's: "
+            + whose
+            + " ("
+            + Ownership.describe(live.getDescription())
+            + "); it is left untouched. Delete it, or mark it with '"
+            + Ownership.providerDescription(owner, cluster)
+            + "' in its description to adopt it");
+  }
+
+  // ----------------------------------------------------------------------------------- binding
+
+  private void ensureBinding(Placement desired, Optional<Placement> before, List<String> changes) {
+    String resource = desired.serviceAccountResource();
+    String principal = desired.principal();
+    // a changed subject or pool leaves the old principal on the same service account: ours, remove
+    String stale =
+        before
+            .filter(b -> Objects.equals(b.serviceAccount(), desired.serviceAccount()))
+            .map(Placement::principal)
+            .filter(p -> !p.equals(principal))
+            .orElse(null);
+    Policy policy = policy(resource);
+    boolean add = !PolicyMembers.has(policy, WORKLOAD_IDENTITY_USER, principal);
+    boolean remove = stale != null && PolicyMembers.has(policy, WORKLOAD_IDENTITY_USER, stale);
+    if (!add && !remove) {
+      return;
+    }
+    boolean written =
+        modifyPolicy(
+            resource,
+            p -> {
+              boolean changed = PolicyMembers.add(p, WORKLOAD_IDENTITY_USER, principal);
+              if (stale != null) {
+                changed |= PolicyMembers.remove(p, WORKLOAD_IDENTITY_USER, stale);
+              }
+              return changed;
+            });
+    if (written && add) {
+      changes.add(
+          "added "
+              + WORKLOAD_IDENTITY_USER
+              + " for "
+              + principal
+              + " on "
+              + desired.serviceAccount());
+    }
+    if (written && remove) {
+      changes.add("removed the previous member " + stale + " from " + desired.serviceAccount());
+    }
+  }
+
+  /**
+   * Read-modify-write of a service account's policy: a fresh read (version 3), the edit, a write
+   * carrying the read's etag. A concurrent change (409 ABORTED) restarts the whole cycle, up to
+   * {@link GcpSettings#policyAttempts()} times. Returns whether anything was written.
+   */
+  private boolean modifyPolicy(String resource, Predicate<Policy> edit) {
+    for (int attempt = 1; ; attempt++) {
+      Policy fresh = gateway.getIamPolicy(resource);
+      Policy edited = fresh.clone();
+      if (!edit.test(edited)) {
+        policies.put(resource, fresh);
+        return false;
+      }
+      edited.setVersion(PolicyMembers.POLICY_VERSION);
+      try {
+        policies.put(resource, gateway.setIamPolicy(resource, edited));
+        return true;
+      } catch (GcpFailure e) {
+        if (e.status() != RpcStatus.ABORTED || attempt >= settings.policyAttempts()) {
+          policies.invalidate(resource);
+          throw e;
+        }
+        log.debug(
+            "IAM policy of {} changed concurrently (attempt {}), retrying", resource, attempt);
+        pause(POLICY_RETRY_BASE.multipliedBy(attempt));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- moves and cleanup (release)
+
+  /** After a change of pool or service account, the objects at the old place are released. */
+  private void releaseMoved(
+      Placement before, Placement desired, String owner, List<String> changes) {
+    if (!before.providerName().equals(desired.providerName())) {
+      release(
+          new Placement(before.projectNumber(), before.poolId(), before.providerId(), null, null),
+          owner,
+          DeletionPolicy.Delete,
+          changes);
+    }
+    if (before.serviceAccount() != null
+        && before.principal() != null
+        && !before.serviceAccount().equals(desired.serviceAccount())) {
+      String resource = before.serviceAccountResource();
+      if (modifyPolicy(
+          resource, p -> PolicyMembers.remove(p, WORKLOAD_IDENTITY_USER, before.principal()))) {
+        changes.add(
+            "removed "
+                + before.principal()
+                + " from the previous service account "
+                + before.serviceAccount());
+      }
+    }
+  }
+
+  @Override
+  public CloudOutcome cleanup(CloudRequest request) {
+    CIFederatedIdentity identity = request.identity();
+    CIFederatedIdentitySpec spec = identity.getSpec();
+    if (spec.getManagementPolicy() == ManagementPolicy.Observe) {
+      return cleaned(
+          "Observe: the GCP objects were never written by this identity and are left as they are");
+    }
+    DeletionPolicy policy =
+        spec.getDeletionPolicy() == null ? DeletionPolicy.Delete : spec.getDeletionPolicy();
+    List<Placement> placements = new ArrayList<>();
+    Optional<Placement> recorded = Placement.fromStatus(previousStatus(identity));
+    if (request.trust() != null && request.trust().gcp() != null) {
+      placements.add(Placement.of(request.trust().gcp()));
+    } else if (recorded.isEmpty()) {
+      placements.add(Placement.fromSpec(request.namespace(), request.name(), spec.getGcp()));
+    }
+    recorded.filter(r -> !placements.contains(r)).ifPresent(placements::add);
+    List<String> done = new ArrayList<>();
+    try {
+      for (Placement placement : placements) {
+        release(placement, request.owner(), policy, done);
+      }
+    } catch (GcpFailure e) {
+      log.warn("GCP cleanup of {}: {}: {}", request.owner(), e.reason(), e.getMessage());
+      return new CloudOutcome(
+          e.reason() == CloudReason.Reconciling ? ConditionStatus.Unknown : ConditionStatus.False,
+          e.reason(),
+          e.getMessage(),
+          s -> {},
+          List.of(),
+          List.of(),
+          Optional.of(retryAfter(e).orElse(settings.transientRetry())),
+          false);
+    }
+    done.forEach(d -> log.info("GCP {}: {}", request.owner(), d));
+    return cleaned(
+        done.isEmpty() ? "nothing of this identity was left in GCP" : String.join("; ", done));
+  }
+
+  /**
+   * Removes (Delete) or releases (Orphan) one placement's objects. A provider that is not this
+   * identity's is left alone, and then so is the binding; with Orphan the binding stays too.
+   */
+  private void release(
+      Placement placement, String owner, DeletionPolicy policy, List<String> done) {
+    String name = placement.providerName();
+    Optional<WorkloadIdentityPoolProvider> live = gateway.getProvider(name);
+    if (live.isPresent()
+        && Ownership.provider(live.get().getDescription(), owner, cluster) != Verdict.OURS) {
+      done.add("left provider " + name + " untouched: it is not this identity's");
+      return;
+    }
+    boolean active = live.isPresent() && PoolView.ACTIVE.equals(live.get().getState());
+    if (policy == DeletionPolicy.Orphan) {
+      if (active) {
+        gateway.patchProvider(
+            name,
+            new WorkloadIdentityPoolProvider().setDescription(""),
+            Field.description.maskPath());
+        pools.invalidate(placement.poolName());
+        done.add(
+            "released provider " + name + " (ownership marks removed; provider and binding kept)");
+      }
+      return;
+    }
+    if (active) {
+      withPoolLock(
+          placement.poolName(),
+          () -> {
+            gateway.deleteProvider(name);
+            pools.invalidate(placement.poolName());
+            return null;
+          });
+      done.add("deleted provider " + name);
+    }
+    if (placement.principal() != null && placement.serviceAccount() != null) {
+      if (modifyPolicy(
+          placement.serviceAccountResource(),
+          p -> PolicyMembers.remove(p, WORKLOAD_IDENTITY_USER, placement.principal()))) {
+        done.add("removed " + placement.principal() + " from " + placement.serviceAccount());
+      }
+    } else if (active) {
+      done.add(
+          "binding not checked: the principal is unknown (the issuer is gone and no status"
+              + " recorded it)");
+    }
+    deletePoolIfUnused(placement.poolName(), done);
+  }
+
+  /**
+   * Deletes a pool this cluster's operator created once nothing uses it: no ACTIVE provider, and no
+   * soft-deleted provider someone else might still undelete. Under the pool's lock, on fresh reads.
+   */
+  private void deletePoolIfUnused(String poolName, List<String> done) {
+    withPoolLock(
+        poolName,
+        () -> {
+          Optional<WorkloadIdentityPool> pool = gateway.getPool(poolName);
+          if (pool.isEmpty()
+              || !PoolView.ACTIVE.equals(pool.get().getState())
+              || !Ownership.poolCreatedByUs(pool.get().getDescription(), cluster)) {
+            return null;
+          }
+          long users =
+              gateway.listProviders(poolName).stream()
+                  .filter(
+                      p ->
+                          !PoolView.DELETED.equals(p.getState())
+                              || !Ownership.markedByCluster(p.getDescription(), cluster))
+                  .count();
+          if (users == 0) {
+            gateway.deletePool(poolName);
+            done.add(
+                "deleted workload identity pool "
+                    + poolName
+                    + " (created by this operator, now unused)");
+          }
+          pools.invalidate(poolName);
+          return null;
+        });
+  }
+
+  // ----------------------------------------------------------------------------------- helpers
+
+  private PoolView poolView(String poolName) {
+    return pools.get(poolName, () -> readPool(poolName));
+  }
+
+  private PoolView readPool(String poolName) {
+    Optional<WorkloadIdentityPool> pool = gateway.getPool(poolName);
+    if (pool.isEmpty()) {
+      return PoolView.of(pool, List.of());
+    }
+    return PoolView.of(pool, gateway.listProviders(poolName));
+  }
+
+  private Policy policy(String resource) {
+    return policies.get(resource, () -> gateway.getIamPolicy(resource));
+  }
+
+  private <T> T withPoolLock(String poolName, Supplier<T> action) {
+    ReentrantLock lock = poolLocks.computeIfAbsent(poolName, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void pause(Duration duration) {
+    try {
+      sleeper.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GcpFailure(CloudReason.Transient, RpcStatus.CANCELLED, "interrupted");
+    }
+  }
+
+  private CloudOutcome failed(GcpFailure failure, GcpIdentityStatus previous) {
+    return new CloudOutcome(
+        failure.reason() == CloudReason.Reconciling
+            ? ConditionStatus.Unknown
+            : ConditionStatus.False,
+        failure.reason(),
+        failure.getMessage(),
+        // keep what was known (names, the correction count) through a failed pass
+        status -> status.setGcp(copy(previous)),
+        List.of(),
+        List.of(),
+        retryAfter(failure),
+        false);
+  }
+
+  private Optional<Duration> retryAfter(GcpFailure failure) {
+    return switch (failure.reason()) {
+      case Throttled -> Optional.of(settings.throttledRetry());
+      case Transient, Unauthorized -> Optional.of(settings.transientRetry());
+      case Reconciling -> Optional.of(settings.reconcilingRetry());
+      default -> Optional.empty();
+    };
+  }
+
+  private static CloudOutcome cleaned(String message) {
+    return new CloudOutcome(
+        ConditionStatus.True,
+        CloudReason.Synced,
+        message,
+        s -> {},
+        List.of(),
+        List.of(),
+        Optional.empty(),
+        true);
+  }
+
+  private Consumer<CIFederatedIdentityStatus> statusWriter(GcpTrust trust, long corrections) {
+    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    return status -> {
+      GcpIdentityStatus gcp = new GcpIdentityStatus();
+      gcp.setProviderName(trust.providerName());
+      gcp.setPrincipal(trust.principal());
+      gcp.setAudience(trust.audience());
+      gcp.setServiceAccount(trust.serviceAccount());
+      gcp.setLastSyncTime(now);
+      gcp.setDriftCorrections(corrections);
+      status.setGcp(gcp);
+    };
+  }
+
+  /** Whether the last pass left GCP in sync at the identity's current generation. */
+  private static boolean wasInSync(CIFederatedIdentity identity) {
+    CIFederatedIdentityStatus status = identity.getStatus();
+    if (status == null
+        || !Objects.equals(
+            status.getObservedGeneration(), identity.getMetadata().getGeneration())) {
+      return false;
+    }
+    return status.getConditions().stream()
+        .anyMatch(
+            c ->
+                ConditionType.GCPReady.name().equals(c.getType())
+                    && ConditionStatus.True.name().equals(c.getStatus())
+                    && CloudReason.Synced.name().equals(c.getReason()));
+  }
+
+  private static GcpIdentityStatus previousStatus(CIFederatedIdentity identity) {
+    return identity.getStatus() == null ? null : identity.getStatus().getGcp();
+  }
+
+  private static long previousCorrections(GcpIdentityStatus previous) {
+    return previous == null || previous.getDriftCorrections() == null
+        ? 0
+        : previous.getDriftCorrections();
+  }
+
+  private static GcpIdentityStatus copy(GcpIdentityStatus previous) {
+    if (previous == null) {
+      return null;
+    }
+    GcpIdentityStatus copy = new GcpIdentityStatus();
+    copy.setProviderName(previous.getProviderName());
+    copy.setPrincipal(previous.getPrincipal());
+    copy.setAudience(previous.getAudience());
+    copy.setServiceAccount(previous.getServiceAccount());
+    copy.setLastSyncTime(previous.getLastSyncTime());
+    copy.setDriftCorrections(previous.getDriftCorrections());
+    return copy;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.cifederation.operator.cloud.gcp;
+
+import dev.cifederation.fakes.gcp.FakeGcpIam;
+import dev.cifederation.fakes.gcp.IamState;
+import dev.cifederation.operator.observe.CloudCalls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+/**
+ * The fake IAM, the metric of calls, and adapters wired to both as the operator wires them (the
+ * real SDK over HTTP), with short waits.
+ */
+final class GcpTestbed implements AutoCloseable {
+
+  static final String TOKEN = "test-token";
+  static final String PROJECT_ID = "my-project";
+  static final String PROJECT_NUMBER = "123456789012";
+  static final String SA = "ci-deployer@my-project.iam.gserviceaccount.com";
+  static final String OTHER_SA = "other@my-project.iam.gserviceaccount.com";
+  static final String ROLE = PolicyMembers.WORKLOAD_IDENTITY_USER;
+  static final String POOL =
+      "projects/123456789012/locations/global/workloadIdentityPools/ci-federation";
+  static final String CLUSTER = "test-cluster";
+
+  final FakeGcpIam fake;
+  final MeterRegistry registry = new SimpleMeterRegistry();
+  final CloudCalls calls = new CloudCalls(registry, "gcp");
+
+  GcpTestbed() {
+    fake =
+        FakeGcpIam.builder()
+            .token(TOKEN)
+            .project(PROJECT_ID, PROJECT_NUMBER)
+            .serviceAccount(SA)
+            .serviceAccount(OTHER_SA)
+            .pollsUntilDone(2)
+            .completeAfter(Duration.ofMinutes(10))
+            .start();
+  }
+
+  IamState state() {
+    return fake.state();
+  }
+
+  GcpSettings settings(Duration resync) {
+    return GcpSettings.defaults(fake.baseUrl(), Optional.of(TOKEN), resync)
+        .withOperationTimeout(Duration.ofSeconds(2), Duration.ofMillis(5), Duration.ofMillis(50))
+        .withRetries(Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofSeconds(2));
+  }
+
+  GcpCloudReconciler adapter(GcpSettings settings, Clock clock) {
+    IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+    return new GcpCloudReconciler(
+        settings, new IamGateway(settings, calls, sleeper), sleeper, CLUSTER, clock);
+  }
+
+  /** Calls of one operation, by the metric the operator exports. */
+  long calls(String operation) {
+    return (long) calls.count(operation);
+  }
+
+  /** Write calls made so far, by the metric. */
+  long writes() {
+    return IamGateway.WRITE_OPERATIONS.stream().mapToLong(this::calls).sum();
+  }
+
+  /** Write requests the fake served, whatever the metric says. */
+  long wireWrites() {
+    return fake.requests().stream().filter(FakeGcpIam.RecordedRequest::isWrite).count();
+  }
+
+  @Override
+  public void close() {
+    fake.close();
+  }
+
+  /** A clock the test moves, to expire the read cache on purpose. */
+  static final class MovableClock extends Clock {
+    private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+    synchronized void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public synchronized Instant instant() {
+      return now;
+    }
+  }
+}
