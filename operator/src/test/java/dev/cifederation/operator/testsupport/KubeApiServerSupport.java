@@ -61,6 +61,13 @@ public final class KubeApiServerSupport {
   /** Two shared cores and a cold etcd: the library's 60 s default is not enough. */
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(240);
 
+  /**
+   * The field manager java-operator-sdk's LocallyRunOperatorExtension applies CRDs with (fabric8's
+   * default), so that its re-apply of the same CRDs in operator tests is not a field-manager
+   * conflict.
+   */
+  private static final String CRD_FIELD_MANAGER = "fabric8";
+
   private static final Duration CRD_TIMEOUT = Duration.ofSeconds(60);
   private static final String CRD_GROUP_VERSION = "cifederation.dev/v1alpha1";
 
@@ -352,7 +359,11 @@ public final class KubeApiServerSupport {
           client.apiextensions().v1().customResourceDefinitions().load(file.toFile()).item();
       try {
         crds.add(
-            client.resource(crd).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply());
+            client
+                .resource(crd)
+                .fieldManager(CRD_FIELD_MANAGER)
+                .forceConflicts()
+                .serverSideApply());
       } catch (KubernetesClientException e) {
         // the API server compiles every CEL rule and estimates its cost here: say which file
         throw new IllegalStateException(
