@@ -35,13 +35,6 @@ import java.util.regex.Pattern;
  */
 final class ArmHandler implements HttpHandler {
 
-  /** One request as the fake saw it (path normalised), and the status it answered. */
-  record RecordedRequest(String method, String path, Map<String, String> query, int status) {
-    boolean isWrite() {
-      return !method.equals("GET") && !method.equals("HEAD");
-    }
-  }
-
   private static final String PROVIDER_PREFIX =
       "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities";
   private static final Pattern IDENTITY = route(PROVIDER_PREFIX + "/([^/]+)");

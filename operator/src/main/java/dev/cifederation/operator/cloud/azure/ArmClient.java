@@ -143,6 +143,7 @@ final class ArmClient {
 
   /** The role definitions named {@code roleName} at a scope (normally one). */
   List<RoleDefinitionRef> findRoleDefinitions(String scope, String roleName) {
+    // this client encodes $filter itself (unlike the role-assignment client)
     String filter = "roleName eq '" + roleName.replace("'", "''") + "'";
     String subscriptionId = AssignmentPlan.subscriptionOf(scope);
     return retry.call(
@@ -161,7 +162,7 @@ final class ArmClient {
 
   /** Every assignment naming the principal at, above or below a scope. */
   List<AssignmentPlan.Live> listAssignments(String scope, String principalId) {
-    String filter = "principalId eq '" + principalId + "'";
+    String filter = encodedFilter("principalId eq '" + principalId + "'");
     String subscriptionId = AssignmentPlan.subscriptionOf(scope);
     return retry.call(
         "roleAssignments.listForScope",
@@ -221,6 +222,15 @@ final class ArmClient {
   }
 
   // ----------------------------------------------------------------------------------- SDK
+
+  /**
+   * The role-assignment client declares {@code $filter} as already encoded and sends it as given,
+   * so the OData expression is percent-encoded here (spaces and quotes are not legal in a URI).
+   */
+  static String encodedFilter(String filter) {
+    return java.net.URLEncoder.encode(filter, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("+", "%20");
+  }
 
   private MsiManager manager(String subscriptionId) {
     return managers.computeIfAbsent(
