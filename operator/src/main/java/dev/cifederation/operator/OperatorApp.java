@@ -1,6 +1,7 @@
 package dev.cifederation.operator;
 
 import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
@@ -60,7 +61,10 @@ public final class OperatorApp implements AutoCloseable {
       MeterRegistry registry,
       Clock clock) {
     var events = new EventRecorder(client, clock);
-    List<CloudReconciler> adapters = List.of();
+    List<CloudReconciler> adapters =
+        List.of(
+            AzureCloudReconciler.fromEnvironment(
+                System.getenv(), config.clusterName(), registry, clock));
     operator.register(
         new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
