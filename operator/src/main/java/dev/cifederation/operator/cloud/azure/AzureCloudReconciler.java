@@ -4,6 +4,7 @@ import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.AzureRoleAssignment;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
@@ -36,6 +37,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,7 +200,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
     private final List<String> drift = new ArrayList<>();
     private final List<Finding> findings = new ArrayList<>();
     private LiveIdentity live;
-    private boolean identityKnown;
+    private boolean conflicting;
 
     Pass(CloudRequest request, Target target) {
       this.request = request;
@@ -230,7 +232,6 @@ public final class AzureCloudReconciler implements CloudReconciler {
                 target.identityName(),
                 target.location(),
                 ownership.tags());
-        identityKnown = true;
         changed("created " + target.describeIdentity() + " (principal " + live.principalId() + ")");
       } else {
         live = found.get();
@@ -239,7 +240,6 @@ public final class AzureCloudReconciler implements CloudReconciler {
         if (verdict == Ownership.Verdict.FOREIGN) {
           return conflict();
         }
-        identityKnown = true;
         if (verdict == Ownership.Verdict.OWNED_TAGS_DRIFTED) {
           String what = "ownership tags of " + target.describeIdentity();
           if (observe) {
@@ -368,7 +368,10 @@ public final class AzureCloudReconciler implements CloudReconciler {
                 declared.getScope(), resolveRole(declared), declared.getRole()));
       }
       AssignmentPlan plan =
-          AssignmentPlan.of(desired, liveAssignments(desired), live.principalId());
+          AssignmentPlan.of(
+              desired,
+              liveAssignments(desired.stream().map(AssignmentPlan.Desired::scope).toList()),
+              live.principalId());
       for (AssignmentPlan.Live stale : plan.toDelete()) {
         String what = "role assignment " + stale.roleDefinitionGuid() + " at " + stale.scope();
         if (observe) {
@@ -446,12 +449,12 @@ public final class AzureCloudReconciler implements CloudReconciler {
     }
 
     /** Every assignment of the principal in the subscriptions of the identity and of the scopes. */
-    private List<AssignmentPlan.Live> liveAssignments(List<AssignmentPlan.Desired> desired) {
+    private List<AssignmentPlan.Live> liveAssignments(List<String> scopes) {
       Set<String> subscriptions = new LinkedHashSet<>();
       subscriptions.add(target.subscriptionId().toLowerCase(Locale.ROOT));
-      desired.forEach(
-          d ->
-              subscriptions.add(AssignmentPlan.subscriptionOf(d.scope()).toLowerCase(Locale.ROOT)));
+      scopes.forEach(
+          scope ->
+              subscriptions.add(AssignmentPlan.subscriptionOf(scope).toLowerCase(Locale.ROOT)));
       Map<String, AssignmentPlan.Live> byId = new LinkedHashMap<>();
       for (String subscription : subscriptions) {
         for (AssignmentPlan.Live a :
@@ -539,11 +542,8 @@ public final class AzureCloudReconciler implements CloudReconciler {
                 + " left in place without ownership tags");
       }
       // role assignments first: once the identity is gone they would linger as "Identity not found"
-      List<AssignmentPlan.Desired> declaredScopes = new ArrayList<>();
-      for (AzureRoleAssignment declared : target.roleAssignments()) {
-        declaredScopes.add(
-            new AssignmentPlan.Desired(declared.getScope(), "-", declared.getRole()));
-      }
+      List<String> declaredScopes =
+          target.roleAssignments().stream().map(AzureRoleAssignment::getScope).toList();
       int removedAssignments = 0;
       for (AssignmentPlan.Live assignment : liveAssignments(declaredScopes)) {
         if (assignment.principalId().equalsIgnoreCase(live.principalId())
@@ -669,7 +669,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
               + Objects.toString(Ownership.tag(live.tags(), Ownership.CLUSTER_TAG), "(none)")
               + "); it is left untouched: choose another spec.azure.identityName";
       log.warn("{}: {}", request.owner(), message);
-      live = null;
+      conflicting = true;
       return new CloudOutcome(
           ConditionStatus.False,
           CloudReason.Conflict,
@@ -698,15 +698,15 @@ public final class AzureCloudReconciler implements CloudReconciler {
      * What status.azure says: the identity's IDs when known (carried over while Azure fails), the
      * credential name, the last completed comparison, and the running count of corrections.
      */
-    private java.util.function.Consumer<
-            dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus>
-        statusWriter(boolean compared) {
+    private Consumer<CIFederatedIdentityStatus> statusWriter(boolean compared) {
       AzureIdentityStatus status = new AzureIdentityStatus();
-      if (live != null && identityKnown) {
+      // a conflicting identity is someone else's: its IDs are not for azure/login
+      if (live != null && !conflicting) {
         status.setClientId(live.clientId());
         status.setPrincipalId(live.principalId());
         status.setTenantId(live.tenantId());
-      } else if (live == null && previous.getPrincipalId() != null && !compared) {
+      } else if (live == null && !compared) {
+        // Azure failed before the identity was read: keep what was last known
         status.setClientId(previous.getClientId());
         status.setPrincipalId(previous.getPrincipalId());
         status.setTenantId(previous.getTenantId());

@@ -591,12 +591,24 @@ class AzureCloudReconcilerTest {
   }
 
   @Test
-  void persistentServerErrorsBecomeTransient() {
+  void persistentServerErrorsBecomeTransientAndKeepTheLastKnownStatus() {
+    CIFederatedIdentity identity = identity("Reader", GROUP_SCOPE);
+    pass(identity);
+    AzureIdentityStatus before = identity.getStatus().getAzure();
     arm.fake.faults().serverError("GET", "userAssignedIdentities/" + IDENTITY, 10, 500);
-    CloudOutcome outcome = pass(identity("Reader", GROUP_SCOPE));
+
+    CloudOutcome outcome = pass(identity);
+
     assertThat(outcome.reason()).isEqualTo(CloudReason.Transient);
     assertThat(outcome.retryAfter()).contains(Duration.ofSeconds(15));
     assertThat(outcome.done()).isFalse();
+    AzureIdentityStatus during = identity.getStatus().getAzure();
+    assertThat(during.getClientId()).isEqualTo(before.getClientId());
+    assertThat(during.getPrincipalId()).isEqualTo(before.getPrincipalId());
+    assertThat(during.getTenantId()).isEqualTo(before.getTenantId());
+    assertThat(during.getLastSyncTime())
+        .as("not compared this time")
+        .isEqualTo(before.getLastSyncTime());
   }
 
   @Test
