@@ -1,7 +1,9 @@
 package dev.cifederation.operator;
 
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.aws.AwsCloud;
+import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
@@ -70,9 +72,11 @@ public final class OperatorApp implements AutoCloseable {
             AwsCloud.fromEnvironment(System.getenv(), config, registry, clock),
             GcpCloudReconciler.create(
                 GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
-                new CloudCalls(registry, "gcp"),
+                new CloudCalls(registry, Cloud.GCP.name()),
                 config.clusterName(),
-                clock));
+                clock),
+            AzureCloudReconciler.fromEnvironment(
+                System.getenv(), config.clusterName(), registry, clock));
     operator.register(
         new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));

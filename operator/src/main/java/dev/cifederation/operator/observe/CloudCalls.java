@@ -2,6 +2,7 @@ package dev.cifederation.operator.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -16,9 +17,10 @@ public final class CloudCalls {
   private final MeterRegistry registry;
   private final String cloud;
 
+  /** {@code cloud} is the label value, lower-cased so that every adapter's series look alike. */
   public CloudCalls(MeterRegistry registry, String cloud) {
     this.registry = registry;
-    this.cloud = cloud;
+    this.cloud = cloud.toLowerCase(Locale.ROOT);
   }
 
   /**

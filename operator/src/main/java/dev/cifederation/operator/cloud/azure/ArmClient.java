@@ -1,0 +1,293 @@
+package dev.cifederation.operator.cloud.azure;
+
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.core.util.Context;
+import com.azure.resourcemanager.authorization.fluent.RoleAssignmentsClient;
+import com.azure.resourcemanager.authorization.fluent.RoleDefinitionsClient;
+import com.azure.resourcemanager.authorization.fluent.models.RoleAssignmentInner;
+import com.azure.resourcemanager.authorization.fluent.models.RoleDefinitionInner;
+import com.azure.resourcemanager.authorization.models.PrincipalType;
+import com.azure.resourcemanager.authorization.models.RoleAssignmentCreateParameters;
+import com.azure.resourcemanager.msi.MsiManager;
+import com.azure.resourcemanager.msi.fluent.FederatedIdentityCredentialsClient;
+import com.azure.resourcemanager.msi.fluent.UserAssignedIdentitiesClient;
+import com.azure.resourcemanager.msi.fluent.models.FederatedIdentityCredentialInner;
+import com.azure.resourcemanager.msi.fluent.models.IdentityInner;
+import com.azure.resourcemanager.msi.models.IdentityUpdate;
+import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Azure SDK calls the adapter makes, through {@link ArmRetry} (counted, retried, typed), with
+ * SDK types turned into the package's own records. One {@link MsiManager} per subscription, all on
+ * one HTTP pipeline; role assignments and definitions are addressed by scope.
+ */
+final class ArmClient {
+
+  /** A user-assigned managed identity as Azure has it. */
+  record LiveIdentity(
+      String id,
+      String name,
+      String location,
+      Map<String, String> tags,
+      String clientId,
+      String principalId,
+      String tenantId) {
+    LiveIdentity {
+      tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+  }
+
+  /** A role definition found by name. */
+  record RoleDefinitionRef(String guid, String roleName, boolean builtIn) {}
+
+  private final HttpPipeline pipeline;
+  private final AzureEnvironment environment;
+  private final String tenantId;
+  private final ArmRetry retry;
+  private final Map<String, MsiManager> managers = new ConcurrentHashMap<>();
+
+  ArmClient(HttpPipeline pipeline, AzureEnvironment environment, String tenantId, ArmRetry retry) {
+    this.pipeline = pipeline;
+    this.environment = environment;
+    this.tenantId = tenantId;
+    this.retry = retry;
+  }
+
+  // ------------------------------------------------------------------------------ identities
+
+  /** The identity, or empty when it does not exist (a missing resource group is NotFound). */
+  Optional<LiveIdentity> getIdentity(String subscriptionId, String group, String name) {
+    try {
+      IdentityInner inner =
+          retry.call(
+              "identities.get", () -> identities(subscriptionId).getByResourceGroup(group, name));
+      return Optional.of(live(inner));
+    } catch (AzureFailure failure) {
+      if (failure.is(404, ArmError.RESOURCE_NOT_FOUND)) {
+        return Optional.empty();
+      }
+      throw failure;
+    }
+  }
+
+  LiveIdentity createIdentity(
+      String subscriptionId, String group, String name, String location, Map<String, String> tags) {
+    IdentityInner request = new IdentityInner().withLocation(location).withTags(tags);
+    return live(
+        retry.call(
+            "identities.createOrUpdate",
+            () -> identities(subscriptionId).createOrUpdate(group, name, request)));
+  }
+
+  /** PATCH: the tags given replace all tags of the identity. */
+  LiveIdentity setTags(String subscriptionId, String group, String name, Map<String, String> tags) {
+    IdentityUpdate update = new IdentityUpdate().withTags(tags);
+    return live(
+        retry.call(
+            "identities.update", () -> identities(subscriptionId).update(group, name, update)));
+  }
+
+  void deleteIdentity(String subscriptionId, String group, String name) {
+    retry.call(
+        "identities.delete",
+        () -> {
+          identities(subscriptionId).delete(group, name);
+          return null;
+        });
+  }
+
+  // -------------------------------------------------------------------- federated credentials
+
+  List<Credential> listCredentials(String subscriptionId, String group, String identityName) {
+    return retry.call(
+        "federatedCredentials.list",
+        () ->
+            credentials(subscriptionId).list(group, identityName).stream()
+                .map(
+                    c ->
+                        new Credential(
+                            c.name(),
+                            c.issuer(),
+                            c.subject(),
+                            c.audiences() == null ? List.of() : c.audiences()))
+                .toList());
+  }
+
+  void putCredential(
+      String subscriptionId, String group, String identityName, Credential credential) {
+    FederatedCredentialInnerFactory request = new FederatedCredentialInnerFactory(credential);
+    retry.call(
+        "federatedCredentials.createOrUpdate",
+        () ->
+            credentials(subscriptionId)
+                .createOrUpdate(group, identityName, credential.name(), request.build()));
+  }
+
+  void deleteCredential(String subscriptionId, String group, String identityName, String name) {
+    retry.call(
+        "federatedCredentials.delete",
+        () -> {
+          credentials(subscriptionId).delete(group, identityName, name);
+          return null;
+        });
+  }
+
+  // ------------------------------------------------------------------------- role definitions
+
+  /** The role definitions named {@code roleName} at a scope (normally one). */
+  List<RoleDefinitionRef> findRoleDefinitions(String scope, String roleName) {
+    // this client encodes $filter itself (unlike the role-assignment client)
+    String filter = "roleName eq '" + roleName.replace("'", "''") + "'";
+    String subscriptionId = AssignmentPlan.subscriptionOf(scope);
+    return retry.call(
+        "roleDefinitions.list",
+        () ->
+            definitions(subscriptionId).list(scope, filter, Context.NONE).stream()
+                .filter((RoleDefinitionInner d) -> roleName.equalsIgnoreCase(d.roleName()))
+                .map(
+                    d ->
+                        new RoleDefinitionRef(
+                            d.name(), d.roleName(), "BuiltInRole".equalsIgnoreCase(d.roleType())))
+                .toList());
+  }
+
+  // ------------------------------------------------------------------------- role assignments
+
+  /** Every assignment naming the principal at, above or below a scope. */
+  List<AssignmentPlan.Live> listAssignments(String scope, String principalId) {
+    String filter = encodedFilter("principalId eq '" + principalId + "'");
+    String subscriptionId = AssignmentPlan.subscriptionOf(scope);
+    return retry.call(
+        "roleAssignments.listForScope",
+        () ->
+            assignments(subscriptionId)
+                .listForScope(scope, filter, null, null, Context.NONE)
+                .stream()
+                .map(ArmClient::live)
+                .toList());
+  }
+
+  Optional<AssignmentPlan.Live> getAssignment(String scope, String name) {
+    try {
+      return Optional.of(
+          live(
+              retry.call(
+                  "roleAssignments.get",
+                  () -> assignments(AssignmentPlan.subscriptionOf(scope)).get(scope, name))));
+    } catch (AzureFailure failure) {
+      if (failure.hasStatus(404)) {
+        return Optional.empty();
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * Creates an assignment for a service principal ({@code principalType} set, so that Azure does
+   * not look the new principal up in a directory replica that may not have it yet). Returns false
+   * when Azure answers 409 RoleAssignmentExists.
+   */
+  boolean createAssignment(
+      String scope, String name, String roleDefinitionId, String principalId, String description) {
+    RoleAssignmentCreateParameters parameters =
+        new RoleAssignmentCreateParameters()
+            .withRoleDefinitionId(roleDefinitionId)
+            .withPrincipalId(principalId)
+            .withPrincipalType(PrincipalType.SERVICE_PRINCIPAL)
+            .withDescription(description);
+    try {
+      retry.call(
+          "roleAssignments.create",
+          () -> assignments(AssignmentPlan.subscriptionOf(scope)).create(scope, name, parameters));
+      return true;
+    } catch (AzureFailure failure) {
+      if (failure.is(409, ArmError.ROLE_ASSIGNMENT_EXISTS)) {
+        return false;
+      }
+      throw failure;
+    }
+  }
+
+  void deleteAssignment(String scope, String name) {
+    retry.call(
+        "roleAssignments.delete",
+        () -> assignments(AssignmentPlan.subscriptionOf(scope)).delete(scope, name));
+  }
+
+  // ----------------------------------------------------------------------------------- SDK
+
+  /**
+   * The role-assignment client declares {@code $filter} as already encoded and sends it as given,
+   * so the OData expression is percent-encoded here (spaces and quotes are not legal in a URI).
+   */
+  static String encodedFilter(String filter) {
+    return java.net.URLEncoder.encode(filter, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("+", "%20");
+  }
+
+  private MsiManager manager(String subscriptionId) {
+    return managers.computeIfAbsent(
+        subscriptionId.toLowerCase(java.util.Locale.ROOT),
+        id ->
+            MsiManager.authenticate(
+                pipeline, new AzureProfile(tenantId, subscriptionId, environment)));
+  }
+
+  private UserAssignedIdentitiesClient identities(String subscriptionId) {
+    return manager(subscriptionId).serviceClient().getUserAssignedIdentities();
+  }
+
+  private FederatedIdentityCredentialsClient credentials(String subscriptionId) {
+    return manager(subscriptionId).serviceClient().getFederatedIdentityCredentials();
+  }
+
+  private RoleAssignmentsClient assignments(String subscriptionId) {
+    return manager(subscriptionId).authorizationManager().roleServiceClient().getRoleAssignments();
+  }
+
+  private RoleDefinitionsClient definitions(String subscriptionId) {
+    return manager(subscriptionId).authorizationManager().roleServiceClient().getRoleDefinitions();
+  }
+
+  private LiveIdentity live(IdentityInner inner) {
+    if (inner == null) {
+      throw new AzureFailure(
+          CloudReason.Transient, "Azure returned no identity body", Optional.empty());
+    }
+    return new LiveIdentity(
+        inner.id(),
+        inner.name(),
+        inner.location(),
+        inner.tags(),
+        inner.clientId() == null ? null : inner.clientId().toString(),
+        inner.principalId() == null ? null : inner.principalId().toString(),
+        inner.tenantId() == null ? tenantId : inner.tenantId().toString());
+  }
+
+  private static AssignmentPlan.Live live(RoleAssignmentInner inner) {
+    return new AssignmentPlan.Live(
+        inner.id(),
+        inner.name(),
+        inner.scope(),
+        inner.roleDefinitionId(),
+        inner.principalId(),
+        inner.principalType() == null ? null : inner.principalType().toString());
+  }
+
+  /** Builds a fresh request body per attempt (SDK models are mutable). */
+  private record FederatedCredentialInnerFactory(Credential credential) {
+    FederatedIdentityCredentialInner build() {
+      return new FederatedIdentityCredentialInner()
+          .withIssuer(credential.issuer())
+          .withSubject(credential.subject())
+          .withAudiences(credential.audiences());
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.cifederation.operator.cloud.azure;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.HttpPipelinePosition;
+import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.RequestIdPolicy;
+import com.azure.core.http.policy.UserAgentPolicy;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.http.policy.ArmChallengeAuthenticationPolicy;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The HTTP side of the adapter: one Netty client (with extra trust anchors when configured), one
+ * pipeline with the credential, and the ARM environment pointing at the configured endpoint. No
+ * retry policy in the pipeline: {@link ArmRetry} retries, so that each attempt is counted.
+ */
+final class ArmPipeline {
+
+  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+  // the token audience of Azure Resource Manager, whatever endpoint serves it
+  private static final String ARM_SCOPE = "https://management.azure.com/.default";
+
+  private ArmPipeline() {}
+
+  static HttpPipeline build(AzureSettings settings) {
+    List<HttpPipelinePolicy> policies = new ArrayList<>();
+    policies.add(new UserAgentPolicy("cifederation-operator"));
+    policies.add(new RequestIdPolicy());
+    policies.add(
+        settings
+            .accessToken()
+            .<HttpPipelinePolicy>map(StaticBearerPolicy::new)
+            .orElseGet(
+                () ->
+                    new ArmChallengeAuthenticationPolicy(defaultCredential(settings), ARM_SCOPE)));
+    return new HttpPipelineBuilder()
+        .httpClient(httpClient(settings))
+        .policies(policies.toArray(HttpPipelinePolicy[]::new))
+        .build();
+  }
+
+  /** Azure's public cloud, with the Resource Manager endpoint replaced when configured. */
+  static AzureEnvironment environment(AzureSettings settings) {
+    if (settings.armEndpoint().isEmpty()) {
+      return AzureEnvironment.AZURE;
+    }
+    Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+    URI endpoint = settings.armEndpoint().get();
+    // like Azure's own "https://management.azure.com/": the SDK then sends "//subscriptions/…"
+    String url = endpoint.toString().endsWith("/") ? endpoint.toString() : endpoint + "/";
+    endpoints.put("resourceManagerEndpointUrl", url);
+    return new AzureEnvironment(endpoints);
+  }
+
+  private static TokenCredential defaultCredential(AzureSettings settings) {
+    DefaultAzureCredentialBuilder builder = new DefaultAzureCredentialBuilder();
+    settings.tenantId().ifPresent(builder::tenantId);
+    return builder.build();
+  }
+
+  private static HttpClient httpClient(AzureSettings settings) {
+    reactor.netty.http.client.HttpClient netty = reactor.netty.http.client.HttpClient.create();
+    if (settings.caFile().isPresent()) {
+      SslContext ssl = sslContext(settings);
+      netty = netty.secure(spec -> spec.sslContext(ssl));
+    }
+    return new NettyAsyncHttpClientBuilder(netty)
+        .responseTimeout(RESPONSE_TIMEOUT)
+        .readTimeout(RESPONSE_TIMEOUT)
+        .build();
+  }
+
+  /** The JDK's trust anchors plus those of {@code CIFED_AZURE_CA_FILE}. */
+  private static SslContext sslContext(AzureSettings settings) {
+    try {
+      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+      anchors.load(null, null);
+      TrustManagerFactory defaults =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      defaults.init((KeyStore) null);
+      int i = 0;
+      for (var manager : defaults.getTrustManagers()) {
+        if (manager instanceof X509TrustManager x509) {
+          for (X509Certificate issuer : x509.getAcceptedIssuers()) {
+            anchors.setCertificateEntry("jdk-" + i++, issuer);
+          }
+        }
+      }
+      try (InputStream pem = Files.newInputStream(settings.caFile().get())) {
+        for (Certificate certificate :
+            CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
+          anchors.setCertificateEntry("extra-" + i++, certificate);
+        }
+      }
+      TrustManagerFactory trust =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(anchors);
+      return SslContextBuilder.forClient().trustManager(trust).build();
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException(
+          AzureSettings.CA_FILE
+              + "="
+              + settings.caFile().get()
+              + " holds no usable PEM certificates: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Sends {@code CIFED_AZURE_ACCESS_TOKEN} as the bearer token of every request. */
+  private static final class StaticBearerPolicy implements HttpPipelinePolicy {
+    private final String authorization;
+
+    StaticBearerPolicy(String token) {
+      this.authorization = "Bearer " + token;
+    }
+
+    @Override
+    public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> process(
+        com.azure.core.http.HttpPipelineCallContext context,
+        com.azure.core.http.HttpPipelineNextPolicy next) {
+      context.getHttpRequest().setHeader(HttpHeaderName.AUTHORIZATION, authorization);
+      return next.process();
+    }
+
+    @Override
+    public com.azure.core.http.HttpResponse processSync(
+        com.azure.core.http.HttpPipelineCallContext context,
+        com.azure.core.http.HttpPipelineNextSyncPolicy next) {
+      context.getHttpRequest().setHeader(HttpHeaderName.AUTHORIZATION, authorization);
+      return next.processSync();
+    }
+
+    @Override
+    public HttpPipelinePosition getPipelinePosition() {
+      return HttpPipelinePosition.PER_RETRY;
+    }
+  }
+}

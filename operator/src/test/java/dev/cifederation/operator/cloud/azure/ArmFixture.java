@@ -1,0 +1,103 @@
+package dev.cifederation.operator.cloud.azure;
+
+import dev.cifederation.fakes.azure.ArmState;
+import dev.cifederation.fakes.azure.FakeAzureArm;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The fake ARM over HTTPS with its certificate in a PEM file, and adapters configured for it the
+ * way the operator configures itself from {@code CIFED_AZURE_*}.
+ */
+final class ArmFixture implements AutoCloseable {
+
+  static final String SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
+  static final String GROUP = "my-rg";
+  static final String GROUP_SCOPE = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + GROUP;
+  static final String TOKEN = "fake-arm-token";
+  static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+  final FakeAzureArm fake;
+  final Path caFile;
+
+  private ArmFixture(FakeAzureArm fake, Path caFile) {
+    this.fake = fake;
+    this.caFile = caFile;
+  }
+
+  /** A fake whose new principals replicate slowly, so a missing principalType would fail. */
+  static ArmFixture start(UnaryOperator<FakeAzureArm.Options> options) {
+    FakeAzureArm fake =
+        FakeAzureArm.start(
+            options.apply(
+                FakeAzureArm.Options.defaults(TOKEN)
+                    .withHttps(true)
+                    .withTenantId(TENANT)
+                    .withPageSize(2)
+                    .withPrincipalReplicationDelay(Duration.ofMinutes(10))));
+    fake.state().addResourceGroup(SUBSCRIPTION, GROUP);
+    try {
+      Path ca = Files.createTempFile("fake-arm-", ".pem");
+      ca.toFile().deleteOnExit();
+      Files.writeString(ca, fake.certificatePem().orElseThrow());
+      return new ArmFixture(fake, ca);
+    } catch (IOException e) {
+      fake.close();
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  ArmState state() {
+    return fake.state();
+  }
+
+  /** The environment the operator would be started with to use this fake. */
+  Map<String, String> environment() {
+    return Map.of(
+        AzureSettings.ARM_ENDPOINT,
+        fake.baseUrl() + "/",
+        AzureSettings.ACCESS_TOKEN,
+        TOKEN,
+        AzureSettings.TENANT_ID,
+        TENANT,
+        AzureSettings.CA_FILE,
+        caFile.toString());
+  }
+
+  AzureSettings settings() {
+    return AzureSettings.fromEnvironment(environment());
+  }
+
+  AzureSettings settingsWithToken(String token) {
+    AzureSettings settings = settings();
+    return new AzureSettings(
+        settings.armEndpoint(), Optional.of(token), settings.tenantId(), settings.caFile());
+  }
+
+  AzureCloudReconciler adapter(
+      AzureSettings settings,
+      MeterRegistry registry,
+      ArmRetry.Policy policy,
+      ArmRetry.Sleeper sleeper) {
+    return AzureCloudReconciler.create(
+        settings, "test-cluster", registry, Clock.systemUTC(), policy, sleeper);
+  }
+
+  URI baseUri() {
+    return URI.create(fake.baseUrl());
+  }
+
+  @Override
+  public void close() {
+    fake.close();
+  }
+}

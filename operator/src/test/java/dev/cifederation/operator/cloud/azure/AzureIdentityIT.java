@@ -1,0 +1,550 @@
+package dev.cifederation.operator.cloud.azure;
+
+import static dev.cifederation.operator.cloud.azure.ArmFixture.GROUP;
+import static dev.cifederation.operator.cloud.azure.ArmFixture.GROUP_SCOPE;
+import static dev.cifederation.operator.cloud.azure.ArmFixture.SUBSCRIPTION;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cifederation.fakes.azure.ArmState;
+import dev.cifederation.fakes.azure.ArmState.FederatedCredential;
+import dev.cifederation.fakes.azure.ArmState.Identity;
+import dev.cifederation.fakes.azure.ArmState.RoleAssignment;
+import dev.cifederation.fakes.azure.RecordedRequest;
+import dev.cifederation.operator.api.v1alpha1.AzureIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.reconcile.EventRecorder;
+import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The operator in the loop on a real kube-apiserver, its Azure adapter on the real SDK against the
+ * fake ARM over HTTPS, resyncing every {@value #RESYNC_SECONDS} seconds: what `kubectl apply` of an
+ * Azure identity leads to, how hand edits in Azure are reverted within one resync, and how deletion
+ * removes only what the operator created.
+ */
+class AzureIdentityIT {
+
+  private static final int RESYNC_SECONDS = 3;
+  private static final Duration WITHIN = Duration.ofSeconds(60);
+  private static final String ISSUER = "github-azure-it";
+  private static final String ISSUER_URL = "https://token.actions.githubusercontent.com";
+  private static final String AUDIENCE = "api://AzureADTokenExchange";
+  private static final String CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+
+  private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
+  private static final KubernetesClient CLIENT = API.newClient();
+  private static final ArmFixture ARM =
+      ArmFixture.start(o -> o.withCredentialWriteLatency(Duration.ofMillis(50)));
+  private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
+  private static final CloudCalls CALLS = new CloudCalls(REGISTRY, "Azure");
+
+  @RegisterExtension
+  static final LocallyRunOperatorExtension OPERATOR =
+      LocallyRunOperatorExtension.builder()
+          .withKubernetesClient(API.newClient())
+          .withReconciler(
+              new IdentityReconciler(
+                  new TrustCompiler(),
+                  List.of(
+                      AzureCloudReconciler.create(
+                          ARM.settings(),
+                          "it-cluster",
+                          REGISTRY,
+                          Clock.systemUTC(),
+                          new ArmRetry.Policy(
+                              4,
+                              Duration.ofMillis(100),
+                              Duration.ofSeconds(5),
+                              Duration.ofSeconds(RESYNC_SECONDS),
+                              Duration.ofSeconds(1)),
+                          d -> Thread.sleep(d.toMillis()))),
+                  new EventRecorder(CLIENT, Clock.systemUTC()),
+                  Clock.systemUTC()),
+              o -> o.withReconciliationMaxInterval(Duration.ofSeconds(RESYNC_SECONDS)))
+          .oneNamespacePerClass(true)
+          .waitForNamespaceDeletion(false)
+          .build();
+
+  @BeforeAll
+  static void issuer() {
+    CLIENT
+        .resource(
+            Serialization.unmarshal(
+                """
+                apiVersion: cifederation.dev/v1alpha1
+                kind: CIIssuer
+                metadata: {name: %s}
+                spec: {url: "%s", dialect: GitHub}
+                """
+                    .formatted(ISSUER, ISSUER_URL),
+                CIIssuer.class))
+        .serverSideApply();
+  }
+
+  @AfterAll
+  static void stopFake() {
+    CLIENT.resources(CIIssuer.class).withName(ISSUER).delete();
+    ARM.close();
+  }
+
+  @Test
+  void applyingAnAzureIdentityCreatesExactlyWhatAzureLoginNeeds() {
+    apply("create", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
+
+    CIFederatedIdentity ready = awaitCondition("create", "AzureReady", "Synced");
+
+    Identity identity =
+        ARM.state().identity(SUBSCRIPTION, GROUP, "cifed-" + namespace() + "_create").orElseThrow();
+    AzureIdentityStatus status = ready.getStatus().getAzure();
+    assertThat(status.getClientId()).isEqualTo(identity.clientId());
+    assertThat(status.getTenantId()).isEqualTo(ArmFixture.TENANT);
+    assertThat(status.getPrincipalId()).isEqualTo(identity.principalId());
+    assertThat(status.getCredentialName()).isEqualTo("cifed-" + namespace() + "_create");
+    assertThat(status.getDriftCorrections()).isZero();
+    assertThat(condition(ready, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(identity.tags())
+        .containsEntry("cifederation.dev_owner", namespace() + "/create")
+        .containsEntry("cifederation.dev_cluster", "it-cluster");
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identity.name()))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.issuer()).isEqualTo(ISSUER_URL);
+              assertThat(c.subject()).isEqualTo("repo:my-org/my-app:environment:production");
+              assertThat(c.audiences()).containsExactly(AUDIENCE);
+            });
+    assertThat(ARM.state().roleAssignmentsOf(identity.principalId()))
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.roleDefinitionName()).isEqualTo(CONTRIBUTOR);
+              assertThat(a.scope()).isEqualTo(GROUP_SCOPE);
+              assertThat(a.principalType()).isEqualTo("ServicePrincipal");
+            });
+  }
+
+  @Test
+  void handEditsAreRevertedWithinOneResyncAndHandMadeGrantsAreReported() {
+    apply("drift", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
+    CIFederatedIdentity synced = awaitCondition("drift", "AzureReady", "Synced");
+    String identityName = "cifed-" + namespace() + "_drift";
+    String principal = synced.getStatus().getAzure().getPrincipalId();
+    RoleAssignment ours = ARM.state().roleAssignmentsOf(principal).get(0);
+
+    // someone retargets the credential to another branch, deletes the role assignment, and grants
+    // Reader on the subscription by hand
+    ARM.state()
+        .putCredentialOutOfBand(
+            SUBSCRIPTION,
+            GROUP,
+            identityName,
+            identityName,
+            ISSUER_URL,
+            "repo:my-org/my-app:ref:refs/heads/feature",
+            List.of(AUDIENCE));
+    ARM.state().removeRoleAssignmentOutOfBand(ours.id());
+    RoleAssignment handMade =
+        ARM.state().assignRoleOutOfBand("/subscriptions/" + SUBSCRIPTION, "Reader", principal);
+
+    await()
+        .atMost(Duration.ofSeconds(RESYNC_SECONDS * 4L))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName))
+                  .singleElement()
+                  .extracting(FederatedCredential::subject)
+                  .isEqualTo("repo:my-org/my-app:environment:production");
+              assertThat(ARM.state().roleAssignmentsOf(principal))
+                  .extracting(RoleAssignment::name)
+                  .containsExactlyInAnyOrder(ours.name(), handMade.name());
+            });
+
+    CIFederatedIdentity corrected =
+        awaitStatus(
+            "drift",
+            i ->
+                i.getStatus().getAzure().getDriftCorrections() != null
+                    && i.getStatus().getAzure().getDriftCorrections() == 2);
+    assertThat(corrected.getStatus().getFindings())
+        .extracting(Finding::getRule, Finding::getCloud)
+        .contains(org.assertj.core.groups.Tuple.tuple("UndeclaredRoleAssignment", "Azure"));
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () ->
+                assertThat(events("drift"))
+                    .filteredOn(e -> e.getReason().equals("DriftCorrected"))
+                    .extracting(Event::getMessage)
+                    .anySatisfy(
+                        m ->
+                            assertThat(m)
+                                .contains("subject 'repo:my-org/my-app:ref:refs/heads/feature'"))
+                    .anySatisfy(
+                        m -> assertThat(m).contains("created role assignment Contributor")));
+  }
+
+  @Test
+  void steadyResyncsMakeNoWrites() throws InterruptedException {
+    apply("steady", "branch: main", "Reader", "/subscriptions/" + SUBSCRIPTION, Map.of());
+    CIFederatedIdentity synced = awaitCondition("steady", "AzureReady", "Synced");
+    // let every other identity of this class settle too
+    Thread.sleep(RESYNC_SECONDS * 1000L);
+    String firstSync = get("steady").getStatus().getAzure().getLastSyncTime();
+    long writes = ARM.fake.writes();
+    double reads = CALLS.count("identities.get");
+
+    Thread.sleep(RESYNC_SECONDS * 3000L);
+
+    assertThat(ARM.fake.writes()).isEqualTo(writes);
+    assertThat(CALLS.count("identities.get")).as("resyncs happened").isGreaterThan(reads);
+    assertThat(get("steady").getStatus().getAzure().getLastSyncTime()).isNotEqualTo(firstSync);
+    assertThat(synced.getStatus().getAzure().getDriftCorrections()).isZero();
+  }
+
+  @Test
+  void anIdentityOfTheSameNameThatIsNotOursIsAConflictAndLeftAlone() {
+    ARM.state()
+        .createIdentityOutOfBand(
+            SUBSCRIPTION, GROUP, "someone-elses-identity", "eastus", Map.of("team", "x"));
+    apply(
+        "conflict",
+        "environment: production",
+        "Owner",
+        GROUP_SCOPE,
+        Map.of("identityName", "someone-elses-identity"));
+
+    CIFederatedIdentity conflicted = awaitCondition("conflict", "AzureReady", "Conflict");
+
+    assertThat(condition(conflicted, "AzureReady").orElseThrow().getStatus()).isEqualTo("False");
+    assertThat(condition(conflicted, "Ready").orElseThrow().getReason()).isEqualTo("CloudNotReady");
+    Identity untouched =
+        ARM.state().identity(SUBSCRIPTION, GROUP, "someone-elses-identity").orElseThrow();
+    assertThat(untouched.tags()).containsExactly(Map.entry("team", "x"));
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, "someone-elses-identity")).isEmpty();
+    assertThat(ARM.state().roleAssignmentsOf(untouched.principalId())).isEmpty();
+
+    delete("conflict");
+    awaitGone("conflict");
+    assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, "someone-elses-identity")).isPresent();
+  }
+
+  @Test
+  void deletionRemovesOnlyWhatTheOperatorCreatedInOrder() {
+    apply("doomed", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
+    String principal =
+        awaitCondition("doomed", "AzureReady", "Synced").getStatus().getAzure().getPrincipalId();
+    String identityName = "cifed-" + namespace() + "_doomed";
+    RoleAssignment handMade = ARM.state().assignRoleOutOfBand(GROUP_SCOPE, "Reader", principal);
+    int before = ARM.fake.requests().size();
+
+    delete("doomed");
+    awaitGone("doomed");
+
+    assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isEmpty();
+    assertThat(ARM.state().roleAssignmentsOf(principal))
+        .extracting(RoleAssignment::name)
+        .containsExactly(handMade.name());
+    List<RecordedRequest> deletes =
+        ARM.fake.requests().subList(before, ARM.fake.requests().size()).stream()
+            .filter(r -> r.method().equals("DELETE"))
+            .toList();
+    assertThat(deletes)
+        .extracting(
+            r ->
+                r.path().contains("roleAssignments")
+                    ? "assignment"
+                    : r.path().contains("federatedIdentityCredentials") ? "credential" : "identity")
+        .containsExactly("assignment", "credential", "identity");
+  }
+
+  @Test
+  void orphaningKeepsEverythingWithoutOwnershipTags() {
+    apply(
+        "orphan",
+        "environment: production",
+        "Contributor",
+        GROUP_SCOPE,
+        Map.of("deletionPolicy", "Orphan"));
+    String principal =
+        awaitCondition("orphan", "AzureReady", "Synced").getStatus().getAzure().getPrincipalId();
+    String identityName = "cifed-" + namespace() + "_orphan";
+
+    delete("orphan");
+    awaitGone("orphan");
+
+    Identity left = ARM.state().identity(SUBSCRIPTION, GROUP, identityName).orElseThrow();
+    assertThat(left.tags())
+        .doesNotContainKeys("cifederation.dev_owner", "cifederation.dev_cluster");
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).hasSize(1);
+    assertThat(ARM.state().roleAssignmentsOf(principal)).hasSize(1);
+  }
+
+  @Test
+  void throttlingAndServerErrorsAreRetriedUntilSynced() {
+    String identityName = "cifed-" + namespace() + "_throttled";
+    // more 429s than one reconcile's attempts: the reconcile reports Throttled and is rescheduled
+    ARM.fake
+        .faults()
+        .throttle("GET", "userAssignedIdentities/" + identityName, 5, Duration.ofSeconds(1));
+    ARM.fake.faults().serverError("PUT", "roleAssignments/", 2, 503);
+    apply("throttled", "environment: production", "Reader", GROUP_SCOPE, Map.of());
+
+    awaitCondition("throttled", "AzureReady", "Synced");
+
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () ->
+                assertThat(events("throttled"))
+                    .extracting(Event::getMessage)
+                    .anySatisfy(m -> assertThat(m).contains("AzureReady Throttled")));
+    assertThat(ARM.fake.requests())
+        .filteredOn(r -> r.path().endsWith(identityName) && r.status() == 429)
+        .hasSize(5);
+  }
+
+  @Test
+  void theCredentialLimitIsReportedAsLimitExceededWithoutRetrying() {
+    String identityName = "cifed-" + namespace() + "_limited";
+    // between the operator's read of the credentials and its write, someone fills the identity up
+    ARM.fake
+        .faults()
+        .beforeNext(
+            "PUT",
+            "federatedIdentityCredentials/" + identityName,
+            () -> {
+              for (int i = 0; i < ArmState.MAX_FEDERATED_CREDENTIALS; i++) {
+                ARM.state()
+                    .putCredentialOutOfBand(
+                        SUBSCRIPTION,
+                        GROUP,
+                        identityName,
+                        "filler-" + i,
+                        ISSUER_URL,
+                        "repo:o/r:environment:e" + i,
+                        List.of(AUDIENCE));
+              }
+            });
+    apply("limited", "environment: production", "Reader", GROUP_SCOPE, Map.of());
+
+    await()
+        .atMost(WITHIN)
+        .untilAsserted(
+            () ->
+                assertThat(events("limited"))
+                    .extracting(Event::getMessage)
+                    .anySatisfy(m -> assertThat(m).contains("AzureReady LimitExceeded")));
+    assertThat(ARM.fake.requests())
+        .filteredOn(
+            r ->
+                r.method().equals("PUT")
+                    && r.path().endsWith("federatedIdentityCredentials/" + identityName))
+        .first()
+        .extracting(RecordedRequest::status)
+        .isEqualTo(400);
+    // the next resync owns the identity's credentials: the fillers are foreign and go
+    awaitCondition("limited", "AzureReady", "Synced");
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).hasSize(1);
+  }
+
+  @Test
+  void aRestartedOperatorCompletesTheIdentityItsPredecessorStarted() {
+    // what a process that crashed right after creating the identity leaves behind
+    String identityName = "cifed-" + namespace() + "_resumed";
+    Identity halfDone =
+        ARM.state()
+            .createIdentityOutOfBand(
+                SUBSCRIPTION,
+                GROUP,
+                identityName,
+                "eastus",
+                Map.of(
+                    "cifederation.dev_owner",
+                    namespace() + "/resumed",
+                    "cifederation.dev_cluster",
+                    "it-cluster"));
+
+    apply("resumed", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
+    CIFederatedIdentity ready = awaitCondition("resumed", "AzureReady", "Synced");
+
+    assertThat(ready.getStatus().getAzure().getPrincipalId()).isEqualTo(halfDone.principalId());
+    assertThat(ARM.state().identities()).filteredOn(i -> i.name().equals(identityName)).hasSize(1);
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).hasSize(1);
+    assertThat(ARM.state().roleAssignmentsOf(halfDone.principalId())).hasSize(1);
+  }
+
+  @Test
+  void aConcurrentCredentialWriterIsWaitedOut() {
+    String identityName = "cifed-" + namespace() + "_contended";
+    ARM.fake
+        .faults()
+        .beforeNext(
+            "PUT",
+            "federatedIdentityCredentials/" + identityName,
+            () -> {
+              AutoCloseable hold =
+                  ARM.state().holdCredentialWrites(SUBSCRIPTION, GROUP, identityName);
+              new Thread(
+                      () -> {
+                        try {
+                          Thread.sleep(300);
+                          hold.close();
+                        } catch (Exception e) {
+                          throw new IllegalStateException(e);
+                        }
+                      })
+                  .start();
+            });
+    apply("contended", "environment: production", "Reader", GROUP_SCOPE, Map.of());
+
+    awaitCondition("contended", "AzureReady", "Synced");
+
+    assertThat(ARM.fake.requests())
+        .filteredOn(
+            r ->
+                r.method().equals("PUT")
+                    && r.path().endsWith("federatedIdentityCredentials/" + identityName))
+        .extracting(RecordedRequest::status)
+        .contains(409)
+        .last()
+        .isEqualTo(201);
+  }
+
+  @Test
+  void observeReportsDriftAndNeverWrites() {
+    String identityName = "cifed-" + namespace() + "_watched";
+    apply(
+        "watched",
+        "environment: production",
+        "Reader",
+        GROUP_SCOPE,
+        Map.of("managementPolicy", "Observe"));
+
+    CIFederatedIdentity observed = awaitCondition("watched", "AzureReady", "DriftDetected");
+
+    assertThat(condition(observed, "AzureReady").orElseThrow().getMessage())
+        .contains(identityName)
+        .contains("does not exist");
+    assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isEmpty();
+    assertThat(ARM.fake.requests())
+        .filteredOn(r -> r.isWrite() && r.path().contains(identityName))
+        .isEmpty();
+  }
+
+  // --------------------------------------------------------------------------------- helpers
+
+  private static String namespace() {
+    return OPERATOR.getNamespace();
+  }
+
+  private static void apply(
+      String name, String selector, String role, String scope, Map<String, String> extra) {
+    String identityName =
+        extra.containsKey("identityName") ? "\n    identityName: " + extra.get("identityName") : "";
+    String policies =
+        (extra.containsKey("deletionPolicy")
+                ? "\n  deletionPolicy: " + extra.get("deletionPolicy")
+                : "")
+            + (extra.containsKey("managementPolicy")
+                ? "\n  managementPolicy: " + extra.get("managementPolicy")
+                : "");
+    CIFederatedIdentity identity =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: %s, namespace: %s}
+            spec:
+              issuerRef: %s
+              repository: my-org/my-app
+              subject: {%s}
+              azure:
+                subscriptionId: %s
+                resourceGroup: %s
+                location: eastus%s
+                roleAssignments:
+                - {role: "%s", scope: "%s"}%s
+            """
+                .formatted(
+                    name,
+                    namespace(),
+                    ISSUER,
+                    selector,
+                    SUBSCRIPTION,
+                    GROUP,
+                    identityName,
+                    role,
+                    scope,
+                    policies),
+            CIFederatedIdentity.class);
+    CLIENT.resource(identity).create();
+  }
+
+  private static CIFederatedIdentity get(String name) {
+    return CLIENT
+        .resources(CIFederatedIdentity.class)
+        .inNamespace(namespace())
+        .withName(name)
+        .get();
+  }
+
+  private static void delete(String name) {
+    CLIENT.resources(CIFederatedIdentity.class).inNamespace(namespace()).withName(name).delete();
+  }
+
+  private static void awaitGone(String name) {
+    await().atMost(WITHIN).pollInterval(Duration.ofMillis(250)).until(() -> get(name) == null);
+  }
+
+  private static CIFederatedIdentity awaitCondition(String name, String type, String reason) {
+    return awaitStatus(
+        name, i -> condition(i, type).map(c -> c.getReason().equals(reason)).orElse(false));
+  }
+
+  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
+    return await()
+        .atMost(WITHIN)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> get(name),
+            i ->
+                i != null
+                    && i.getStatus() != null
+                    && i.getStatus().getAzure() != null
+                    && done.test(i));
+  }
+
+  private static Optional<Condition> condition(CIFederatedIdentity identity, String type) {
+    return identity.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private static List<Event> events(String name) {
+    return CLIENT.v1().events().inNamespace(namespace()).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+}
