@@ -51,10 +51,10 @@ run-local: cluster-up ## Install the CRDs into the local control plane and run t
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(MAKE) install-crds run
 
 ##@ Demo
-demo: ## Control plane up, CRDs installed, operator running, examples applied, identities listed
+demo: ## Control plane, moto + GCP/Azure fakes, the operator, examples/ applied, cloud objects and a live drift fix shown
 	@hack/demo.sh
 
-demo-down: ## Stop the demo operator and the control plane
+demo-down: ## Stop the demo: operator, local clouds, control plane
 	@hack/demo.sh down
 
 .PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local demo demo-down

@@ -1,57 +1,124 @@
 #!/usr/bin/env bash
-# The quick-start demo on one machine: local control plane, CRDs, the operator (the built jar), the examples, and
-# what the operator made of them. `hack/demo.sh down` stops everything.
+# The quick-start demo on one machine: local control plane, CRDs, the three local clouds (moto for AWS, the GCP IAM
+# and Azure ARM fakes), the operator (the built jar) pointed at them, the examples, what the operator made of them in
+# each cloud, and one drift correction happening live. `hack/demo.sh down` stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
 KUBECTL="${KUBECTL:-${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${KUBE_VERSION}-linux-amd64/kubectl}"
 export KUBECONFIG="$PWD/.local/kubeconfig"
 STATE=.local/demo
+# short, so that the drift correction below is seen within the demo; the default is 10 minutes
+RESYNC_SECONDS="${DEMO_RESYNC_SECONDS:-20}"
 log() { echo "[demo] $*" >&2; }
 
-stop_operator() {
-  if [[ -f $STATE/operator.pid ]]; then
-    kill "$(cat $STATE/operator.pid)" 2>/dev/null || true
-    rm -f $STATE/operator.pid
+stop() { # name
+  if [[ -f $STATE/$1.pid ]]; then
+    kill "$(cat "$STATE/$1.pid")" 2>/dev/null || true
+    rm -f "$STATE/$1.pid"
   fi
 }
+stop_all() { for p in operator moto gcp azure; do stop $p; done; }
 
 if [[ ${1:-} == down ]]; then
-  stop_operator
+  stop_all
   hack/cluster-down.sh
   exit 0
 fi
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_for_port() { # port name
+  for _ in $(seq 1 60); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  log "$2 did not start on port $1 (log: $STATE/$2.log)"; exit 1
+}
+moto_server_bin() {
+  command -v moto_server 2>/dev/null || ls "$HOME/.pyenv/shims/moto_server" "$HOME/.local/bin/moto_server" 2>/dev/null | head -1
+}
+
 hack/prereqs.sh
-log "building the operator"
+log "building the operator and the local cloud fakes"
 mvn -B -ntp -q package -DskipTests -DskipITs
 hack/cluster-up.sh
 "$KUBECTL" apply --server-side -f crds/ >/dev/null
 "$KUBECTL" wait --for condition=Established --timeout=60s -f crds/ >/dev/null
 
 mkdir -p $STATE
-stop_operator
-log "starting the operator (log: $STATE/operator.log)"
-CIFED_METRICS_PORT=0 java -jar operator/target/cifederation-operator.jar run > $STATE/operator.log 2>&1 &
+stop_all
+
+log "starting the local clouds: moto_server (AWS), fake GCP IAM, fake Azure ARM (logs in $STATE/)"
+MOTO_PORT=$(free_port)
+"$(moto_server_bin)" -H 127.0.0.1 -p "$MOTO_PORT" > $STATE/moto.log 2>&1 &
+echo $! > $STATE/moto.pid
+GCP_PORT=$(free_port)
+java -jar fake-gcp-iam/target/fake-gcp-iam.jar --port "$GCP_PORT" --token demo-token > $STATE/gcp.log 2>&1 &
+echo $! > $STATE/gcp.pid
+AZURE_PORT=$(free_port)
+java -jar fake-azure-arm/target/fake-azure-arm.jar --port "$AZURE_PORT" --token demo-token --https \
+  --cert-out $STATE/fake-arm.pem > $STATE/azure.log 2>&1 &
+echo $! > $STATE/azure.pid
+wait_for_port "$MOTO_PORT" moto; wait_for_port "$GCP_PORT" gcp; wait_for_port "$AZURE_PORT" azure
+
+# the environment the operator and hack/demo_clouds.py share; written out so you can reuse it in a shell
+cat > $STATE/env <<EOF
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export CIFED_GCP_IAM_ENDPOINT=http://127.0.0.1:$GCP_PORT/ CIFED_GCP_ACCESS_TOKEN=demo-token
+export CIFED_AZURE_ARM_ENDPOINT=https://127.0.0.1:$AZURE_PORT/ CIFED_AZURE_ACCESS_TOKEN=demo-token CIFED_AZURE_CA_FILE=$PWD/$STATE/fake-arm.pem CIFED_AZURE_TENANT_ID=00000000-0000-0000-0000-00000000000a
+export CIFED_RESYNC_INTERVAL=$RESYNC_SECONDS CIFED_METRICS_PORT=$(free_port)
+EOF
+# shellcheck disable=SC1091
+source $STATE/env
+
+log "creating the customer-managed policies the AWS examples attach"
+python3 hack/demo_clouds.py aws-setup
+
+log "starting the operator (log: $STATE/operator.log, metrics: http://127.0.0.1:$CIFED_METRICS_PORT/metrics)"
+java -jar operator/target/cifederation-operator.jar run > $STATE/operator.log 2>&1 &
 echo $! > $STATE/operator.pid
 
 log "applying examples/"
 "$KUBECTL" apply --server-side -f examples/namespace.yaml >/dev/null
 "$KUBECTL" apply --server-side -f examples/ >/dev/null
 
-log "waiting until the operator has written status on every identity"
-for _ in $(seq 1 60); do
-  pending=$("$KUBECTL" get cifi -A -o jsonpath='{range .items[*]}{.metadata.name}{"="}{.status.observedGeneration}{"\n"}{end}' | grep -c '=$' || true)
-  [[ $pending == 0 ]] && break
+log "waiting until every identity is Ready"
+not_ready() { # names of the identities whose Ready condition is not True
+  "$KUBECTL" get cifi -A -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' \
+    | awk '$2 != "True" {print $1}'
+}
+for _ in $(seq 1 120); do
+  [[ -z $(not_ready) ]] && break
   sleep 1
 done
+if [[ -n $(not_ready) ]]; then
+  log "not Ready yet (see the conditions below and $STATE/operator.log): $(not_ready | tr '\n' ' ')"
+fi
 
 echo
 "$KUBECTL" get ciissuer
 echo
 "$KUBECTL" get cifi -A
 echo
-log "one identity in full: $KUBECTL -n ci-federation-examples get cifi my-app-production-aws -o yaml"
-"$KUBECTL" -n ci-federation-examples get cifi my-app-production-aws -o jsonpath='{.status}' | python3 -m json.tool
+log "what the operator created in each cloud"
+python3 hack/demo_clouds.py show
+
+ROLE=GitHubActionsDeployRole
+IDENTITY=my-app-production-aws
+log "drift, live: someone widens the trust of $ROLE to every repository of my-org, by hand"
+python3 hack/demo_clouds.py aws-widen $ROLE
+echo "  trust now  $(python3 hack/demo_clouds.py aws-trust $ROLE)"
+log "the operator reads the account again within one resync (${RESYNC_SECONDS}s) and sets it back"
+for _ in $(seq 1 $((RESYNC_SECONDS * 2 + 30))); do
+  corrections=$("$KUBECTL" -n ci-federation-examples get cifi $IDENTITY -o jsonpath='{.status.aws.driftCorrections}')
+  [[ ${corrections:-0} -gt 0 ]] && break
+  sleep 1
+done
+echo "  trust now  $(python3 hack/demo_clouds.py aws-trust $ROLE)"
+echo "  status.aws.driftCorrections = ${corrections:-0}"
+"$KUBECTL" -n ci-federation-examples get events --field-selector reason=DriftCorrected \
+  -o custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message
 echo
-log "the operator keeps running (pid $(cat $STATE/operator.pid)); stop everything with: make demo-down"
+log "one identity in full: $KUBECTL -n ci-federation-examples get cifi $IDENTITY -o yaml"
+log "the clouds' endpoints: source $STATE/env; then python3 hack/demo_clouds.py show"
+log "everything keeps running (operator pid $(cat $STATE/operator.pid)); stop it all with: make demo-down"
