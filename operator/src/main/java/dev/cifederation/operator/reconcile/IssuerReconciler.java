@@ -477,10 +477,16 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
         .collect(Collectors.joining(", ", "[", "]"));
   }
 
+  /** E.g. {@code 4860… (127.0.0.1:8443, 127.0.0.1:9443)}: each thumbprint once, with its hosts. */
   private static String hostsServing(IssuerHealth health, List<String> thumbprints) {
-    return health.hosts().stream()
-        .filter(h -> thumbprints.contains(h.sha1()))
-        .map(h -> h.sha1() + " (" + h.host() + ")")
+    return thumbprints.stream()
+        .map(
+            t ->
+                t
+                    + health.hosts().stream()
+                        .filter(h -> h.sha1().equals(t))
+                        .map(HostChain::host)
+                        .collect(Collectors.joining(", ", " (", ")")))
         .collect(Collectors.joining(", "));
   }
 
