@@ -7,10 +7,15 @@ import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.issuer.IssuerProbe;
+import dev.cifederation.operator.issuer.KnownThumbprints;
+import dev.cifederation.operator.issuer.TrustAnchors;
+import dev.cifederation.operator.observe.CertificateExpiry;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.reconcile.IssuerReconciler;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -24,7 +29,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class OperatorApp implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OperatorApp.class);
+
+  /** Per request of an issuer check (connect, and the whole answer). */
+  private static final Duration ISSUER_TIMEOUT = Duration.ofSeconds(10);
 
   private final OperatorConfig config;
   private final KubernetesClient client;
@@ -66,10 +76,19 @@ public final class OperatorApp implements AutoCloseable {
       MeterRegistry registry,
       Clock clock) {
     var events = new EventRecorder(client, clock);
+    // the issuer checks decide the thumbprints a new AWS provider starts with
+    var knownThumbprints = new KnownThumbprints();
+    AwsCloud aws =
+        AwsCloud.fromEnvironment(
+            System.getenv(),
+            config,
+            trust -> knownThumbprints.forIssuer(trust.providerUrl()),
+            registry,
+            clock);
     // each adapter reads its own settings from the environment (see the README's configuration)
     List<CloudReconciler> adapters =
         List.of(
-            AwsCloud.fromEnvironment(System.getenv(), config, registry, clock),
+            aws,
             GcpCloudReconciler.create(
                 GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
                 new CloudCalls(registry, Cloud.GCP.name()),
@@ -79,6 +98,16 @@ public final class OperatorApp implements AutoCloseable {
                 System.getenv(), config.clusterName(), registry, clock));
     operator.register(
         new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
+        o -> o.withReconciliationMaxInterval(config.resyncInterval()));
+    operator.register(
+        new IssuerReconciler(
+            new IssuerProbe(TrustAnchors.withExtraFile(config.extraCaFile()), ISSUER_TIMEOUT),
+            Optional.of(aws),
+            knownThumbprints,
+            new CertificateExpiry(registry, clock),
+            events,
+            config.resyncInterval(),
+            clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
   }
 

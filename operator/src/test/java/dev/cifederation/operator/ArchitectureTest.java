@@ -54,6 +54,23 @@ class ArchitectureTest {
                 || isCloudSdk(i));
   }
 
+  /**
+   * Issuer health does discovery and TLS itself but touches neither Kubernetes nor a cloud: the
+   * reconciler combines it with the AWS adapter, so the AWS SDK stays in cloud/aws.
+   */
+  @Test
+  void issuerHealthKnowsOnlyTheModel() {
+    assertNoImport(
+        "issuer",
+        i ->
+            (i.startsWith(OPERATOR)
+                    && !i.startsWith(OPERATOR + "api.")
+                    && !i.startsWith(OPERATOR + "issuer."))
+                || i.startsWith("io.fabric8.kubernetes.client")
+                || i.startsWith("io.javaoperatorsdk")
+                || isCloudSdk(i));
+  }
+
   @Test
   void nothingButTheEntryPointImportsTheReconcilers() {
     forEachSource(

@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -93,6 +94,11 @@ public class IdentityReconciler
             .withPrimaryToSecondaryMapper(
                 (CIFederatedIdentity identity) ->
                     Set.of(new ResourceID(identity.getSpec().getIssuerRef())))
+            // the issuer's spec matters here, not its health status (written every check)
+            .withOnUpdateFilter(
+                (newer, older) ->
+                    !Objects.equals(
+                        newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
             .build();
     return List.of(new InformerEventSource<>(issuers, context));
   }

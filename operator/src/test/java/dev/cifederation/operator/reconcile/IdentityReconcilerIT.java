@@ -137,8 +137,8 @@ class IdentityReconcilerIT {
     CIFederatedIdentity first = awaitStatus("steady", s -> s.getStatus().getSubject() != null);
     String transition = condition(first, "Ready").orElseThrow().getLastTransitionTime();
 
-    // An update of the referenced issuer triggers a reconcile of the identity, yet nothing in its
-    // status changes.
+    // A metadata-only update of the referenced issuer (like the status its checks write) does not
+    // concern the identity: nothing in its status changes.
     CIIssuer issuer = CLIENT.resources(CIIssuer.class).withName(issuerName).get();
     issuer.getMetadata().setLabels(java.util.Map.of("touched", "yes"));
     CLIENT.resource(issuer).update();

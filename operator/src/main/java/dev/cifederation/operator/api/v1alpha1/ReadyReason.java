@@ -1,6 +1,9 @@
 package dev.cifederation.operator.api.v1alpha1;
 
-/** Reasons of the {@link ConditionType#Ready} condition of a CIFederatedIdentity. */
+/**
+ * Reasons of the {@link ConditionType#Ready} condition of a CIFederatedIdentity (a CIIssuer has
+ * {@link IssuerReadyReason}).
+ */
 public enum ReadyReason implements Reason {
   /** Every configured cloud is in sync. */
   Ready,

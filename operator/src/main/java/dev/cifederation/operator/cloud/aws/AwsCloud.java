@@ -13,6 +13,8 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.OidcProviders;
+import dev.cifederation.operator.cloud.ProviderReport;
 import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
@@ -23,7 +25,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -50,7 +52,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * provider or a snapshot. Objects without the operator's ownership tags are a Conflict and never
  * modified or deleted.
  */
-public final class AwsCloud implements CloudReconciler, AutoCloseable {
+public final class AwsCloud implements CloudReconciler, OidcProviders, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AwsCloud.class);
 
@@ -87,13 +89,20 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     this.clock = clock;
   }
 
-  /** The adapter as {@code make run} uses it: environment, default credential chain. */
+  /**
+   * The adapter as {@code make run} uses it: environment, default credential chain; new providers
+   * get their thumbprints from {@code thumbprints} (the issuer checks).
+   */
   public static AwsCloud fromEnvironment(
-      Map<String, String> env, OperatorConfig config, MeterRegistry registry, Clock clock) {
+      Map<String, String> env,
+      OperatorConfig config,
+      ThumbprintSource thumbprints,
+      MeterRegistry registry,
+      Clock clock) {
     return new AwsCloud(
         AwsSettings.fromEnvironment(env),
         DefaultCredentialsProvider.builder().build(),
-        ThumbprintSource.notRequired(),
+        thumbprints,
         config.iamPath(),
         config.clusterName(),
         config.resyncInterval(),
@@ -156,7 +165,6 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
   private void ensureProvider(IamGateway iam, AccountSnapshot snapshot, AwsTrust trust, Pass pass) {
     String arn = trust.providerArn();
     Optional<LiveProvider> live = snapshot.provider(arn, iam::readProvider);
-    List<String> wantedThumbprints = thumbprints.thumbprints(trust);
     Ownership ownership = Ownership.ofProvider(clusterName);
     if (live.isEmpty()) {
       if (pass.observe) {
@@ -165,7 +173,10 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       }
       try {
         iam.createProvider(
-            trust.providerUrl(), List.of(trust.audience()), wantedThumbprints, ownership.tags());
+            trust.providerUrl(),
+            List.of(trust.audience()),
+            thumbprints.thumbprints(trust),
+            ownership.tags());
         pass.wrote("IAM OIDC provider " + arn + " created");
         pass.providerArn = arn;
         return;
@@ -211,16 +222,8 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         pass.wrote("client ID " + trust.audience() + " added to IAM OIDC provider " + arn);
       }
     }
-    // an empty list means "not required": never remove thumbprints because of it (fail closed)
-    if (!wantedThumbprints.isEmpty()
-        && !new HashSet<>(wantedThumbprints).equals(new HashSet<>(provider.thumbprints()))) {
-      if (pass.observe) {
-        pass.differs("IAM OIDC provider " + arn + " lists thumbprints " + provider.thumbprints());
-      } else {
-        iam.updateThumbprints(arn, wantedThumbprints);
-        pass.wrote("thumbprints of IAM OIDC provider " + arn + " set to " + wantedThumbprints);
-      }
-    }
+    // The thumbprints of an existing provider are the issuer checks' to keep (keepThumbprints):
+    // they add a rotated one before removing the old, which a per-identity pass cannot see.
     pass.providerArn = arn;
   }
 
@@ -393,6 +396,112 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
                 + pass.providerArn,
             writer(status))
         .withCorrections(corrections);
+  }
+
+  // -------------------------------------------------------------------------- issuer thumbprints
+
+  @Override
+  public ProviderReport keepThumbprints(
+      String accountId, String issuerUrl, Function<List<String>, Optional<List<String>>> plan) {
+    String arn = providerArn(accountId, issuerUrl);
+    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
+    lock.lock();
+    try {
+      IamGateway iam = accounts.gateway(accountId);
+      // read fresh, not from the shared snapshot: this decides a write
+      Optional<LiveProvider> live = iam.readProvider(arn);
+      if (live.isEmpty()) {
+        return report(
+            accountId,
+            arn,
+            ProviderReport.State.Missing,
+            List.of(),
+            List.of(),
+            false,
+            List.of(),
+            "IAM OIDC provider "
+                + arn
+                + " does not exist yet (an identity's reconcile creates it)");
+      }
+      LiveProvider provider = live.get();
+      Optional<List<String>> target = plan.apply(provider.thumbprints());
+      if (!Ownership.ofProvider(clusterName).owns(provider.tags())) {
+        return report(
+            accountId,
+            arn,
+            ProviderReport.State.NotOwned,
+            provider.thumbprints(),
+            provider.clientIds(),
+            false,
+            provider.thumbprints(),
+            "IAM OIDC provider "
+                + arn
+                + " is not managed by this operator ("
+                + Ownership.describe(provider.tags())
+                + "); its thumbprints are left untouched"
+                + target.map(t -> " (they should be " + t + ")").orElse(""));
+      }
+      if (target.isEmpty() || target.get().equals(provider.thumbprints())) {
+        return report(
+            accountId,
+            arn,
+            ProviderReport.State.Present,
+            provider.thumbprints(),
+            provider.clientIds(),
+            false,
+            provider.thumbprints(),
+            "IAM OIDC provider " + arn + " lists " + provider.thumbprints());
+      }
+      iam.updateThumbprints(arn, target.get());
+      snapshots.invalidate(accountId);
+      return report(
+          accountId,
+          arn,
+          ProviderReport.State.Present,
+          target.get(),
+          provider.clientIds(),
+          true,
+          provider.thumbprints(),
+          "thumbprints of IAM OIDC provider "
+              + arn
+              + " changed from "
+              + provider.thumbprints()
+              + " to "
+              + target.get());
+    } catch (AwsFailure failure) {
+      snapshots.invalidate(accountId);
+      return new ProviderReport(
+          accountId,
+          arn,
+          ProviderReport.State.Failed,
+          List.of(),
+          List.of(),
+          false,
+          List.of(),
+          failure.kind().reason(),
+          failure.getMessage());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The provider's ARN as IAM forms it: the issuer URL without scheme and trailing slash. */
+  static String providerArn(String accountId, String issuerUrl) {
+    String hostAndPath = issuerUrl.replaceFirst("^https://", "").replaceFirst("/+$", "");
+    return "arn:aws:iam::" + accountId + ":oidc-provider/" + hostAndPath;
+  }
+
+  private static ProviderReport report(
+      String accountId,
+      String arn,
+      ProviderReport.State state,
+      List<String> thumbprints,
+      List<String> clientIds,
+      boolean written,
+      List<String> before,
+      String message) {
+    return new ProviderReport(
+        accountId, arn, state, thumbprints, clientIds, written, before, null, message);
   }
 
   // ------------------------------------------------------------------------------------ cleanup

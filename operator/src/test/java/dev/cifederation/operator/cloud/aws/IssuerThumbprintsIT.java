@@ -1,0 +1,378 @@
+package dev.cifederation.operator.cloud.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.HostThumbprint;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.issuer.IssuerProbe;
+import dev.cifederation.operator.issuer.KnownThumbprints;
+import dev.cifederation.operator.issuer.TestIssuer;
+import dev.cifederation.operator.issuer.TestPki;
+import dev.cifederation.operator.issuer.Thumbprints;
+import dev.cifederation.operator.issuer.TrustAnchors;
+import dev.cifederation.operator.observe.CertificateExpiry;
+import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.reconcile.EventRecorder;
+import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.reconcile.IssuerReconciler;
+import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/**
+ * Issuer health in the loop: both reconcilers against a real kube-apiserver and a real moto_server,
+ * and a local HTTPS issuer (generated root and two intermediate CAs; discovery and JWKS on two
+ * ports) whose chain the tests rotate or break. Resync 3 s.
+ */
+class IssuerThumbprintsIT {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IssuerThumbprintsIT.class);
+  private static final Duration RESYNC = Duration.ofSeconds(3);
+  private static final String ACCOUNT = "123456789012";
+
+  private static final TestPki PKI = TestPki.generate();
+  private static final TestPki.Chain CHAIN_A =
+      PKI.serverChain(PKI.intermediateA, Duration.ofDays(60));
+  private static final TestPki.Chain CHAIN_B =
+      PKI.serverChain(PKI.intermediateB, Duration.ofDays(60));
+  private static final String A = Thumbprints.sha1(PKI.intermediateA.certificate());
+  private static final String B = Thumbprints.sha1(PKI.intermediateB.certificate());
+  private static final TestIssuer ISSUER = new TestIssuer(CHAIN_A);
+
+  private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
+  private static final KubernetesClient CLIENT = API.newClient();
+  private static final MotoServer MOTO = MotoServer.start();
+  private static final IamClient ADMIN =
+      AwsTestSupport.iamClient(MOTO.endpoint(), AwsCloudIT.TEST_CREDENTIALS);
+  private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
+  private static final CloudCalls CALLS = new CloudCalls(REGISTRY, Cloud.AWS.name());
+  private static final KnownThumbprints KNOWN = new KnownThumbprints();
+  private static final CertificateExpiry EXPIRY =
+      new CertificateExpiry(REGISTRY, Clock.systemUTC());
+  private static final AwsCloud AWS =
+      new AwsCloud(
+          new AwsSettings(
+              Optional.of(MOTO.endpoint()),
+              Optional.of(MOTO.endpoint()),
+              "us-east-1",
+              Optional.empty(),
+              3,
+              Duration.ofMillis(20),
+              Duration.ofMillis(50),
+              Duration.ofMillis(200),
+              Duration.ofSeconds(2),
+              Duration.ofSeconds(2)),
+          AwsCloudIT.TEST_CREDENTIALS,
+          trust -> KNOWN.forIssuer(trust.providerUrl()),
+          "/cifederation/",
+          "it-cluster",
+          RESYNC,
+          REGISTRY,
+          Clock.systemUTC());
+  private static final EventRecorder EVENTS = new EventRecorder(CLIENT, Clock.systemUTC());
+
+  @RegisterExtension
+  static final LocallyRunOperatorExtension OPERATOR =
+      LocallyRunOperatorExtension.builder()
+          .withKubernetesClient(API.newClient())
+          .withReconciler(
+              new IdentityReconciler(new TrustCompiler(), List.of(AWS), EVENTS, Clock.systemUTC()),
+              o -> o.withReconciliationMaxInterval(RESYNC))
+          .withReconciler(
+              new IssuerReconciler(
+                  new IssuerProbe(
+                      TrustAnchors.withExtraFile(Optional.empty()), Duration.ofSeconds(3)),
+                  Optional.of(AWS),
+                  KNOWN,
+                  EXPIRY,
+                  EVENTS,
+                  RESYNC,
+                  Clock.systemUTC()),
+              o -> o.withReconciliationMaxInterval(RESYNC))
+          .oneNamespacePerClass(true)
+          .waitForNamespaceDeletion(false)
+          .build();
+
+  @AfterEach
+  void healthyIssuer() {
+    ISSUER.serve(CHAIN_A);
+    ISSUER.failWith(0);
+  }
+
+  @AfterAll
+  static void stop() {
+    ISSUER.close();
+  }
+
+  @Test
+  void aChainRotationReachesTheProviderWithinOneResyncWithoutAGap() {
+    String issuer = createIssuer("/rotate", "mode: Track");
+    createIdentity("rotate", issuer);
+    String arn = providerArn("/rotate");
+
+    CIIssuer steady = awaitIssuer(issuer, i -> current(i) && inSync(i));
+    assertThat(steady.getStatus().getThumbprints())
+        .extracting(HostThumbprint::getHost, HostThumbprint::getSha1)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ISSUER.discoveryHost(), A),
+            org.assertj.core.groups.Tuple.tuple(ISSUER.jwksHost(), A));
+    assertThat(steady.getStatus().getJwksUri()).isEqualTo(ISSUER.jwksUri());
+    assertThat(registered(arn)).containsExactly(A);
+    var aws = steady.getStatus().getAws().get(0);
+    assertThat(aws.getAccountId()).isEqualTo(ACCOUNT);
+    assertThat(aws.getProviderArn()).isEqualTo(arn);
+    assertThat(aws.getClientIds()).containsExactly("sts.amazonaws.com");
+    assertThat(EXPIRY.days(issuer, ISSUER.discoveryHost())).isBetween(59.0, 60.0);
+
+    // rotation: both hosts switch to the chain of the second intermediate CA
+    Instant rotated = Instant.now();
+    ISSUER.serve(CHAIN_B);
+    List<List<String>> seen = new ArrayList<>();
+    seen.add(registered(arn));
+    await()
+        .atMost(RESYNC.multipliedBy(3).plusSeconds(10))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              List<String> now = registered(arn);
+              if (!now.equals(seen.get(seen.size() - 1))) {
+                seen.add(now);
+                if (now.contains(B) && seen.size() == 2) {
+                  LOG.info(
+                      "rotation in IAM after {} ms",
+                      Duration.between(rotated, Instant.now()).toMillis());
+                  assertThat(Duration.between(rotated, Instant.now()))
+                      .as("propagated within one resync (plus the check itself)")
+                      .isLessThan(RESYNC.plusSeconds(4));
+                }
+              }
+              return now.equals(List.of(B));
+            });
+    assertThat(seen)
+        .as("the new thumbprint is added before the old one is removed: never a gap")
+        .containsExactly(List.of(A), List.of(A, B), List.of(B));
+    CIIssuer after = awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
+    assertThat(after.getStatus().getAws().get(0).getThumbprints()).containsExactly(B);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events(issuer))
+                    .extracting(Event::getReason)
+                    .contains("ThumbprintChanged", "ThumbprintsUpdated"));
+  }
+
+  @Test
+  void anOutageChangesNothingInAwsAndIsReportedUntilItEnds() {
+    String issuer = createIssuer("/outage", "mode: Track");
+    createIdentity("outage", issuer);
+    String arn = providerArn("/outage");
+    awaitIssuer(issuer, i -> current(i) && inSync(i));
+    double writesBefore = CALLS.count("UpdateOpenIDConnectProviderThumbprint");
+
+    // the issuer fails, and its chain changes meanwhile: nothing may follow it into IAM
+    ISSUER.failWith(503);
+    ISSUER.serve(CHAIN_B);
+    CIIssuer down = awaitIssuer(issuer, i -> reason(i, "IssuerReachable").equals("HttpError"));
+    assertThat(condition(down, "IssuerReachable").getStatus()).isEqualTo("False");
+    assertThat(condition(down, "IssuerReachable").getMessage()).contains("HTTP 503");
+    assertThat(reason(down, "ThumbprintsCurrent")).isEqualTo("NotChecked");
+    assertThat(reason(down, "Ready")).isEqualTo("IssuerUnreachable");
+    assertThat(down.getStatus().getThumbprints())
+        .as("the last known thumbprints stay in status")
+        .allSatisfy(t -> assertThat(t.getSha1()).isEqualTo(A));
+
+    await().pollDelay(RESYNC.multipliedBy(2)).atMost(RESYNC.multipliedBy(3)).until(() -> true);
+    assertThat(registered(arn)).containsExactly(A);
+    assertThat(CALLS.count("UpdateOpenIDConnectProviderThumbprint")).isEqualTo(writesBefore);
+
+    ISSUER.failWith(0);
+    awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
+    assertThat(registered(arn)).contains(B);
+  }
+
+  @Test
+  void aPinnedMismatchIsReportedAndTheIssuerStaysWhileAnIdentityUsesIt() {
+    String issuer = createIssuer("/pinned", "mode: Pinned, pinned: [\"" + B + "\"]");
+    createIdentity("pinned", issuer);
+    String arn = providerArn("/pinned");
+
+    CIIssuer mismatch =
+        awaitIssuer(
+            issuer,
+            i ->
+                reason(i, "ThumbprintsCurrent").equals("PinnedMismatch")
+                    && i.getStatus().getAws().size() == 1
+                    && registeredOrEmpty(arn).equals(List.of(B)));
+    assertThat(condition(mismatch, "ThumbprintsCurrent").getMessage()).contains(A);
+    assertThat(reason(mismatch, "Ready")).isEqualTo("ThumbprintsNotCurrent");
+    assertThat(mismatch.getStatus().getAws().get(0).getInSync())
+        .as("the provider is at the pinned list")
+        .isTrue();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(events(issuer))
+                    .extracting(Event::getReason)
+                    .contains("PinnedThumbprintMismatch"));
+
+    // deletion waits for the identity that references the issuer
+    CLIENT.resources(CIIssuer.class).withName(issuer).delete();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(events(issuer))
+                    .anySatisfy(
+                        e -> {
+                          assertThat(e.getReason()).isEqualTo("DeletionBlocked");
+                          assertThat(e.getMessage()).contains(OPERATOR.getNamespace() + "/pinned");
+                        }));
+    assertThat(issuer(issuer)).isNotNull();
+    assertThat(issuer(issuer).getMetadata().getDeletionTimestamp()).isNotNull();
+
+    CLIENT
+        .resources(CIFederatedIdentity.class)
+        .inNamespace(OPERATOR.getNamespace())
+        .withName("pinned")
+        .delete();
+    await().atMost(Duration.ofSeconds(60)).until(() -> issuer(issuer) == null);
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private static String createIssuer(String path, String thumbprints) {
+    String name = "local-" + path.substring(1) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    CIIssuer issuer =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIIssuer
+            metadata: {name: %s}
+            spec:
+              url: %s
+              dialect: GitLab
+              thumbprints: {%s}
+              caBundle: |
+            %s
+            """
+                .formatted(name, ISSUER.url(path), thumbprints, PKI.rootPem().indent(4)),
+            CIIssuer.class);
+    CLIENT.resource(issuer).create();
+    return name;
+  }
+
+  private static void createIdentity(String name, String issuer) {
+    CIFederatedIdentity identity =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: %s, namespace: %s}
+            spec:
+              issuerRef: %s
+              repository: my-group/my-app
+              subject: {branch: main}
+              aws: {accountId: "%s"}
+            """
+                .formatted(name, OPERATOR.getNamespace(), issuer, ACCOUNT),
+            CIFederatedIdentity.class);
+    CLIENT.resource(identity).create();
+  }
+
+  private static String providerArn(String path) {
+    return "arn:aws:iam::" + ACCOUNT + ":oidc-provider/" + ISSUER.url(path).substring(8);
+  }
+
+  private static List<String> registered(String arn) {
+    return ADMIN.getOpenIDConnectProvider(r -> r.openIDConnectProviderArn(arn)).thumbprintList();
+  }
+
+  private static List<String> registeredOrEmpty(String arn) {
+    try {
+      return registered(arn);
+    } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
+      return List.of();
+    }
+  }
+
+  private static CIIssuer issuer(String name) {
+    return CLIENT.resources(CIIssuer.class).withName(name).get();
+  }
+
+  private static CIIssuer awaitIssuer(String name, Predicate<CIIssuer> done) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> issuer(name),
+            i ->
+                i != null
+                    && i.getStatus() != null
+                    && !i.getStatus().getConditions().isEmpty()
+                    && done.test(i));
+  }
+
+  private static boolean current(CIIssuer issuer) {
+    return reason(issuer, "IssuerReachable").equals("Reachable")
+        && reason(issuer, "ThumbprintsCurrent").equals("Current")
+        && reason(issuer, "Ready").equals("Ready");
+  }
+
+  private static boolean inSync(CIIssuer issuer) {
+    return issuer.getStatus().getAws().size() == 1
+        && Boolean.TRUE.equals(issuer.getStatus().getAws().get(0).getInSync());
+  }
+
+  private static boolean serves(CIIssuer issuer, String sha1) {
+    return issuer.getStatus().getThumbprints().stream().allMatch(t -> t.getSha1().equals(sha1));
+  }
+
+  private static String reason(CIIssuer issuer, String type) {
+    return issuer.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(Condition::getReason)
+        .findFirst()
+        .orElse("");
+  }
+
+  private static Condition condition(CIIssuer issuer, String type) {
+    return issuer.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static List<Event> events(String issuer) {
+    return CLIENT.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(
+            e ->
+                "CIIssuer".equals(e.getInvolvedObject().getKind())
+                    && issuer.equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+}
