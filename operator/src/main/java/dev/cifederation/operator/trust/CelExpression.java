@@ -89,6 +89,56 @@ public final class CelExpression {
 
   record MapLiteral(List<Node> keys, List<Node> values) implements Node {}
 
+  /** A node back as CEL text (normalised spacing, single-quoted strings), for messages. */
+  static String print(Node node) {
+    if (node instanceof Literal literal) {
+      return literal.value() instanceof String s ? Cel.quote(s) : String.valueOf(literal.value());
+    }
+    if (node instanceof Ident ident) {
+      return ident.name();
+    }
+    if (node instanceof Select select) {
+      return print(select.operand()) + "." + select.field();
+    }
+    if (node instanceof Index index) {
+      return print(index.operand()) + "[" + print(index.index()) + "]";
+    }
+    if (node instanceof Unary unary) {
+      return unary.op() + parenthesised(unary.operand());
+    }
+    if (node instanceof Binary binary) {
+      return parenthesised(binary.left()) + " " + binary.op() + " " + parenthesised(binary.right());
+    }
+    if (node instanceof Conditional c) {
+      return print(c.condition()) + " ? " + print(c.then()) + " : " + print(c.otherwise());
+    }
+    if (node instanceof ListLiteral list) {
+      return "["
+          + String.join(", ", list.elements().stream().map(CelExpression::print).toList())
+          + "]";
+    }
+    if (node instanceof MapLiteral map) {
+      List<String> entries = new ArrayList<>();
+      for (int i = 0; i < map.keys().size(); i++) {
+        entries.add(print(map.keys().get(i)) + ": " + print(map.values().get(i)));
+      }
+      return "{" + String.join(", ", entries) + "}";
+    }
+    Call call = (Call) node;
+    String args = String.join(", ", call.args().stream().map(CelExpression::print).toList());
+    return (call.target() == null ? "" : print(call.target()) + ".")
+        + call.function()
+        + "("
+        + args
+        + ")";
+  }
+
+  private static String parenthesised(Node node) {
+    return node instanceof Binary || node instanceof Conditional
+        ? "(" + print(node) + ")"
+        : print(node);
+  }
+
   /** The dotted name of a selection chain of identifiers, e.g. {@code assertion.sub}; else null. */
   static String dottedName(Node node) {
     if (node instanceof Ident ident) {
