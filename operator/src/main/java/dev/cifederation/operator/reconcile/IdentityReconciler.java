@@ -17,8 +17,10 @@ import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
+import dev.cifederation.operator.trust.WhoCanAssume;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -151,6 +153,7 @@ public class IdentityReconciler
       CIFederatedIdentityStatus status,
       ConditionBook conditions) {
     Optional<Duration> retry = Optional.empty();
+    Map<Cloud, LiveTrust> liveTrust = new EnumMap<>(Cloud.class);
     for (Cloud cloud : Cloud.values()) {
       if (!cloud.isConfigured(identity.getSpec())) {
         retry = earliest(retry, releaseRemovedCloud(identity, trust, cloud, status, conditions));
@@ -169,6 +172,7 @@ public class IdentityReconciler
         continue;
       }
       CloudOutcome outcome = adapter.reconcile(new CloudRequest(identity, trust));
+      outcome.liveTrust().ifPresent(live -> liveTrust.put(cloud, live));
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
       outcome.statusWriter().accept(status);
       status.getFindings().addAll(outcome.findings());
@@ -177,7 +181,25 @@ public class IdentityReconciler
           .forEach(c -> events.record(identity, EventRecorder.Type.Warning, "DriftCorrected", c));
       retry = earliest(retry, outcome.retryAfter());
     }
+    status.setWhoCanAssume(whoCanAssume(trust, liveTrust));
     return retry;
+  }
+
+  /**
+   * Who can assume the identity, from the trust each configured cloud has live (read by its adapter
+   * in this pass), so a hand edit that widens it shows within one resync; a cloud whose trust was
+   * not read is described from the spec and says so.
+   */
+  private static String whoCanAssume(CompiledTrust trust, Map<Cloud, LiveTrust> liveTrust) {
+    List<WhoCanAssume.View> views = new ArrayList<>();
+    for (LiveTrust specified : trust.liveTrusts()) {
+      Cloud cloud =
+          specified instanceof LiveTrust.Aws
+              ? Cloud.AWS
+              : specified instanceof LiveTrust.Gcp ? Cloud.GCP : Cloud.Azure;
+      views.add(new WhoCanAssume.View(cloud.toString(), liveTrust.get(cloud), specified));
+    }
+    return views.isEmpty() ? trust.whoCanAssume() : WhoCanAssume.summarise(views);
   }
 
   /**

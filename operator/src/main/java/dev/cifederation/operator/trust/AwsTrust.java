@@ -39,4 +39,12 @@ public record AwsTrust(
   public String trustPolicyJson() {
     return TrustJson.pretty(trustPolicy);
   }
+
+  /**
+   * This trust in the shape the AWS adapter reads it, so spec and live role are judged alike. The
+   * role ARN omits the IAM path (configuration, not spec); only its account matters here.
+   */
+  public LiveTrust.Aws asLive() {
+    return new LiveTrust.Aws("arn:aws:iam::" + accountId + ":role/" + roleName, trustPolicyJson());
+  }
 }

@@ -19,4 +19,16 @@ public record AzureTrust(
   public AzureTrust {
     audiences = List.copyOf(audiences);
   }
+
+  /** This trust in the shape the Azure adapter reads it: the identity and its one credential. */
+  public LiveTrust.Azure asLive() {
+    return new LiveTrust.Azure(
+        "/subscriptions/"
+            + subscriptionId
+            + "/resourceGroups/"
+            + resourceGroup
+            + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+            + identityName,
+        List.of(new LiveTrust.FederatedCredential(credentialName, issuer, subject, audiences)));
+  }
 }

@@ -1,5 +1,7 @@
 package dev.cifederation.operator.trust;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,5 +27,23 @@ public record CompiledTrust(
   public CompiledTrust {
     Objects.requireNonNull(subject, "subject");
     Objects.requireNonNull(whoCanAssume, "whoCanAssume");
+  }
+
+  /**
+   * Each configured cloud's trust in the shape its adapter reads it live (AWS, GCP, Azure order),
+   * so the evaluator and "who can assume this" judge the spec and the clouds with the same code.
+   */
+  public List<LiveTrust> liveTrusts() {
+    List<LiveTrust> live = new ArrayList<>();
+    if (aws != null) {
+      live.add(aws.asLive());
+    }
+    if (gcp != null) {
+      live.add(gcp.asLive());
+    }
+    if (azure != null) {
+      live.add(azure.asLive());
+    }
+    return live;
   }
 }

@@ -40,4 +40,15 @@ public record GcpTrust(
         Collections.unmodifiableSortedMap(
             new TreeMap<>(Objects.requireNonNull(attributeMapping, "attributeMapping")));
   }
+
+  /** This trust in the shape the GCP adapter reads it: the provider and the one bound member. */
+  public LiveTrust.Gcp asLive() {
+    return new LiveTrust.Gcp(
+        providerName,
+        issuerUri,
+        allowedAudiences,
+        attributeMapping,
+        attributeCondition,
+        List.of(principal));
+  }
 }

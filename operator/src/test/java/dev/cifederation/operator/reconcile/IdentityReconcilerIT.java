@@ -70,7 +70,9 @@ class IdentityReconcilerIT {
     var status = ready.getStatus();
     assertThat(status.getSubject()).isEqualTo("repo:my-org/my-app:environment:production");
     assertThat(status.getWhoCanAssume())
-        .isEqualTo("my-org/my-app, environment production (GitHub Actions)");
+        .isEqualTo(
+            "AWS: GitHub Actions jobs of my-org/my-app in environment production (as specified;"
+                + " not read from the cloud yet)");
     assertThat(status.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
 
     Condition aws = condition(ready, "AWSReady").orElseThrow();
@@ -110,7 +112,9 @@ class IdentityReconcilerIT {
     assertThat(fixed.getStatus().getSubject())
         .isEqualTo("project_path:my-org/my-app:ref_type:branch:ref:main");
     assertThat(fixed.getStatus().getWhoCanAssume())
-        .isEqualTo("my-org/my-app, branch main (GitLab CI)");
+        .isEqualTo(
+            "AWS: GitLab CI jobs of my-org/my-app on branch main (as specified; not read from the"
+                + " cloud yet)");
     assertThat(condition(fixed, "Ready").orElseThrow().getReason()).isEqualTo("NotImplemented");
   }
 

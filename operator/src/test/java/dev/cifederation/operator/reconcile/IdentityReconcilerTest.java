@@ -12,6 +12,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -175,6 +176,61 @@ class IdentityReconcilerTest {
     gcp.setProjectNumber("123456789012");
     gcp.setServiceAccount("ci@my-project.iam.gserviceaccount.com");
     return gcp;
+  }
+
+  @Test
+  void whoCanAssumeIsReadFromTheLiveTrustAndSaysWhenItIsWiderThanTheSpec() {
+    var widened =
+        new LiveTrust.Aws(
+            "arn:aws:iam::123456789012:role/cifederation/deploy",
+            """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+              "Principal": {"Federated":
+                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+              "Action": "sts:AssumeRoleWithWebIdentity",
+              "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/*"}}}]}
+            """);
+    CloudReconciler observing =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            return CloudOutcome.synced("role in sync", s -> {}).withLiveTrust(widened);
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            throw new AssertionError("not deleting");
+          }
+        };
+    var reconciler =
+        new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
+
+    var status =
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+
+    assertThat(status.getWhoCanAssume())
+        .isEqualTo(
+            "AWS: GitHub Actions jobs of any repository of my-org on any branch, tag, environment"
+                + " or pull request, for any audience — wider than the spec (GitHub Actions jobs"
+                + " of my-org/my-app in environment production)");
+  }
+
+  @Test
+  void whoCanAssumeFallsBackToTheSpecForACloudNotRead() {
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
+
+    var status =
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+
+    assertThat(status.getWhoCanAssume())
+        .isEqualTo(
+            "AWS: GitHub Actions jobs of my-org/my-app in environment production (as specified;"
+                + " not read from the cloud yet)");
   }
 
   @Test

@@ -9,7 +9,10 @@ public class CIFederatedIdentityStatus extends ConditionedStatus {
   @JsonPropertyDescription("The exact OIDC `sub` claim the clouds are told to trust.")
   private String subject;
 
-  @JsonPropertyDescription("Who can assume this identity, in words.")
+  @JsonPropertyDescription(
+      "Who can assume this identity, in words, per cloud: read from the trust each cloud has live"
+          + " (a cloud not read yet is described from the spec and says so); a live trust that is"
+          + " wider than or different from the spec says so.")
   private String whoCanAssume;
 
   @JsonPropertyDescription("What the operator created in AWS.")
