@@ -8,13 +8,18 @@ import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.HttpEndpoints;
+import dev.cifederation.operator.observe.ReconcileMetrics;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.reconcile.SnippetPublisher;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -25,6 +30,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +45,7 @@ public final class OperatorApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Operator operator;
+  private final AtomicBoolean leading = new AtomicBoolean();
   private HttpEndpoints endpoints;
 
   public OperatorApp(OperatorConfig config, KubernetesClient client) {
@@ -48,10 +56,16 @@ public final class OperatorApp implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     this.operator =
         new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                    .withCloseClientOnStop(false));
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(
+                      new ReconcileMetrics(
+                          MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
+                  .withCloseClientOnStop(false);
+              config
+                  .leaderElection()
+                  .ifPresent(e -> o.withLeaderElectionConfiguration(leaderElection(e)));
+            });
     register(operator, config, client, registry, Clock.systemUTC());
   }
 
@@ -78,18 +92,20 @@ public final class OperatorApp implements AutoCloseable {
             AzureCloudReconciler.fromEnvironment(
                 System.getenv(), config.clusterName(), registry, clock));
     operator.register(
-        new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
+        new IdentityReconciler(
+            new TrustCompiler(),
+            adapters,
+            events,
+            config.workflowSnippets()
+                ? Optional.of(new SnippetPublisher(client))
+                : Optional.empty(),
+            Optional.of(new DriftCorrections(registry)),
+            clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
   }
 
   public void start() throws IOException {
-    endpoints =
-        new HttpEndpoints(
-            config.metricsPort(),
-            registry,
-            () ->
-                operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    endpoints = new HttpEndpoints(config.metricsPort(), registry, this::ready);
     endpoints.start();
     operator.start();
     log.info(
@@ -97,6 +113,42 @@ public final class OperatorApp implements AutoCloseable {
         client.getMasterUrl(),
         config.resyncInterval(),
         endpoints.port());
+  }
+
+  /**
+   * Started, and either a standby replica (its controllers wait for the Lease, nothing to check) or
+   * the one reconciling with healthy informers. A standby that reported not-ready would keep a
+   * two-replica Deployment from ever being available.
+   */
+  private boolean ready() {
+    if (!operator.getRuntimeInfo().isStarted()) {
+      return false;
+    }
+    boolean standby = config.leaderElection().isPresent() && !leading.get();
+    return standby || operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /**
+   * java-operator-sdk's Lease-based election with its default timings; this replica's identity is
+   * its pod name (HOSTNAME). A leader that loses the Lease exits, and Kubernetes restarts it as a
+   * standby.
+   */
+  private LeaderElectionConfiguration leaderElection(OperatorConfig.LeaderElection election) {
+    return new LeaderElectionConfiguration(
+        election.leaseName(),
+        election.namespace().orElse(null),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        null,
+        new LeaderCallbacks(
+            () -> {
+              leading.set(true);
+              log.info("Leading: this replica reconciles");
+            },
+            () -> leading.set(false),
+            leader -> log.info("Leader is {}", leader)),
+        true);
   }
 
   @Override
