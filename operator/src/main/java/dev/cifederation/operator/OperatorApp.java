@@ -46,6 +46,7 @@ public final class OperatorApp implements AutoCloseable {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Operator operator;
   private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
   private HttpEndpoints endpoints;
 
   public OperatorApp(OperatorConfig config, KubernetesClient client) {
@@ -130,8 +131,10 @@ public final class OperatorApp implements AutoCloseable {
 
   /**
    * java-operator-sdk's Lease-based election with its default timings; this replica's identity is
-   * its pod name (HOSTNAME). A leader that loses the Lease exits, and Kubernetes restarts it as a
-   * standby.
+   * its pod name (HOSTNAME). A leader that loses the Lease while running exits (its controllers
+   * would otherwise go on reconciling beside the new leader), and Kubernetes restarts it as a
+   * standby. The SDK's own exit-on-stop is off: it would also fire during a normal shutdown, where
+   * System.exit from the shutdown hook blocks forever.
    */
   private LeaderElectionConfiguration leaderElection(OperatorConfig.LeaderElection election) {
     return new LeaderElectionConfiguration(
@@ -146,13 +149,25 @@ public final class OperatorApp implements AutoCloseable {
               leading.set(true);
               log.info("Leading: this replica reconciles");
             },
-            () -> leading.set(false),
+            () -> {
+              leading.set(false);
+              if (!closing.get()) {
+                log.error("Lost the leader Lease: exiting so that only the new leader reconciles");
+                System.exit(1);
+              }
+            },
             leader -> log.info("Leader is {}", leader)),
-        true);
+        false);
+  }
+
+  /** The port of /metrics, /healthz and /readyz once started (CIFED_METRICS_PORT=0 picks one). */
+  public int metricsPort() {
+    return endpoints.port();
   }
 
   @Override
   public void close() {
+    closing.set(true);
     operator.stop();
     if (endpoints != null) {
       endpoints.close();
