@@ -12,14 +12,19 @@ import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TrustAnchors;
 import dev.cifederation.operator.observe.CertificateExpiry;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.HttpEndpoints;
+import dev.cifederation.operator.observe.ReconcileMetrics;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.IssuerReconciler;
+import dev.cifederation.operator.reconcile.SnippetPublisher;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -32,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +54,8 @@ public final class OperatorApp implements AutoCloseable {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Operator operator;
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
   private HttpEndpoints endpoints;
 
   public OperatorApp(OperatorConfig config, KubernetesClient client) {
@@ -58,10 +66,16 @@ public final class OperatorApp implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     this.operator =
         new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                    .withCloseClientOnStop(false));
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(
+                      new ReconcileMetrics(
+                          MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
+                  .withCloseClientOnStop(false);
+              config
+                  .leaderElection()
+                  .ifPresent(e -> o.withLeaderElectionConfiguration(leaderElection(e)));
+            });
     register(operator, config, client, registry, Clock.systemUTC());
   }
 
@@ -97,7 +111,15 @@ public final class OperatorApp implements AutoCloseable {
             AzureCloudReconciler.fromEnvironment(
                 System.getenv(), config.clusterName(), registry, clock));
     operator.register(
-        new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
+        new IdentityReconciler(
+            new TrustCompiler(),
+            adapters,
+            events,
+            config.workflowSnippets()
+                ? Optional.of(new SnippetPublisher(client))
+                : Optional.empty(),
+            Optional.of(new DriftCorrections(registry)),
+            clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
     operator.register(
         new IssuerReconciler(
@@ -112,13 +134,7 @@ public final class OperatorApp implements AutoCloseable {
   }
 
   public void start() throws IOException {
-    endpoints =
-        new HttpEndpoints(
-            config.metricsPort(),
-            registry,
-            () ->
-                operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    endpoints = new HttpEndpoints(config.metricsPort(), registry, this::ready);
     endpoints.start();
     operator.start();
     log.info(
@@ -128,8 +144,58 @@ public final class OperatorApp implements AutoCloseable {
         endpoints.port());
   }
 
+  /**
+   * Started, and either a standby replica (its controllers wait for the Lease, nothing to check) or
+   * the one reconciling with healthy informers. A standby that reported not-ready would keep a
+   * two-replica Deployment from ever being available.
+   */
+  private boolean ready() {
+    if (!operator.getRuntimeInfo().isStarted()) {
+      return false;
+    }
+    boolean standby = config.leaderElection().isPresent() && !leading.get();
+    return standby || operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /**
+   * java-operator-sdk's Lease-based election with its default timings; this replica's identity is
+   * its pod name (HOSTNAME). A leader that loses the Lease while running exits (its controllers
+   * would otherwise go on reconciling beside the new leader), and Kubernetes restarts it as a
+   * standby. The SDK's own exit-on-stop is off: it would also fire during a normal shutdown, where
+   * System.exit from the shutdown hook blocks forever.
+   */
+  private LeaderElectionConfiguration leaderElection(OperatorConfig.LeaderElection election) {
+    return new LeaderElectionConfiguration(
+        election.leaseName(),
+        election.namespace().orElse(null),
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        null,
+        new LeaderCallbacks(
+            () -> {
+              leading.set(true);
+              log.info("Leading: this replica reconciles");
+            },
+            () -> {
+              leading.set(false);
+              if (!closing.get()) {
+                log.error("Lost the leader Lease: exiting so that only the new leader reconciles");
+                System.exit(1);
+              }
+            },
+            leader -> log.info("Leader is {}", leader)),
+        false);
+  }
+
+  /** The port of /metrics, /healthz and /readyz once started (CIFED_METRICS_PORT=0 picks one). */
+  public int metricsPort() {
+    return endpoints.port();
+  }
+
   @Override
   public void close() {
+    closing.set(true);
     operator.stop();
     if (endpoints != null) {
       endpoints.close();

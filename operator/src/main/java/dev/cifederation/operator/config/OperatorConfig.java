@@ -16,9 +16,26 @@ public record OperatorConfig(
     String iamPath,
     int metricsPort,
     String clusterName,
-    Optional<Path> extraCaFile) {
+    Optional<Path> extraCaFile,
+    Optional<LeaderElection> leaderElection,
+    LogFormat logFormat,
+    boolean workflowSnippets) {
 
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
+  public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
+
+  /**
+   * One replica reconciles, the others wait on a coordination.k8s.io Lease.
+   *
+   * @param namespace the Lease's namespace; empty: the namespace of the in-cluster service account
+   */
+  public record LeaderElection(String leaseName, Optional<String> namespace) {}
+
+  /** How log lines are written (logback.xml reads the same variable). */
+  public enum LogFormat {
+    text,
+    json
+  }
 
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
     return new OperatorConfig(
@@ -26,7 +43,38 @@ public record OperatorConfig(
         parseIamPath(env.getOrDefault("CIFED_IAM_PATH", "/cifederation/")),
         parsePort("CIFED_METRICS_PORT", env.getOrDefault("CIFED_METRICS_PORT", "8080")),
         env.getOrDefault("CIFED_CLUSTER_NAME", "default"),
-        Optional.ofNullable(blankToNull(env.get("CIFED_EXTRA_CA_FILE"))).map(Path::of));
+        Optional.ofNullable(blankToNull(env.get("CIFED_EXTRA_CA_FILE"))).map(Path::of),
+        parseBoolean("CIFED_LEADER_ELECTION", env.get("CIFED_LEADER_ELECTION"), false)
+            ? Optional.of(
+                new LeaderElection(
+                    env.getOrDefault("CIFED_LEADER_ELECTION_LEASE", DEFAULT_LEASE_NAME),
+                    Optional.ofNullable(blankToNull(env.get("CIFED_LEADER_ELECTION_NAMESPACE")))))
+            : Optional.empty(),
+        parseLogFormat(env.get("CIFED_LOG_FORMAT")),
+        parseBoolean("CIFED_WORKFLOW_SNIPPETS", env.get("CIFED_WORKFLOW_SNIPPETS"), true));
+  }
+
+  static boolean parseBoolean(String variable, String value, boolean fallback) {
+    if (blankToNull(value) == null) {
+      return fallback;
+    }
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(variable + "=" + value + " must be true or false");
+    };
+  }
+
+  static LogFormat parseLogFormat(String value) {
+    if (blankToNull(value) == null) {
+      return LogFormat.text;
+    }
+    try {
+      return LogFormat.valueOf(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("CIFED_LOG_FORMAT=" + value + " must be text or json");
+    }
   }
 
   /** ISO-8601 ({@code PT10M}) or a number of seconds ({@code 600}). */

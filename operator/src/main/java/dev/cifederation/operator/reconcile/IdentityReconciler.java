@@ -15,6 +15,8 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.observe.DriftCorrections;
+import dev.cifederation.operator.snippets.WorkflowSnippets;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
@@ -65,13 +67,32 @@ public class IdentityReconciler
   private final TrustCompiler compiler;
   private final Map<Cloud, CloudReconciler> adapters = new EnumMap<>(Cloud.class);
   private final EventRecorder events;
+  private final Optional<SnippetPublisher> snippets;
+  private final Optional<DriftCorrections> driftCorrections;
   private final Clock clock;
 
+  /** Without workflow-snippet ConfigMaps and drift metrics (tests of the cloud flow). */
   public IdentityReconciler(
       TrustCompiler compiler, List<CloudReconciler> adapters, EventRecorder events, Clock clock) {
+    this(compiler, adapters, events, Optional.empty(), Optional.empty(), clock);
+  }
+
+  /**
+   * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
+   * @param driftCorrections counts corrections per cloud
+   */
+  public IdentityReconciler(
+      TrustCompiler compiler,
+      List<CloudReconciler> adapters,
+      EventRecorder events,
+      Optional<SnippetPublisher> snippets,
+      Optional<DriftCorrections> driftCorrections,
+      Clock clock) {
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
+    this.snippets = snippets;
+    this.driftCorrections = driftCorrections;
     this.clock = clock;
   }
 
@@ -122,11 +143,12 @@ public class IdentityReconciler
       return finish(identity, status, conditions);
     }
 
+    IssuerInfo issuerInfo = IssuerInfo.from(issuer.get().getSpec());
     CompiledTrust trust;
     try {
       trust =
           compiler.compile(
-              IssuerInfo.from(issuer.get().getSpec()),
+              issuerInfo,
               identity.getMetadata().getNamespace(),
               identity.getMetadata().getName(),
               spec);
@@ -138,6 +160,7 @@ public class IdentityReconciler
     status.setWhoCanAssume(trust.whoCanAssume());
 
     Optional<Duration> retry = reconcileClouds(identity, trust, status, conditions);
+    publishSnippets(identity, issuerInfo, trust, status);
     summarise(conditions);
     UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
     return retry.map(control::rescheduleAfter).orElse(control);
@@ -176,9 +199,7 @@ public class IdentityReconciler
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
       outcome.statusWriter().accept(status);
       status.getFindings().addAll(outcome.findings());
-      outcome
-          .corrections()
-          .forEach(c -> events.record(identity, EventRecorder.Type.Warning, "DriftCorrected", c));
+      recordCloudEvents(identity, cloud, outcome, status, conditions);
       retry = earliest(retry, outcome.retryAfter());
     }
     status.setWhoCanAssume(whoCanAssume(trust, liveTrust));
@@ -200,6 +221,67 @@ public class IdentityReconciler
       views.add(new WhoCanAssume.View(cloud.toString(), liveTrust.get(cloud), specified));
     }
     return views.isEmpty() ? trust.whoCanAssume() : WhoCanAssume.summarise(views);
+  }
+
+  /**
+   * Events for {@code kubectl describe}: the cloud's objects first in place (created or adopted),
+   * each drift correction, and each new failure reason of the cloud (Conflict, Unauthorized, …) —
+   * the Ready transition alone would hide a second cloud failing while Ready is already False.
+   */
+  private void recordCloudEvents(
+      CIFederatedIdentity identity,
+      Cloud cloud,
+      CloudOutcome outcome,
+      CIFederatedIdentityStatus status,
+      ConditionBook conditions) {
+    if (outcome.status() == True
+        && !cloud.isRecordedIn(identity.getStatus())
+        && cloud.isRecordedIn(status)) {
+      events.record(
+          identity, EventRecorder.Type.Normal, "Created", cloud + ": " + outcome.message());
+    }
+    outcome
+        .corrections()
+        .forEach(c -> events.record(identity, EventRecorder.Type.Warning, "DriftCorrected", c));
+    driftCorrections.ifPresent(d -> d.record(cloud.name(), outcome.corrections().size()));
+    boolean sameAsBefore =
+        conditions
+            .previous(cloud.condition())
+            .map(
+                before ->
+                    before.getReason().equals(outcome.reason().name())
+                        && before.getStatus().equals(outcome.status().name()))
+            .orElse(false);
+    if (outcome.status() == False && !sameAsBefore) {
+      events.record(
+          identity,
+          EventRecorder.Type.Warning,
+          outcome.reason().name(),
+          cloud + ": " + outcome.message());
+    }
+  }
+
+  /**
+   * The ready-to-paste CI configuration for this identity, as a ConfigMap named in status. A
+   * failure to write it is reported as an Event and never fails the reconcile.
+   */
+  private void publishSnippets(
+      CIFederatedIdentity identity,
+      IssuerInfo issuer,
+      CompiledTrust trust,
+      CIFederatedIdentityStatus status) {
+    if (snippets.isEmpty()) {
+      return;
+    }
+    try {
+      status.setWorkflowSnippets(
+          snippets
+              .get()
+              .publish(identity, WorkflowSnippets.render(identity, issuer, trust, status)));
+    } catch (SnippetPublisher.NotPublished e) {
+      log.warn("Workflow snippets not published: {}", e.getMessage());
+      events.record(identity, EventRecorder.Type.Warning, "SnippetsNotPublished", e.getMessage());
+    }
   }
 
   /**

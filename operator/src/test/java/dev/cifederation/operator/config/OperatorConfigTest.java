@@ -19,6 +19,38 @@ class OperatorConfigTest {
     assertThat(config.iamPath()).isEqualTo("/cifederation/");
     assertThat(config.metricsPort()).isEqualTo(8080);
     assertThat(config.extraCaFile()).isEmpty();
+    assertThat(config.leaderElection()).as("one replica needs no lease").isEmpty();
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.text);
+    assertThat(config.workflowSnippets()).isTrue();
+  }
+
+  @Test
+  void leaderElectionTakesTheLeaseFromTheEnvironment() {
+    var config =
+        OperatorConfig.fromEnvironment(
+            Map.of(
+                "CIFED_LEADER_ELECTION", "true",
+                "CIFED_LEADER_ELECTION_NAMESPACE", "cifed-system",
+                "CIFED_LEADER_ELECTION_LEASE", "cifed"));
+    assertThat(config.leaderElection())
+        .contains(
+            new OperatorConfig.LeaderElection("cifed", java.util.Optional.of("cifed-system")));
+    assertThat(
+            OperatorConfig.fromEnvironment(Map.of("CIFED_LEADER_ELECTION", "true"))
+                .leaderElection()
+                .orElseThrow())
+        .isEqualTo(
+            new OperatorConfig.LeaderElection(
+                OperatorConfig.DEFAULT_LEASE_NAME, java.util.Optional.empty()));
+  }
+
+  @Test
+  void jsonLogsAndNoSnippetsAreSwitchable() {
+    var config =
+        OperatorConfig.fromEnvironment(
+            Map.of("CIFED_LOG_FORMAT", "json", "CIFED_WORKFLOW_SNIPPETS", "false"));
+    assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.json);
+    assertThat(config.workflowSnippets()).isFalse();
   }
 
   @ParameterizedTest
@@ -36,7 +68,10 @@ class OperatorConfigTest {
     "CIFED_IAM_PATH,cifederation",
     "CIFED_IAM_PATH,/cifederation",
     "CIFED_METRICS_PORT,http",
-    "CIFED_METRICS_PORT,70000"
+    "CIFED_METRICS_PORT,70000",
+    "CIFED_LEADER_ELECTION,yes",
+    "CIFED_LOG_FORMAT,JSON",
+    "CIFED_WORKFLOW_SNIPPETS,1"
   })
   void invalidValuesFailWithTheVariableNamed(String variable, String value) {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(variable, value)))

@@ -170,6 +170,91 @@ class IdentityReconcilerTest {
     assertThat(events).anyMatch(e -> e.startsWith("Normal CloudRemoved: AWS block removed"));
   }
 
+  @Test
+  void creationDriftAndEachNewCloudFailureBecomeEventsAndDriftIsCounted() {
+    var outcomes = new ArrayList<CloudOutcome>();
+    CloudReconciler aws =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            return outcomes.remove(0);
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            throw new AssertionError("not deleting");
+          }
+        };
+    var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    var reconciler =
+        new IdentityReconciler(
+            new TrustCompiler(),
+            List.of(aws),
+            recorder,
+            Optional.empty(),
+            Optional.of(new dev.cifederation.operator.observe.DriftCorrections(registry)),
+            CLOCK);
+    CIFederatedIdentity identity = identity();
+    java.util.function.Consumer<dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus>
+        writesRole =
+            s -> {
+              var role = new AwsIdentityStatus();
+              role.setRoleArn("arn:aws:iam::123456789012:role/cifederation/r");
+              s.setAws(role);
+            };
+
+    // 1. created: one Created event besides the Ready transition
+    outcomes.add(CloudOutcome.synced("IAM role r is in sync", writesRole));
+    pass(reconciler, identity);
+    assertThat(events).contains("Normal Created: AWS: IAM role r is in sync");
+
+    // 2. drift corrected: an event per correction and the counter
+    events.clear();
+    outcomes.add(
+        CloudOutcome.synced("IAM role r is in sync", writesRole)
+            .withCorrections(List.of("trust policy restored", "policy X detached")));
+    pass(reconciler, identity);
+    assertThat(events)
+        .containsExactly(
+            "Warning DriftCorrected: trust policy restored",
+            "Warning DriftCorrected: policy X detached");
+    assertThat(registry.get("cifed.drift.corrections").tag("cloud", "aws").counter().count())
+        .isEqualTo(2.0);
+
+    // 3. throttled, then a conflict while Ready stays CloudNotReady: both are events
+    events.clear();
+    outcomes.add(CloudOutcome.failed(CloudReason.Throttled, "slow down", Optional.empty()));
+    pass(reconciler, identity);
+    outcomes.add(
+        CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
+    pass(reconciler, identity);
+    assertThat(events)
+        .contains(
+            "Warning Throttled: AWS: slow down", "Warning Conflict: AWS: role r has no owner tag");
+    assertThat(events.stream().filter(e -> e.contains("CloudNotReady")).count())
+        .as("the Ready transition happens once")
+        .isEqualTo(1);
+
+    // 4. the same failure again is no new event
+    events.clear();
+    outcomes.add(
+        CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
+    pass(reconciler, identity);
+    assertThat(events).isEmpty();
+  }
+
+  private static void pass(IdentityReconciler reconciler, CIFederatedIdentity identity) {
+    reconciler
+        .reconcile(identity, context(issuer()))
+        .getResource()
+        .ifPresent(patch -> identity.setStatus(patch.getStatus()));
+  }
+
   private static GcpIdentitySpec gcpBlock() {
     var gcp = new GcpIdentitySpec();
     gcp.setProjectId("my-project");

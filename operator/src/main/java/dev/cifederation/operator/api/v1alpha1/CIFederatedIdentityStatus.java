@@ -25,6 +25,12 @@ public class CIFederatedIdentityStatus extends ConditionedStatus {
   private AzureIdentityStatus azure;
 
   @JsonPropertyDescription(
+      "Name of the ConfigMap, in this namespace and owned by this identity, holding the"
+          + " ready-to-paste CI configuration that uses it: key github-actions.yaml (GitHub issuers)"
+          + " or gitlab-ci.yml (GitLab issuers), one step per configured cloud.")
+  private String workflowSnippets;
+
+  @JsonPropertyDescription(
       "Unsafe or suspicious trust conditions found in the spec or in the live clouds.")
   private List<Finding> findings = new ArrayList<>();
 
@@ -66,6 +72,14 @@ public class CIFederatedIdentityStatus extends ConditionedStatus {
 
   public void setAzure(AzureIdentityStatus azure) {
     this.azure = azure;
+  }
+
+  public String getWorkflowSnippets() {
+    return workflowSnippets;
+  }
+
+  public void setWorkflowSnippets(String workflowSnippets) {
+    this.workflowSnippets = workflowSnippets;
   }
 
   public List<Finding> getFindings() {

@@ -1,0 +1,180 @@
+package dev.cifederation.operator.chart;
+
+import static dev.cifederation.operator.chart.Chart.all;
+import static dev.cifederation.operator.chart.Chart.list;
+import static dev.cifederation.operator.chart.Chart.objects;
+import static dev.cifederation.operator.chart.Chart.only;
+import static dev.cifederation.operator.chart.Chart.template;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code helm lint} and {@code helm template} of the chart (embedded Helm): what the Deployment,
+ * ServiceAccount and RBAC say, that the schema rejects bad values, and that every variable of the
+ * README's configuration table can be set through values. The install into a real API server is
+ * {@code ChartInstallIT}.
+ */
+class ChartTest {
+
+  private static final Path EVERY_VALUE = Path.of("src/test/resources/chart/every-value.yaml");
+
+  @Test
+  void lintsCleanInStrictMode() {
+    LintResult lint = Chart.helm().lint().strict().call();
+    assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+  }
+
+  @Test
+  void defaultDeploymentRunsTwoLeaderElectedNonRootReadOnlyReplicasWithProbes() {
+    List<JsonNode> objects = objects(template(null, Map.of()));
+    JsonNode deployment = only(objects, "Deployment");
+    assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
+    JsonNode pod = deployment.at("/spec/template/spec");
+    assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
+    JsonNode container = pod.at("/containers/0");
+    assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).isTrue();
+    assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean()).isFalse();
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/healthz");
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/readyz");
+    assertThat(container.at("/resources/requests/memory").asText()).isEqualTo("256Mi");
+    Map<String, JsonNode> env = env(container);
+    assertThat(env.get("CIFED_LEADER_ELECTION").path("value").asText()).isEqualTo("true");
+    assertThat(env.get("CIFED_LEADER_ELECTION_LEASE").path("value").asText()).isEqualTo("cifed");
+    assertThat(
+            env.get("CIFED_LEADER_ELECTION_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText())
+        .isEqualTo("metadata.namespace");
+    assertThat(env.get("CIFED_LOG_FORMAT").path("value").asText()).isEqualTo("json");
+    assertThat(env).doesNotContainKeys("AWS_ENDPOINT_URL", "CIFED_GCP_IAM_ENDPOINT");
+    assertThat(all(objects, "ServiceMonitor")).as("off by default").isEmpty();
+    assertThat(only(objects, "ServiceAccount").at("/metadata/annotations").isMissingNode())
+        .isTrue();
+  }
+
+  @Test
+  void rbacIsLeastPrivilege() {
+    List<JsonNode> objects = objects(template(null, Map.of()));
+    List<JsonNode> rules =
+        objects.stream()
+            .filter(o -> Set.of("ClusterRole", "Role").contains(o.path("kind").asText()))
+            .flatMap(o -> list(o.path("rules")).stream())
+            .toList();
+    assertThat(rules).isNotEmpty();
+    for (JsonNode rule : rules) {
+      assertThat(rule.path("resources").toString())
+          .doesNotContain("secrets")
+          .doesNotContain("\"*\"");
+      assertThat(rule.path("verbs").toString()).doesNotContain("\"*\"").doesNotContain("delete");
+      assertThat(rule.path("apiGroups").toString()).doesNotContain("\"*\"");
+    }
+    JsonNode leases = only(objects, "Role");
+    assertThat(leases.at("/metadata/namespace").asText()).isEqualTo(Chart.NAMESPACE);
+    assertThat(leases.at("/rules/0/resources/0").asText()).isEqualTo("leases");
+
+    // snippets limited to listed namespaces: a Role there, no ConfigMap rule cluster-wide
+    List<JsonNode> limited =
+        objects(Chart.templateWith("rbac: {workflowSnippetNamespaces: [team-a, team-b]}"));
+    assertThat(only(limited, "ClusterRole").path("rules").toString()).doesNotContain("configmaps");
+    assertThat(all(limited, "Role"))
+        .extracting(r -> r.at("/metadata/namespace").asText())
+        .containsExactlyInAnyOrder(Chart.NAMESPACE, "team-a", "team-b");
+    // snippets off: no ConfigMap access at all
+    assertThat(Chart.templateWith("config: {workflowSnippets: false}"))
+        .doesNotContain("configmaps");
+  }
+
+  @Test
+  void workloadIdentityOfEachCloudReachesServiceAccountAndPod() {
+    List<JsonNode> objects = objects(template(EVERY_VALUE, Map.of()));
+    JsonNode annotations = only(objects, "ServiceAccount").at("/metadata/annotations");
+    assertThat(annotations.path("eks.amazonaws.com/role-arn").asText())
+        .isEqualTo("arn:aws:iam::123456789012:role/cifederation-operator");
+    assertThat(annotations.path("iam.gke.io/gcp-service-account").asText())
+        .isEqualTo("cifederation@my-project.iam.gserviceaccount.com");
+    assertThat(annotations.path("azure.workload.identity/client-id").asText())
+        .isEqualTo("11111111-2222-3333-4444-555555555555");
+    assertThat(
+            only(objects, "Deployment")
+                .at("/spec/template/metadata/labels")
+                .path("azure.workload.identity/use")
+                .asText())
+        .isEqualTo("true");
+    JsonNode monitor = only(objects, "ServiceMonitor");
+    assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("metrics");
+    assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
+    assertThat(only(objects, "Service").at("/spec/ports/0/port").asInt()).isEqualTo(9090);
+  }
+
+  @Test
+  void everyVariableOfTheReadmeConfigurationTableCanBeSetThroughValues() throws IOException {
+    Set<String> documented = readmeConfigurationVariables();
+    assertThat(documented).contains("CIFED_RESYNC_INTERVAL", "AWS_ENDPOINT_URL_IAM");
+    JsonNode container =
+        only(objects(template(EVERY_VALUE, Map.of())), "Deployment")
+            .at("/spec/template/spec/containers/0");
+    Set<String> rendered = env(container).keySet();
+    assertThat(rendered).containsAll(documented);
+    JsonNode token = env(container).get("CIFED_GCP_ACCESS_TOKEN");
+    assertThat(token.at("/valueFrom/secretKeyRef/name").asText())
+        .as("a token comes from a Secret through the kubelet, never through the operator")
+        .isEqualTo("gcp-token");
+    assertThat(env(container).get("CIFED_EXTRA_CA_FILE").path("value").asText())
+        .isEqualTo("/etc/cifederation/extra-ca/ca.pem");
+    assertThat(list(container.path("volumeMounts")))
+        .extracting(m -> m.path("mountPath").asText())
+        .contains("/tmp", "/etc/cifederation/extra-ca", "/etc/cifederation/azure-ca");
+  }
+
+  @Test
+  void schemaAndTemplatesRejectBadValuesNamingThem() {
+    assertThatThrownBy(() -> template(null, Map.of("config.logFormat", "xml")))
+        .hasMessageContaining("logFormat");
+    assertThatThrownBy(() -> template(null, Map.of("serviceAccount.aws.roleArn", "my-role")))
+        .hasMessageContaining("roleArn");
+    assertThatThrownBy(() -> template(null, Map.of("config.resyncInterval", "10 minutes")))
+        .hasMessageContaining("resyncInterval");
+    assertThatThrownBy(() -> template(null, Map.of("confg.iamPath", "/x/")))
+        .as("a misspelt key is not silently ignored")
+        .hasMessageContaining("confg");
+    assertThatThrownBy(() -> Chart.templateWith("leaderElection: {enabled: false}"))
+        .hasMessageContaining("leaderElection.enabled=true");
+    assertThat(Chart.templateWith("{leaderElection: {enabled: false}, replicaCount: 1}"))
+        .doesNotContain("CIFED_LEADER_ELECTION")
+        .doesNotContain("leases");
+  }
+
+  private static Map<String, JsonNode> env(JsonNode container) {
+    return list(container.path("env")).stream()
+        .collect(Collectors.toMap(e -> e.path("name").asText(), e -> e));
+  }
+
+  /** The variables named in the first column of the README's "Configuration" table. */
+  static Set<String> readmeConfigurationVariables() throws IOException {
+    String readme = Files.readString(Chart.dir().resolve("../../README.md").normalize());
+    int start = readme.indexOf("\n## Configuration");
+    int end = readme.indexOf("\n## ", start + 1);
+    String section = readme.substring(start, end < 0 ? readme.length() : end);
+    Set<String> names = new TreeSet<>();
+    for (String row : section.lines().filter(l -> l.startsWith("| `")).toList()) {
+      String firstCell = row.split("\\|")[1];
+      Matcher m = Pattern.compile("`((?:CIFED|AWS)_[A-Z0-9_]+)`").matcher(firstCell);
+      while (m.find()) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
+}
