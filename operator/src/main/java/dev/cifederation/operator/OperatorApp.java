@@ -8,6 +8,7 @@ import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -78,7 +79,8 @@ public final class OperatorApp implements AutoCloseable {
             AzureCloudReconciler.fromEnvironment(
                 System.getenv(), config.clusterName(), registry, clock));
     operator.register(
-        new IdentityReconciler(new TrustCompiler(), adapters, events, clock),
+        new IdentityReconciler(
+            new TrustCompiler(), adapters, events, new FindingsGauge(registry), clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
   }
 
