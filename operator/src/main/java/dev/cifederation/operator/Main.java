@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /**
  * Command-line entry point: {@code run} starts the operator against the current kubeconfig or
- * in-cluster config.
+ * in-cluster config; {@code lint} checks CR YAML or AWS trust policies without a cluster.
  */
 @Command(
     name = "cifederation-operator",
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description =
         "Kubernetes operator that replaces long-lived CI/CD cloud keys with OIDC federation.",
-    subcommands = {Main.Run.class})
+    subcommands = {Main.Run.class, LintCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

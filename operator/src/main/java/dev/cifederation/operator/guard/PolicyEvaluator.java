@@ -324,7 +324,8 @@ public final class PolicyEvaluator {
     return Pattern.compile(String.join(star, parts), Pattern.CASE_INSENSITIVE);
   }
 
-  static Optional<Duration> parseDuration(String text) {
+  /** A duration as the CRDs write it (1h, 90m, 2h30m, 3600s); empty when it is not one. */
+  public static Optional<Duration> parseDuration(String text) {
     if (text == null || text.isEmpty()) {
       return Optional.empty();
     }
