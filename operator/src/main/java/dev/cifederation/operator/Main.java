@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 
 /**
  * Command-line entry point: {@code run} starts the operator against the current kubeconfig or
- * in-cluster config; {@code simulate} evaluates a token's claims against an identity's trust
- * without a cluster.
+ * in-cluster config; {@code lint} checks CR YAML or AWS trust policies and {@code simulate}
+ * evaluates a token's claims against an identity's trust, both without a cluster.
  */
 @Command(
     name = "cifederation-operator",
@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description =
         "Kubernetes operator that replaces long-lived CI/CD cloud keys with OIDC federation.",
-    subcommands = {Main.Run.class, SimulateCommand.class})
+    subcommands = {Main.Run.class, LintCommand.class, SimulateCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -13,6 +13,7 @@ import dev.cifederation.operator.issuer.TrustAnchors;
 import dev.cifederation.operator.observe.CertificateExpiry;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.DriftCorrections;
+import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
 import dev.cifederation.operator.observe.ReconcileMetrics;
 import dev.cifederation.operator.reconcile.EventRecorder;
@@ -119,6 +120,7 @@ public final class OperatorApp implements AutoCloseable {
                 ? Optional.of(new SnippetPublisher(client))
                 : Optional.empty(),
             Optional.of(new DriftCorrections(registry)),
+            new FindingsGauge(registry),
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
     operator.register(

@@ -72,6 +72,22 @@ class ArchitectureTest {
   }
 
   @Test
+  void guardrailsArePure() {
+    assertNoImport(
+        "guard",
+        i ->
+            (i.startsWith(OPERATOR)
+                    && !i.startsWith(OPERATOR + "api.")
+                    && !i.startsWith(OPERATOR + "trust.")
+                    && !i.startsWith(OPERATOR + "guard."))
+                || i.startsWith("io.fabric8.kubernetes.client")
+                || i.startsWith("io.javaoperatorsdk")
+                || i.startsWith("java.net.")
+                || i.startsWith("java.nio.file.")
+                || isCloudSdk(i));
+  }
+
+  @Test
   void nothingButTheEntryPointImportsTheReconcilers() {
     forEachSource(
         (file, imports) -> {

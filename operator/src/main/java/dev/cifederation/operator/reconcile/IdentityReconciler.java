@@ -7,15 +7,22 @@ import static dev.cifederation.operator.api.v1alpha1.ConditionStatus.Unknown;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
+import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.ReadyReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.guard.PolicyEvaluator;
+import dev.cifederation.operator.guard.PolicyVerdict;
+import dev.cifederation.operator.guard.TrustGuard;
+import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.observe.DriftCorrections;
+import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.snippets.WorkflowSnippets;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -24,6 +31,7 @@ import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.WhoCanAssume;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -36,23 +44,27 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a CIFederatedIdentity: observe (resolve its CIIssuer) → validate (compile the trust) →
- * reconcile each configured cloud → status. Status is computed afresh on every pass and written
- * only when it changed.
+ * Reconciles a CIFederatedIdentity: observe (resolve its CIIssuer) → validate (compile the trust,
+ * check the CIFederationPolicies that select its namespace) → reconcile each configured cloud →
+ * guard (lint the compiled and the live trust) → status. A policy violation stops before any cloud
+ * call. Status is computed afresh on every pass and written only when it changed.
  */
 @ControllerConfiguration(name = IdentityReconciler.NAME)
 public class IdentityReconciler
@@ -69,17 +81,29 @@ public class IdentityReconciler
   private final EventRecorder events;
   private final Optional<SnippetPublisher> snippets;
   private final Optional<DriftCorrections> driftCorrections;
+  private final FindingsGauge findingsGauge;
   private final Clock clock;
 
-  /** Without workflow-snippet ConfigMaps and drift metrics (tests of the cloud flow). */
+  /**
+   * Without workflow-snippet ConfigMaps, drift metrics or a shared registry for the findings gauge
+   * (tests of the cloud flow).
+   */
   public IdentityReconciler(
       TrustCompiler compiler, List<CloudReconciler> adapters, EventRecorder events, Clock clock) {
-    this(compiler, adapters, events, Optional.empty(), Optional.empty(), clock);
+    this(
+        compiler,
+        adapters,
+        events,
+        Optional.empty(),
+        Optional.empty(),
+        new FindingsGauge(new SimpleMeterRegistry()),
+        clock);
   }
 
   /**
    * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
    * @param driftCorrections counts corrections per cloud
+   * @param findingsGauge exports the current findings by rule and severity
    */
   public IdentityReconciler(
       TrustCompiler compiler,
@@ -87,17 +111,21 @@ public class IdentityReconciler
       EventRecorder events,
       Optional<SnippetPublisher> snippets,
       Optional<DriftCorrections> driftCorrections,
+      FindingsGauge findingsGauge,
       Clock clock) {
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
     this.snippets = snippets;
     this.driftCorrections = driftCorrections;
+    this.findingsGauge = findingsGauge;
     this.clock = clock;
   }
 
   /**
-   * Identities are re-reconciled when the CIIssuer they reference appears, changes or goes away.
+   * Identities are re-reconciled when the CIIssuer they reference appears, changes or goes away;
+   * when any CIFederationPolicy changes (each identity then finds the policies that select it); and
+   * when their namespace's labels change (which decide the selection).
    */
   @Override
   public List<EventSource<?, CIFederatedIdentity>> prepareEventSources(
@@ -123,7 +151,44 @@ public class IdentityReconciler
                     !Objects.equals(
                         newer.getMetadata().getGeneration(), older.getMetadata().getGeneration()))
             .build();
-    return List.of(new InformerEventSource<>(issuers, context));
+    // every identity may be selected by every policy: a policy event re-evaluates them all, and
+    // each identity sees every policy (policies are few and change rarely)
+    AtomicReference<InformerEventSource<CIFederationPolicy, CIFederatedIdentity>> policySource =
+        new AtomicReference<>();
+    var policies =
+        InformerEventSourceConfiguration.from(CIFederationPolicy.class, CIFederatedIdentity.class)
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(
+                policy ->
+                    identities.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(
+                (CIFederatedIdentity identity) ->
+                    policySource.get() == null
+                        ? Set.of()
+                        : policySource
+                            .get()
+                            .list()
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+            .build();
+    policySource.set(new InformerEventSource<>(policies, context));
+    var namespaces =
+        InformerEventSourceConfiguration.from(Namespace.class, CIFederatedIdentity.class)
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(
+                namespace ->
+                    identities
+                        .list(namespace.getMetadata().getName())
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withPrimaryToSecondaryMapper(
+                (CIFederatedIdentity identity) ->
+                    Set.of(new ResourceID(identity.getMetadata().getNamespace())))
+            .build();
+    return List.of(
+        new InformerEventSource<>(issuers, context),
+        policySource.get(),
+        new InformerEventSource<>(namespaces, context));
   }
 
   @Override
@@ -132,6 +197,14 @@ public class IdentityReconciler
     CIFederatedIdentitySpec spec = identity.getSpec();
     var status = new CIFederatedIdentityStatus();
     var conditions = new ConditionBook(previousConditions(identity), generation(identity), clock);
+
+    PolicyVerdict verdict =
+        PolicyEvaluator.evaluate(spec, namespaceLabels(identity, context), policies(context));
+    conditions.set(
+        ConditionType.PolicyCompliant,
+        verdict.compliant() ? True : False,
+        verdict.reason(),
+        verdict.message());
 
     Optional<CIIssuer> issuer = context.getSecondaryResource(CIIssuer.class);
     if (issuer.isEmpty()) {
@@ -158,12 +231,123 @@ public class IdentityReconciler
     }
     status.setSubject(trust.subject());
     status.setWhoCanAssume(trust.whoCanAssume());
+    var limits = new TrustLint.Limits(verdict.sessionCap());
 
-    Optional<Duration> retry = reconcileClouds(identity, trust, status, conditions);
+    if (!verdict.compliant()) {
+      // fail closed: nothing is created, corrected or released in any cloud for this identity
+      // until it complies; what earlier passes recorded stays in status for a later cleanup
+      for (Cloud cloud : Cloud.values()) {
+        if (cloud.isRecordedIn(identity.getStatus())) {
+          cloud.carryStatus(identity.getStatus(), status);
+        }
+      }
+      guard(identity, trust, status, conditions, new Passes(), limits);
+      conditions.set(
+          ConditionType.Ready,
+          False,
+          ReadyReason.PolicyViolation,
+          verdict.message() + "; no cloud is called until the identity complies");
+      return finish(identity, status, conditions);
+    }
+
+    Passes passes = new Passes();
+    Optional<Duration> retry = reconcileClouds(identity, trust, status, conditions, passes);
     publishSnippets(identity, issuerInfo, trust, status);
+    guard(identity, trust, status, conditions, passes, limits);
     summarise(conditions);
     UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
     return retry.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /** What the adapters handed back in this pass for the guardrails. */
+  private static final class Passes {
+    /** The trust each cloud had live in this pass, for the lint and for who can assume it. */
+    final Map<Cloud, LiveTrust> live = new EnumMap<>(Cloud.class);
+
+    final List<Finding> findings = new ArrayList<>();
+  }
+
+  /**
+   * The trust lint over the compiled trust and the live trust the adapters read, plus what the
+   * adapters found: status.findings, TrustHealthy (reason: the worst rule), a Warning Event for
+   * each finding that is new since the last status, and the findings gauge.
+   */
+  private void guard(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      CIFederatedIdentityStatus status,
+      ConditionBook conditions,
+      Passes passes,
+      TrustLint.Limits limits) {
+    List<Finding> findings =
+        TrustGuard.review(
+            trust, identity.getSpec(), List.copyOf(passes.live.values()), passes.findings, limits);
+    status.setFindings(findings);
+    if (findings.isEmpty()) {
+      conditions.set(
+          ConditionType.TrustHealthy,
+          True,
+          TrustGuard.reason(findings),
+          "No unsafe trust condition in the spec or the live clouds");
+    } else {
+      Finding worst = findings.get(0);
+      conditions.set(
+          ConditionType.TrustHealthy,
+          False,
+          TrustGuard.reason(findings),
+          findings.size()
+              + " finding(s), worst "
+              + worst.getSeverity()
+              + " in "
+              + worst.getCloud()
+              + ": "
+              + worst.getMessage());
+    }
+    Set<String> known = new HashSet<>();
+    if (identity.getStatus() != null && identity.getStatus().getFindings() != null) {
+      identity.getStatus().getFindings().forEach(f -> known.add(TrustGuard.key(f)));
+    }
+    findings.stream()
+        .filter(f -> !known.contains(TrustGuard.key(f)))
+        .forEach(
+            f ->
+                events.record(
+                    identity,
+                    EventRecorder.Type.Warning,
+                    f.getRule(),
+                    f.getSeverity() + " (" + f.getCloud() + "): " + f.getMessage()));
+    findingsGauge.record(key(identity), findings);
+  }
+
+  private static String key(CIFederatedIdentity identity) {
+    return identity.getMetadata().getNamespace() + "/" + identity.getMetadata().getName();
+  }
+
+  /**
+   * The labels of the identity's namespace, which decide which policies select it: from the
+   * informer, else read (a namespace created a moment ago may not be in the cache yet, and guessing
+   * "no labels" could let the default apply where a policy should).
+   */
+  private static Map<String, String> namespaceLabels(
+      CIFederatedIdentity identity, Context<CIFederatedIdentity> context) {
+    Optional<Namespace> namespace = context.getSecondaryResource(Namespace.class);
+    if (namespace.isEmpty()) {
+      namespace =
+          Optional.ofNullable(
+              context
+                  .getClient()
+                  .namespaces()
+                  .withName(identity.getMetadata().getNamespace())
+                  .get());
+    }
+    return namespace
+        .map(n -> n.getMetadata().getLabels())
+        .map(labels -> (Map<String, String>) labels)
+        .orElse(Map.of());
+  }
+
+  private static List<CIFederationPolicy> policies(Context<CIFederatedIdentity> context) {
+    return List.copyOf(context.getSecondaryResources(CIFederationPolicy.class));
   }
 
   /**
@@ -174,9 +358,9 @@ public class IdentityReconciler
       CIFederatedIdentity identity,
       CompiledTrust trust,
       CIFederatedIdentityStatus status,
-      ConditionBook conditions) {
+      ConditionBook conditions,
+      Passes passes) {
     Optional<Duration> retry = Optional.empty();
-    Map<Cloud, LiveTrust> liveTrust = new EnumMap<>(Cloud.class);
     for (Cloud cloud : Cloud.values()) {
       if (!cloud.isConfigured(identity.getSpec())) {
         retry = earliest(retry, releaseRemovedCloud(identity, trust, cloud, status, conditions));
@@ -195,14 +379,14 @@ public class IdentityReconciler
         continue;
       }
       CloudOutcome outcome = adapter.reconcile(new CloudRequest(identity, trust));
-      outcome.liveTrust().ifPresent(live -> liveTrust.put(cloud, live));
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
       outcome.statusWriter().accept(status);
-      status.getFindings().addAll(outcome.findings());
+      passes.findings.addAll(outcome.findings());
+      outcome.liveTrust().ifPresent(live -> passes.live.put(cloud, live));
       recordCloudEvents(identity, cloud, outcome, status, conditions);
       retry = earliest(retry, outcome.retryAfter());
     }
-    status.setWhoCanAssume(whoCanAssume(trust, liveTrust));
+    status.setWhoCanAssume(whoCanAssume(trust, passes.live));
     return retry;
   }
 
@@ -347,6 +531,7 @@ public class IdentityReconciler
       }
     }
     if (done) {
+      findingsGauge.forget(key(identity));
       log.info(
           "Cleaned up {}/{}",
           identity.getMetadata().getNamespace(),

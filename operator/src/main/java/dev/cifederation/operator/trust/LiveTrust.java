@@ -1,7 +1,10 @@
 package dev.cifederation.operator.trust;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Trust as one cloud has it right now (read during reconcile), in the cloud's own terms: the input
@@ -10,8 +13,31 @@ import java.util.Map;
  */
 public sealed interface LiveTrust {
 
-  /** An IAM role's trust policy, decoded JSON as IAM returns it. */
-  record Aws(String roleArn, String trustPolicyJson) implements LiveTrust {}
+  /**
+   * An IAM role's trust policy, decoded JSON as IAM returns it, and what the role grants once
+   * assumed (for the permission rules of the trust lint).
+   *
+   * @param inlinePolicies inline policy name to decoded JSON document
+   * @param maxSessionDuration empty when not read
+   */
+  record Aws(
+      String roleArn,
+      String trustPolicyJson,
+      Map<String, String> inlinePolicies,
+      Set<String> managedPolicyArns,
+      Optional<Duration> maxSessionDuration)
+      implements LiveTrust {
+
+    public Aws {
+      inlinePolicies = Map.copyOf(inlinePolicies);
+      managedPolicyArns = Set.copyOf(managedPolicyArns);
+    }
+
+    /** The trust policy alone (permissions unknown). */
+    public Aws(String roleArn, String trustPolicyJson) {
+      this(roleArn, trustPolicyJson, Map.of(), Set.of(), Optional.empty());
+    }
+  }
 
   /**
    * A workload identity pool provider and the members bound on the service account that belong to

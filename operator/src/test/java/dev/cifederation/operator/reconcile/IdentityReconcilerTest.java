@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
@@ -12,13 +13,17 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +31,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -198,6 +205,7 @@ class IdentityReconcilerTest {
             recorder,
             Optional.empty(),
             Optional.of(new dev.cifederation.operator.observe.DriftCorrections(registry)),
+            new FindingsGauge(registry),
             CLOCK);
     CIFederatedIdentity identity = identity();
     java.util.function.Consumer<dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus>
@@ -331,6 +339,165 @@ class IdentityReconcilerTest {
     assertThat(events).containsExactly("Warning IssuerNotFound: " + ready.getMessage());
   }
 
+  @Test
+  void aPolicyViolationMakesNoCloudCallAndSaysWhichRule() {
+    var calls = new ArrayList<String>();
+    CloudReconciler aws = recording(calls);
+    var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(aws), recorder, CLOCK);
+    CIFederationPolicy policy =
+        Serialization.unmarshal(
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederationPolicy
+            metadata: {name: team-a}
+            spec:
+              namespaceSelector: {matchLabels: {team: a}}
+              aws: {accounts: ["999999999999"]}
+            """,
+            CIFederationPolicy.class);
+
+    var status =
+        reconciler
+            .reconcile(identity(), context(issuer(), List.of(policy)))
+            .getResource()
+            .orElseThrow()
+            .getStatus();
+
+    assertThat(calls).as("no adapter is called for a violating identity").isEmpty();
+    Condition compliant = find(status.getConditions(), "PolicyCompliant");
+    assertThat(compliant.getStatus()).isEqualTo("False");
+    assertThat(compliant.getReason()).isEqualTo("AccountNotAllowed");
+    assertThat(compliant.getMessage())
+        .contains("CIFederationPolicy team-a")
+        .contains("spec.aws.accountId 123456789012");
+    Condition ready = find(status.getConditions(), "Ready");
+    assertThat(ready.getReason()).isEqualTo("PolicyViolation");
+    assertThat(status.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
+
+    // the same identity in a namespace no policy selects is reconciled (the default allows it)
+    var allowed =
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+    assertThat(calls).containsExactly("reconcile team-a/deploy");
+    assertThat(find(allowed.getConditions(), "PolicyCompliant").getReason()).isEqualTo("Compliant");
+  }
+
+  @Test
+  void pullRequestIsDeniedByTheDefaultWithoutACloudCall() {
+    var calls = new ArrayList<String>();
+    var reconciler =
+        new IdentityReconciler(new TrustCompiler(), List.of(recording(calls)), recorder, CLOCK);
+    CIFederatedIdentity identity = identity();
+    identity.getSpec().getSubject().setEnvironment(null);
+    identity.getSpec().getSubject().setPullRequest(true);
+
+    var status =
+        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
+
+    assertThat(calls).isEmpty();
+    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+        .isEqualTo("SubjectNotAllowed");
+    // the spec itself is linted: the pull_request subject is a finding even though nothing is made
+    assertThat(status.getFindings())
+        .extracting(f -> f.getRule() + "/" + f.getCloud())
+        .contains("PullRequestSubject/Spec");
+    assertThat(find(status.getConditions(), "TrustHealthy").getReason())
+        .isEqualTo("PullRequestSubject");
+  }
+
+  @Test
+  void liveTrustIsLintedAndOnlyNewFindingsBecomeEvents() {
+    String widened =
+        """
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+          "Action": "sts:AssumeRoleWithWebIdentity",
+          "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/*"}}}]}
+        """;
+    CloudReconciler aws =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            return new CloudOutcome(
+                    ConditionStatus.False,
+                    CloudReason.DriftDetected,
+                    "Observe: trust policy differs",
+                    s -> {},
+                    List.of(),
+                    List.of(),
+                    Optional.empty(),
+                    true)
+                .withLiveTrust(new LiveTrust.Aws("arn:aws:iam::1:role/r", widened));
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            throw new AssertionError("not deleting");
+          }
+        };
+    var registry = new SimpleMeterRegistry();
+    var gauge = new FindingsGauge(registry);
+    var reconciler =
+        new IdentityReconciler(
+            new TrustCompiler(),
+            List.of(aws),
+            recorder,
+            Optional.empty(),
+            Optional.empty(),
+            gauge,
+            CLOCK);
+    CIFederatedIdentity identity = identity();
+
+    var first = reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow();
+    var findings = first.getStatus().getFindings();
+    assertThat(findings)
+        .extracting(f -> f.getRule() + "/" + f.getCloud())
+        .containsExactly("WildcardSubject/AWS", "PullRequestSubject/AWS");
+    Condition healthy = find(first.getStatus().getConditions(), "TrustHealthy");
+    assertThat(healthy.getStatus()).isEqualTo("False");
+    assertThat(healthy.getReason()).isEqualTo("WildcardSubject");
+    assertThat(events).filteredOn(e -> e.startsWith("Warning WildcardSubject")).hasSize(1);
+    assertThat(
+            registry
+                .get("cifed.findings")
+                .tag("rule", "WildcardSubject")
+                .tag("severity", "Critical")
+                .gauge()
+                .value())
+        .isEqualTo(1.0);
+
+    identity.setStatus(first.getStatus());
+    events.clear();
+    reconciler.reconcile(identity, context(issuer()));
+    assertThat(events).as("findings already in status are not announced again").isEmpty();
+  }
+
+  private static CloudReconciler recording(List<String> calls) {
+    return new CloudReconciler() {
+      @Override
+      public Cloud cloud() {
+        return Cloud.AWS;
+      }
+
+      @Override
+      public CloudOutcome reconcile(CloudRequest request) {
+        calls.add("reconcile " + request.owner());
+        return CloudOutcome.synced("in sync", s -> {});
+      }
+
+      @Override
+      public CloudOutcome cleanup(CloudRequest request) {
+        calls.add("cleanup " + request.owner());
+        return CloudOutcome.synced("gone", s -> {});
+      }
+    };
+  }
+
   private static Condition find(List<Condition> conditions, String type) {
     return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
   }
@@ -363,16 +530,37 @@ class IdentityReconcilerTest {
         CIIssuer.class);
   }
 
-  /** A context that knows only the secondary resource the reconciler asks for: the issuer. */
-  @SuppressWarnings("unchecked")
   private static Context<CIFederatedIdentity> context(CIIssuer issuer) {
+    return context(issuer, List.of());
+  }
+
+  /**
+   * A context that knows only the secondary resources the reconciler asks for: the issuer, the
+   * identity's namespace (labelled team=a) and the policies.
+   */
+  @SuppressWarnings("unchecked")
+  private static Context<CIFederatedIdentity> context(
+      CIIssuer issuer, List<CIFederationPolicy> policies) {
+    Namespace namespace =
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("team-a")
+            .withLabels(Map.of("team", "a"))
+            .endMetadata()
+            .build();
     return (Context<CIFederatedIdentity>)
         Proxy.newProxyInstance(
             Context.class.getClassLoader(),
             new Class<?>[] {Context.class},
             (proxy, method, args) -> {
               if (method.getName().equals("getSecondaryResource") && args.length == 1) {
-                return Optional.ofNullable(issuer);
+                return args[0] == Namespace.class
+                    ? Optional.of(namespace)
+                    : Optional.ofNullable(issuer);
+              }
+              if (method.getName().equals("getSecondaryResources")
+                  && args[0] == CIFederationPolicy.class) {
+                return Set.copyOf(policies);
               }
               throw new UnsupportedOperationException(method.getName());
             });

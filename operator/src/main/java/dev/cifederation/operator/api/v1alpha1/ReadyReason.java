@@ -15,6 +15,11 @@ public enum ReadyReason implements Reason {
   InvalidSpec,
   /** A cloud is not in sync yet or failed; the cloud's own condition says why. */
   CloudNotReady,
+  /**
+   * A CIFederationPolicy (or the operator's default) forbids the spec; no cloud is called until it
+   * complies. PolicyCompliant says which rule.
+   */
+  PolicyViolation,
   /** A cloud is configured whose support is not implemented yet. */
   NotImplemented
 }

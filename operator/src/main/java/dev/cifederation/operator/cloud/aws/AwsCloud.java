@@ -20,6 +20,7 @@ import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.AwsTrust;
 import dev.cifederation.operator.trust.CloudNames;
+import dev.cifederation.operator.trust.LiveTrust;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -279,7 +281,11 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       live = iam.readRole(name).orElse(live);
     }
     pass.roleArn = live.arn();
-    for (RoleChange change : RolePlanner.plan(desired, live)) {
+    List<RoleChange> plan = RolePlanner.plan(desired, live);
+    // the trust as IAM has it after this pass: as read, or as corrected (every planned change is
+    // applied, or the pass fails)
+    pass.liveTrust = pass.observe || plan.isEmpty() ? liveTrust(live) : liveTrust(desired, live);
+    for (RoleChange change : plan) {
       if (pass.observe) {
         pass.differs("IAM role " + name + ": " + change.describe());
       } else {
@@ -335,7 +341,37 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     }
   }
 
+  private static LiveTrust.Aws liveTrust(LiveRole role) {
+    Map<String, String> inline = new TreeMap<>();
+    role.inlinePolicies().forEach((name, document) -> inline.put(name, document.toString()));
+    return new LiveTrust.Aws(
+        role.arn(),
+        role.trustPolicy().toString(),
+        inline,
+        role.managedPolicyArns(),
+        role.maxSessionDuration().isPresent()
+            ? Optional.of(Duration.ofSeconds(role.maxSessionDuration().getAsInt()))
+            : Optional.empty());
+  }
+
+  private static LiveTrust.Aws liveTrust(DesiredRole desired, LiveRole role) {
+    return new LiveTrust.Aws(
+        role.arn(),
+        desired.trustPolicy().toString(),
+        desired
+            .inlinePolicy()
+            .map(p -> Map.of(DesiredRole.INLINE_POLICY_NAME, p.toString()))
+            .orElse(Map.of()),
+        desired.managedPolicyArns(),
+        Optional.of(Duration.ofSeconds(desired.maxSessionDuration())));
+  }
+
   private CloudOutcome outcome(
+      CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
+    return pass.withLiveTrust(outcomeOf(request, trust, previous, pass));
+  }
+
+  private CloudOutcome outcomeOf(
       CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
     long previousCorrections =
         previous == null || previous.getDriftCorrections() == null
@@ -728,6 +764,12 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     String conflict;
     String roleArn;
     String providerArn;
+    LiveTrust.Aws liveTrust;
+
+    /** The outcome with the live trust read in this pass attached, for the guardrails. */
+    CloudOutcome withLiveTrust(CloudOutcome outcome) {
+      return liveTrust == null ? outcome : outcome.withLiveTrust(liveTrust);
+    }
 
     Pass(boolean observe) {
       this.observe = observe;

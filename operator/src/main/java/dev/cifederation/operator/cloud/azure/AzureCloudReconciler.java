@@ -22,6 +22,7 @@ import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.AzureTrust;
 import dev.cifederation.operator.trust.CloudNames;
+import dev.cifederation.operator.trust.LiveTrust;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -201,6 +202,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
     private final List<Finding> findings = new ArrayList<>();
     private LiveIdentity live;
     private boolean conflicting;
+    private List<Credential> liveCredentials;
 
     Pass(CloudRequest request, Target target) {
       this.request = request;
@@ -276,11 +278,12 @@ public final class AzureCloudReconciler implements CloudReconciler {
     }
 
     private Void reconcileCredentials(Credential desired) {
-      CredentialDiff diff =
-          CredentialDiff.of(
-              desired,
-              arm.listCredentials(
-                  target.subscriptionId(), target.resourceGroup(), target.identityName()));
+      List<Credential> listed =
+          arm.listCredentials(
+              target.subscriptionId(), target.resourceGroup(), target.identityName());
+      CredentialDiff diff = CredentialDiff.of(desired, listed);
+      // after this pass the identity trusts what was listed (Observe) or exactly the desired one
+      liveCredentials = observe ? List.copyOf(listed) : List.of(desired);
       for (Credential foreign : diff.foreign()) {
         String what =
             "federated credential " + foreign.describe() + " that the operator did not create";
@@ -605,6 +608,22 @@ public final class AzureCloudReconciler implements CloudReconciler {
       }
     }
 
+    /** The federated credentials read in this pass, for the guardrails. */
+    private CloudOutcome withLiveTrust(CloudOutcome outcome) {
+      if (live == null || liveCredentials == null) {
+        return outcome;
+      }
+      return outcome.withLiveTrust(
+          new LiveTrust.Azure(
+              live.id(),
+              liveCredentials.stream()
+                  .map(
+                      c ->
+                          new LiveTrust.FederatedCredential(
+                              c.name(), c.issuer(), c.subject(), c.audiences()))
+                  .toList()));
+    }
+
     private CloudOutcome synced() {
       String message =
           "Managed identity "
@@ -614,42 +633,45 @@ public final class AzureCloudReconciler implements CloudReconciler {
               + "; "
               + target.roleAssignments().size()
               + " declared role assignment(s) in place";
-      return new CloudOutcome(
-          ConditionStatus.True,
-          CloudReason.Synced,
-          message,
-          statusWriter(true),
-          corrections,
-          findings,
-          Optional.empty(),
-          true);
+      return withLiveTrust(
+          new CloudOutcome(
+              ConditionStatus.True,
+              CloudReason.Synced,
+              message,
+              statusWriter(true),
+              corrections,
+              findings,
+              Optional.empty(),
+              true));
     }
 
     private CloudOutcome observed() {
       if (drift.isEmpty()) {
-        return new CloudOutcome(
-            ConditionStatus.True,
-            CloudReason.Observed,
-            "Observe: " + target.describeIdentity() + " matches the spec; nothing written",
-            statusWriter(true),
-            List.of(),
-            findings,
-            Optional.empty(),
-            true);
+        return withLiveTrust(
+            new CloudOutcome(
+                ConditionStatus.True,
+                CloudReason.Observed,
+                "Observe: " + target.describeIdentity() + " matches the spec; nothing written",
+                statusWriter(true),
+                List.of(),
+                findings,
+                Optional.empty(),
+                true));
       }
       log.info("{}: Azure drift observed, not corrected: {}", request.owner(), drift);
-      return new CloudOutcome(
-          ConditionStatus.False,
-          CloudReason.DriftDetected,
-          "Observe: "
-              + drift.size()
-              + " difference(s), nothing written: "
-              + String.join("; ", drift),
-          statusWriter(true),
-          List.of(),
-          findings,
-          Optional.empty(),
-          true);
+      return withLiveTrust(
+          new CloudOutcome(
+              ConditionStatus.False,
+              CloudReason.DriftDetected,
+              "Observe: "
+                  + drift.size()
+                  + " difference(s), nothing written: "
+                  + String.join("; ", drift),
+              statusWriter(true),
+              List.of(),
+              findings,
+              Optional.empty(),
+              true));
     }
 
     private CloudOutcome conflict() {

@@ -2,6 +2,8 @@ package dev.cifederation.operator.cloud.gcp;
 
 import static dev.cifederation.operator.cloud.gcp.PolicyMembers.WORKLOAD_IDENTITY_USER;
 
+import com.google.api.services.iam.v1.model.Binding;
+import com.google.api.services.iam.v1.model.Oidc;
 import com.google.api.services.iam.v1.model.Policy;
 import com.google.api.services.iam.v1.model.WorkloadIdentityPool;
 import com.google.api.services.iam.v1.model.WorkloadIdentityPoolProvider;
@@ -23,6 +25,7 @@ import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
 import dev.cifederation.operator.cloud.gcp.ProviderSpec.Field;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.GcpTrust;
+import dev.cifederation.operator.trust.LiveTrust;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -153,22 +156,31 @@ public final class GcpCloudReconciler implements CloudReconciler {
     }
     List<String> corrections = drift ? changes : List.of();
     long count = previousCorrections(previous) + corrections.size();
+    // the trust as GCP has it after this pass, from the views the pass just read or wrote
+    WorkloadIdentityPoolProvider provider =
+        poolView(desired.poolName()).provider(desired.providerId());
+    LiveTrust.Gcp live =
+        liveTrust(
+            desired,
+            provider == null ? wanted : provider,
+            policy(desired.serviceAccountResource()));
     return new CloudOutcome(
-        ConditionStatus.True,
-        CloudReason.Synced,
-        "Provider "
-            + desired.providerName()
-            + " admits only "
-            + request.trust().subject()
-            + ", and "
-            + WORKLOAD_IDENTITY_USER
-            + " binds exactly its principal on "
-            + desired.serviceAccount(),
-        statusWriter(trust, count),
-        corrections,
-        List.of(),
-        Optional.empty(),
-        true);
+            ConditionStatus.True,
+            CloudReason.Synced,
+            "Provider "
+                + desired.providerName()
+                + " admits only "
+                + request.trust().subject()
+                + ", and "
+                + WORKLOAD_IDENTITY_USER
+                + " binds exactly its principal on "
+                + desired.serviceAccount(),
+            statusWriter(trust, count),
+            corrections,
+            List.of(),
+            Optional.empty(),
+            true)
+        .withLiveTrust(live);
   }
 
   private CloudOutcome observe(
@@ -210,6 +222,8 @@ public final class GcpCloudReconciler implements CloudReconciler {
               + desired.serviceAccount());
     }
     long count = previousCorrections(previous);
+    Optional<LiveTrust> read =
+        live == null ? Optional.empty() : Optional.of(liveTrust(desired, live, policy));
     if (drift.isEmpty()) {
       return new CloudOutcome(
           ConditionStatus.True,
@@ -221,7 +235,8 @@ public final class GcpCloudReconciler implements CloudReconciler {
           List.of(),
           List.of(),
           Optional.empty(),
-          true);
+          true,
+          read);
     }
     return new CloudOutcome(
         ConditionStatus.False,
@@ -231,7 +246,34 @@ public final class GcpCloudReconciler implements CloudReconciler {
         List.of(),
         List.of(),
         Optional.empty(),
-        true);
+        true,
+        read);
+  }
+
+  /**
+   * The provider and the service account's workloadIdentityUser members that belong to the pool, in
+   * the shape the trust lint and "who can assume this" read.
+   */
+  private static LiveTrust.Gcp liveTrust(
+      Placement desired, WorkloadIdentityPoolProvider provider, Policy policy) {
+    List<String> members = new ArrayList<>();
+    if (policy != null && policy.getBindings() != null) {
+      for (Binding binding : policy.getBindings()) {
+        if (WORKLOAD_IDENTITY_USER.equals(binding.getRole()) && binding.getMembers() != null) {
+          binding.getMembers().stream()
+              .filter(m -> m.contains("/" + desired.poolName() + "/"))
+              .forEach(members::add);
+        }
+      }
+    }
+    Oidc oidc = provider.getOidc();
+    return new LiveTrust.Gcp(
+        desired.providerName(),
+        oidc == null ? null : oidc.getIssuerUri(),
+        oidc == null || oidc.getAllowedAudiences() == null ? List.of() : oidc.getAllowedAudiences(),
+        provider.getAttributeMapping() == null ? Map.of() : provider.getAttributeMapping(),
+        provider.getAttributeCondition(),
+        members);
   }
 
   // -------------------------------------------------------------------------------------- pool

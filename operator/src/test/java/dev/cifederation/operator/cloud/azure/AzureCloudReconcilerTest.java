@@ -23,6 +23,7 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -386,6 +387,20 @@ class AzureCloudReconcilerTest {
         .contains("ForeignFederatedCredential");
     assertThat(drifted.corrections()).isEmpty();
     assertThat(arm.fake.writes()).isEqualTo(writes);
+    // the hand-made credentials are handed to the guardrails as the identity's live trust
+    LiveTrust.Azure live = (LiveTrust.Azure) drifted.liveTrust().orElseThrow();
+    assertThat(live.identityId()).endsWith("/" + IDENTITY);
+    assertThat(live.credentials())
+        .extracting(LiveTrust.FederatedCredential::subject)
+        .containsExactlyInAnyOrder(
+            "repo:my-org/my-app:ref:refs/heads/other", "repo:my-org/my-app:pull_request");
+
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    LiveTrust.Azure corrected = (LiveTrust.Azure) pass(identity).liveTrust().orElseThrow();
+    assertThat(corrected.credentials())
+        .extracting(LiveTrust.FederatedCredential::subject)
+        .as("Enforce: after the pass only the desired credential is left")
+        .containsExactly("repo:my-org/my-app:environment:production");
   }
 
   // -------------------------------------------------------------------------------- conflict

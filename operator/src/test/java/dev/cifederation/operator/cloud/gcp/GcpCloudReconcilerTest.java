@@ -27,6 +27,7 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -122,6 +123,9 @@ class GcpCloudReconcilerTest {
     CloudOutcome corrected = reconcile(identity);
 
     assertThat(corrected.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(((LiveTrust.Gcp) corrected.liveTrust().orElseThrow()).attributeCondition())
+        .as("after the correction")
+        .startsWith("assertion.repository == 'my-org/my-app'");
     assertThat(corrected.corrections())
         .singleElement()
         .asString()
@@ -575,6 +579,12 @@ class GcpCloudReconcilerTest {
 
     assertThat(drift.reason()).isEqualTo(CloudReason.DriftDetected);
     assertThat(drift.message()).contains("attributeCondition='assertion.sub != '''");
+    LiveTrust.Gcp live = (LiveTrust.Gcp) drift.liveTrust().orElseThrow();
+    assertThat(live.attributeCondition())
+        .as("the hand edit, as read")
+        .isEqualTo("assertion.sub != ''");
+    assertThat(live.providerName()).isEqualTo(providerName(enforced));
+    assertThat(live.members()).singleElement().asString().startsWith("principal://");
     assertThat(drift.corrections()).isEmpty();
     assertThat(bed.writes()).isEqualTo(writes);
     assertThat(watched.getStatus().getGcp().getDriftCorrections()).isZero();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.SnippetPublisher;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -61,6 +63,7 @@ class WorkflowSnippetsIT {
                   new EventRecorder(CLIENT, Clock.systemUTC()),
                   Optional.of(new SnippetPublisher(CLIENT)),
                   Optional.empty(),
+                  new FindingsGauge(new SimpleMeterRegistry()),
                   Clock.systemUTC()),
               o -> o.withReconciliationMaxInterval(RESYNC))
           .oneNamespacePerClass(true)

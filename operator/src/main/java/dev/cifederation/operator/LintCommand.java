@@ -1,0 +1,227 @@
+package dev.cifederation.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
+import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.api.v1alpha1.Severity;
+import dev.cifederation.operator.guard.PolicyEvaluator;
+import dev.cifederation.operator.guard.TrustGuard;
+import dev.cifederation.operator.guard.TrustLint;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.LiveTrust;
+import dev.cifederation.operator.trust.TrustCompilationException;
+import dev.cifederation.operator.trust.TrustCompiler;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lint}: the operator's trust lint without a cluster, on CIFederatedIdentity YAML (compiled
+ * exactly as the operator would) or on raw AWS trust policy JSON (a document, or the output of
+ * {@code aws iam get-role}).
+ */
+@Command(
+    name = "lint",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Lint CIFederatedIdentity YAML files or AWS trust policy JSON files with the operator's rules.",
+      "Exit code: 0 clean, 1 findings at or above --fail-on, 2 unreadable input."
+    })
+final class LintCommand implements Callable<Integer> {
+
+  static final int FINDINGS = 1;
+  static final int BAD_INPUT = 2;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  @Spec CommandSpec spec;
+
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML or JSON files.")
+  List<Path> files = new ArrayList<>();
+
+  @Option(
+      names = "--fail-on",
+      defaultValue = "Low",
+      description =
+          "Lowest severity that fails: Critical, High, Medium, Low (default ${DEFAULT-VALUE}).")
+  Severity failOn;
+
+  @Option(
+      names = "--issuer-url",
+      defaultValue = "https://token.actions.githubusercontent.com",
+      description =
+          "Issuer for identities whose CIIssuer is not among the files (default ${DEFAULT-VALUE}).")
+  String issuerUrl;
+
+  @Option(
+      names = "--dialect",
+      defaultValue = "GitHub",
+      description = "Dialect of --issuer-url: GitHub or GitLab (default ${DEFAULT-VALUE}).")
+  IssuerDialect dialect;
+
+  @Option(
+      names = "--max-session-duration",
+      description = "A policy's session cap to check roles against, e.g. 1h.")
+  String maxSessionDuration;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Optional<Duration> cap =
+        Optional.ofNullable(maxSessionDuration).flatMap(PolicyEvaluator::parseDuration);
+    if (maxSessionDuration != null && cap.isEmpty()) {
+      err.println(
+          "--max-session-duration '"
+              + maxSessionDuration
+              + "' must be a duration such as 1h or 90m");
+      return BAD_INPUT;
+    }
+    var limits = new TrustLint.Limits(cap);
+    Map<Path, List<JsonNode>> documents = new HashMap<>();
+    Map<String, CIIssuerSpec> issuers = new HashMap<>();
+    boolean bad = false;
+    for (Path file : files) {
+      try {
+        List<JsonNode> docs = read(file);
+        documents.put(file, docs);
+        for (JsonNode doc : docs) {
+          if ("CIIssuer".equals(doc.path("kind").asText())) {
+            CIIssuer issuer = Serialization.unmarshal(doc.toString(), CIIssuer.class);
+            issuers.put(issuer.getMetadata().getName(), issuer.getSpec());
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        err.println(file + ": cannot read: " + e.getMessage());
+        bad = true;
+      }
+    }
+    int failing = 0;
+    int total = 0;
+    for (Path file : files) {
+      for (JsonNode doc : documents.getOrDefault(file, List.of())) {
+        try {
+          Optional<Result> result = lint(doc, issuers, limits);
+          if (result.isEmpty()) {
+            continue;
+          }
+          for (Finding f : result.get().findings()) {
+            total++;
+            if (f.getSeverity().compareTo(failOn) <= 0) {
+              failing++;
+            }
+            out.printf(
+                "%s: %s: %s %s [%s] %s%n",
+                file,
+                result.get().what(),
+                f.getSeverity(),
+                f.getRule(),
+                f.getCloud(),
+                f.getMessage());
+          }
+        } catch (TrustCompilationException | IllegalArgumentException e) {
+          err.println(file + ": " + e.getMessage());
+          bad = true;
+        }
+      }
+    }
+    out.printf("%d finding(s), %d at or above %s%n", total, failing, failOn);
+    out.flush();
+    err.flush();
+    if (bad) {
+      return BAD_INPUT;
+    }
+    return failing > 0 ? FINDINGS : 0;
+  }
+
+  private record Result(String what, List<Finding> findings) {}
+
+  private Optional<Result> lint(
+      JsonNode doc, Map<String, CIIssuerSpec> issuers, TrustLint.Limits limits)
+      throws TrustCompilationException {
+    if (doc.has("Statement")) {
+      return Optional.of(awsPolicy("trust policy", doc.toString(), limits));
+    }
+    JsonNode role = doc.path("Role");
+    if (role.has("AssumeRolePolicyDocument")) {
+      JsonNode document = role.get("AssumeRolePolicyDocument");
+      // get-role prints the document as JSON; IAM's raw API returns it URL-encoded
+      String json =
+          document.isTextual()
+              ? URLDecoder.decode(document.asText(), StandardCharsets.UTF_8)
+              : document.toString();
+      return Optional.of(awsPolicy(role.path("Arn").asText("role"), json, limits));
+    }
+    if (!"CIFederatedIdentity".equals(doc.path("kind").asText())) {
+      return Optional.empty();
+    }
+    CIFederatedIdentity identity =
+        Serialization.unmarshal(doc.toString(), CIFederatedIdentity.class);
+    String namespace =
+        identity.getMetadata().getNamespace() == null
+            ? "default"
+            : identity.getMetadata().getNamespace();
+    String name = identity.getMetadata().getName();
+    CIIssuerSpec issuer = issuers.get(identity.getSpec().getIssuerRef());
+    IssuerInfo info;
+    if (issuer != null) {
+      info = IssuerInfo.from(issuer);
+    } else {
+      var fallback = new CIIssuerSpec();
+      fallback.setUrl(issuerUrl);
+      fallback.setDialect(dialect);
+      info = IssuerInfo.from(fallback);
+    }
+    CompiledTrust trust = new TrustCompiler().compile(info, namespace, name, identity.getSpec());
+    return Optional.of(
+        new Result(
+            namespace + "/" + name,
+            TrustGuard.review(trust, identity.getSpec(), List.of(), List.of(), limits)));
+  }
+
+  private static Result awsPolicy(String what, String json, TrustLint.Limits limits) {
+    List<Finding> findings = TrustLint.lint(new LiveTrust.Aws(what, json), "AWS", limits);
+    return new Result(what, TrustGuard.sortedDistinct(findings));
+  }
+
+  /** One JSON document, or every document of a YAML stream. */
+  private static List<JsonNode> read(Path file) throws IOException {
+    String text = Files.readString(file);
+    if (text.stripLeading().startsWith("{")) {
+      return List.of(JSON.readTree(text));
+    }
+    List<JsonNode> docs = new ArrayList<>();
+    try (var parser = YAML.getFactory().createParser(text)) {
+      var values = YAML.readValues(parser, JsonNode.class);
+      while (values.hasNext()) {
+        JsonNode doc = values.next();
+        if (doc != null && doc.isObject()) {
+          docs.add(doc);
+        }
+      }
+    }
+    return docs;
+  }
+}

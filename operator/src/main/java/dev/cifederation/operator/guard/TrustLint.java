@@ -1,0 +1,438 @@
+package dev.cifederation.operator.guard;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.trust.LiveTrust;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The trust lint: pure rules over one cloud's trust in the shape {@link LiveTrust} gives it, so
+ * that the compiled trust (rendered by {@link SpecTrust}) and the live trust the adapters read are
+ * judged by the same code. Every value of every condition is checked, not only the first.
+ */
+public final class TrustLint {
+
+  /**
+   * What the rules compare against that is not in the trust itself.
+   *
+   * @param maxSessionDuration the cap of the policies that select the identity, if any
+   */
+  public record Limits(Optional<Duration> maxSessionDuration) {
+    public static Limits none() {
+      return new Limits(Optional.empty());
+    }
+  }
+
+  static final String AZURE_AUDIENCE = "api://AzureADTokenExchange";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";
+  // Claims that carry lists in OIDC tokens; every other claim is a single string.
+  private static final Set<String> MULTI_VALUED_CLAIMS = Set.of("amr");
+  private static final Set<String> SERVICES_THAT_ESCALATE = Set.of("iam", "sts", "organizations");
+  private static final Set<String> ADMIN_MANAGED_POLICIES =
+      Set.of("AdministratorAccess", "IAMFullAccess", "PowerUserAccess");
+  private static final Pattern PROTECTED_REF =
+      Pattern.compile("refs/heads/(main|master)|refs/tags/[^*?]+|[0-9a-f]{40}");
+  private static final Pattern CEL_CLAIM =
+      Pattern.compile("\\b(?:assertion|attribute)\\.(\\w+)|\\bgoogle\\.subject\\b");
+  private static final Pattern CEL_PINNED =
+      Pattern.compile(
+          "(?:(?:assertion|attribute)\\.(?:repository|repository_id|project_path|project_id|sub)"
+              + "|google\\.subject)\\s*==\\s*['\"]"
+              + "|['\"]\\s*==\\s*(?:(?:assertion|attribute)\\.(?:repository|repository_id"
+              + "|project_path|project_id|sub)|google\\.subject)\\b");
+  private static final Pattern CEL_WORKFLOW_REF =
+      Pattern.compile("job_workflow_ref\\s*==\\s*['\"]([^'\"]*)['\"]");
+  private static final Pattern ORG_WIDE_SET = Pattern.compile("/attribute\\.repository_owner\\w*/");
+
+  private TrustLint() {}
+
+  /**
+   * The findings on one cloud's trust.
+   *
+   * @param where the finding's cloud: {@code Spec} for the compiled trust, else AWS, GCP or Azure
+   */
+  public static List<Finding> lint(LiveTrust trust, String where, Limits limits) {
+    List<Finding> findings = new ArrayList<>();
+    if (trust instanceof LiveTrust.Aws aws) {
+      lintAws(aws, where, limits, findings);
+    } else if (trust instanceof LiveTrust.Gcp gcp) {
+      lintGcp(gcp, where, findings);
+    } else if (trust instanceof LiveTrust.Azure azure) {
+      lintAzure(azure, where, findings);
+    }
+    return findings;
+  }
+
+  /** The cloud name a live trust is reported under. */
+  public static String cloudOf(LiveTrust trust) {
+    if (trust instanceof LiveTrust.Aws) {
+      return "AWS";
+    }
+    return trust instanceof LiveTrust.Gcp ? "GCP" : "Azure";
+  }
+
+  // -------------------------------------------------------------------------------------- AWS
+
+  /** One condition entry: operator (e.g. ForAnyValue:StringLike), key, every value. */
+  private record Entry(String operator, String key, List<String> values) {
+    String base() {
+      String base =
+          operator.contains(":") ? operator.substring(operator.indexOf(':') + 1) : operator;
+      return base.endsWith("IfExists") ? base.substring(0, base.length() - 8) : base;
+    }
+
+    boolean setOperator() {
+      return operator.startsWith("ForAllValues:") || operator.startsWith("ForAnyValue:");
+    }
+
+    String claim() {
+      return key.substring(key.lastIndexOf(':') + 1).toLowerCase(Locale.ROOT);
+    }
+
+    boolean like() {
+      return base().equals("StringLike");
+    }
+
+    boolean ignoreCase() {
+      return base().equals("StringEqualsIgnoreCase");
+    }
+
+    /** Whether the entry admits only matching values (negations and others restrict nothing). */
+    boolean restricts() {
+      return like() || base().equals("StringEquals") || ignoreCase();
+    }
+  }
+
+  private static void lintAws(LiveTrust.Aws aws, String where, Limits limits, List<Finding> out) {
+    JsonNode policy = parse(aws.trustPolicyJson());
+    String role = aws.roleArn();
+    // IAM only holds valid documents; the lint command rejects unparsable input before this
+    if (policy != null) {
+      List<JsonNode> statements = list(policy.path("Statement"));
+      for (int i = 0; i < statements.size(); i++) {
+        JsonNode statement = statements.get(i);
+        if (isWebIdentityAllow(statement)) {
+          String name =
+              role
+                  + " statement "
+                  + (statement.hasNonNull("Sid") ? statement.get("Sid").asText() : "#" + (i + 1));
+          lintStatement(statement, name, where, out);
+        }
+      }
+    }
+    lintPermissions(aws, where, out);
+    aws.maxSessionDuration()
+        .ifPresent(
+            duration ->
+                limits
+                    .maxSessionDuration()
+                    .filter(cap -> duration.compareTo(cap) > 0)
+                    .ifPresent(
+                        cap ->
+                            out.add(
+                                Rule.SessionDurationAbovePolicy.finding(
+                                    where,
+                                    role
+                                        + " allows sessions of "
+                                        + human(duration)
+                                        + ", above the policy's cap of "
+                                        + human(cap)))));
+  }
+
+  private static boolean isWebIdentityAllow(JsonNode statement) {
+    if (!"Allow".equalsIgnoreCase(statement.path("Effect").asText())) {
+      return false;
+    }
+    boolean action =
+        list(statement.path("Action")).stream()
+            .anyMatch(a -> Glob.matches(a.asText(), WEB_IDENTITY, true));
+    JsonNode principal = statement.path("Principal");
+    boolean federated = principal.has("Federated") || "*".equals(principal.asText());
+    return action && federated;
+  }
+
+  private static void lintStatement(
+      JsonNode statement, String name, String where, List<Finding> out) {
+    List<Entry> entries = new ArrayList<>();
+    statement
+        .path("Condition")
+        .fields()
+        .forEachRemaining(
+            op ->
+                op.getValue()
+                    .fields()
+                    .forEachRemaining(
+                        key ->
+                            entries.add(
+                                new Entry(
+                                    op.getKey(),
+                                    key.getKey(),
+                                    list(key.getValue()).stream()
+                                        .map(JsonNode::asText)
+                                        .toList()))));
+    boolean subPinned = false;
+    boolean audPinned = false;
+    for (Entry entry : entries) {
+      String claim = entry.claim();
+      if (entry.setOperator() && !MULTI_VALUED_CLAIMS.contains(claim)) {
+        out.add(
+            Rule.SetOperatorOnSingleValuedKey.finding(
+                where,
+                name + " uses " + entry.operator() + " on the single-valued " + entry.key()));
+      }
+      if (!entry.restricts()) {
+        continue;
+      }
+      for (String value : entry.values()) {
+        boolean wildcard = entry.like() && Glob.hasWildcard(value);
+        if (entry.like() && !wildcard) {
+          out.add(
+              Rule.UnneededStringLike.finding(
+                  where, name + " matches " + entry.key() + " '" + value + "' with StringLike"));
+        }
+        switch (claim) {
+          case "sub" -> lintSubject(entry, value, wildcard, name, where, out);
+          case "aud" -> {
+            if (wildcard) {
+              out.add(
+                  Rule.WildcardAudience.finding(
+                      where, name + " admits any audience matching '" + value + "'"));
+            }
+          }
+          case "job_workflow_ref" -> lintWorkflowRef(value, name, where, out);
+          default -> {}
+        }
+      }
+      // A set operator on a missing key is vacuously true: it does not pin anything.
+      subPinned |= claim.equals("sub") && !entry.setOperator();
+      audPinned |= claim.equals("aud") && !entry.setOperator();
+    }
+    if (!subPinned) {
+      out.add(
+          Rule.MissingSubject.finding(
+              where, name + " has no StringEquals condition on the sub claim"));
+    }
+    if (!audPinned) {
+      out.add(Rule.MissingAudience.finding(where, name + " has no condition on the aud claim"));
+    }
+  }
+
+  private static void lintSubject(
+      Entry entry, String value, boolean wildcard, String name, String where, List<Finding> out) {
+    if (wildcard && !pinsRepository(value)) {
+      out.add(
+          Rule.WildcardSubject.finding(
+              where,
+              name
+                  + " admits any subject matching '"
+                  + value
+                  + "', i.e. workflows of more than one repository"));
+    }
+    if (admitsPullRequests(value, wildcard, entry.ignoreCase())) {
+      out.add(
+          Rule.PullRequestSubject.finding(
+              where, name + " admits pull-request tokens through sub '" + value + "'"));
+    }
+    int workflow = value.indexOf(":job_workflow_ref:");
+    if (workflow >= 0) {
+      lintWorkflowRef(value.substring(workflow + ":job_workflow_ref:".length()), name, where, out);
+    }
+  }
+
+  /**
+   * Whether a StringLike subject names exactly one repository: it must start with the literal
+   * {@code repo:} or {@code project_path:} and have no wildcard before the repository ends, so
+   * {@code repo:*}, {@code repo:*}{@code /*}, {@code repo:org/*} and {@code *} are all refused.
+   */
+  static boolean pinsRepository(String subject) {
+    return pinnedRepository(subject).isPresent();
+  }
+
+  private static Optional<String> pinnedRepository(String subject) {
+    for (String prefix : List.of("repo:", "project_path:")) {
+      if (subject.startsWith(prefix)) {
+        String rest = subject.substring(prefix.length());
+        int end = rest.indexOf(':');
+        String repository = end < 0 ? rest : rest.substring(0, end);
+        return end < 0 || repository.isEmpty() || Glob.hasWildcard(repository)
+            ? Optional.empty()
+            : Optional.of(repository);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A pull-request token's sub is exactly {@code repo:<owner>/<name>:pull_request}: with the
+   * repository pinned, the pattern must match that one string; without, any overlap counts.
+   */
+  private static boolean admitsPullRequests(String value, boolean wildcard, boolean ignoreCase) {
+    if (wildcard) {
+      return pinnedRepository(value)
+          .map(repository -> Glob.matches(value, "repo:" + repository + ":pull_request", false))
+          .orElseGet(() -> Glob.overlaps(value, "repo:*:pull_request", false));
+    }
+    String subject = ignoreCase ? value.toLowerCase(Locale.ROOT) : value;
+    return subject.startsWith("repo:") && subject.endsWith(":pull_request");
+  }
+
+  private static void lintWorkflowRef(
+      String workflowRef, String name, String where, List<Finding> out) {
+    int at = workflowRef.lastIndexOf('@');
+    String ref = at < 0 ? "" : workflowRef.substring(at + 1);
+    if (!PROTECTED_REF.matcher(ref).matches()) {
+      out.add(
+          Rule.UnpinnedReusableWorkflow.finding(
+              where,
+              name
+                  + " trusts the reusable workflow "
+                  + workflowRef
+                  + (ref.isEmpty()
+                      ? " at any ref"
+                      : " at "
+                          + ref
+                          + ", which is not a protected branch, a tag or a commit SHA")));
+    }
+  }
+
+  private static void lintPermissions(LiveTrust.Aws aws, String where, List<Finding> out) {
+    aws.inlinePolicies()
+        .forEach(
+            (policyName, document) -> {
+              JsonNode policy = parse(document);
+              if (policy == null) {
+                return;
+              }
+              for (String grant : IamActions.broadGrants(policy, SERVICES_THAT_ESCALATE)) {
+                out.add(
+                    Rule.OverBroadPermissions.finding(
+                        where,
+                        aws.roleArn() + " inline policy " + policyName + " allows " + grant));
+              }
+            });
+    for (String arn : aws.managedPolicyArns().stream().sorted().toList()) {
+      String policyName = arn.substring(arn.lastIndexOf('/') + 1);
+      if (arn.contains(":iam::aws:policy/") && ADMIN_MANAGED_POLICIES.contains(policyName)) {
+        out.add(
+            Rule.OverBroadPermissions.finding(
+                where, aws.roleArn() + " has the AWS managed policy " + policyName + " attached"));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- GCP
+
+  private static void lintGcp(LiveTrust.Gcp gcp, String where, List<Finding> out) {
+    String provider = "Provider " + gcp.providerName();
+    String condition = gcp.attributeCondition() == null ? "" : gcp.attributeCondition().strip();
+    if (condition.isEmpty()) {
+      out.add(
+          Rule.MissingAttributeCondition.finding(
+              where,
+              provider + " has no attribute condition: it accepts every token of the issuer"));
+    } else if (!CEL_CLAIM.matcher(condition).find()) {
+      out.add(
+          Rule.MissingAttributeCondition.finding(
+              where, provider + " has the condition '" + condition + "', which checks no claim"));
+    } else if (!CEL_PINNED.matcher(condition).find()) {
+      out.add(
+          Rule.WildcardSubject.finding(
+              where,
+              provider
+                  + " has the condition '"
+                  + condition
+                  + "', which pins neither the repository nor the subject with =="));
+    }
+    if (condition.contains(":pull_request'") || condition.contains("'pull_request'")) {
+      out.add(
+          Rule.PullRequestSubject.finding(
+              where, provider + " condition admits pull-request tokens: " + condition));
+    }
+    Matcher workflow = CEL_WORKFLOW_REF.matcher(condition);
+    while (workflow.find()) {
+      lintWorkflowRef(workflow.group(1), provider, where, out);
+    }
+    for (String member : gcp.members()) {
+      String binding = "The workloadIdentityUser member " + member;
+      if (member.startsWith("principalSet://") && member.endsWith("/*")) {
+        out.add(Rule.PoolWideBinding.finding(where, binding + " admits the whole pool"));
+      } else if (member.startsWith("principalSet://") && ORG_WIDE_SET.matcher(member).find()) {
+        out.add(
+            Rule.WildcardSubject.finding(where, binding + " admits every repository of an owner"));
+      }
+      int subject = member.indexOf("/subject/");
+      if (member.startsWith("principal://") && subject >= 0) {
+        lintExactSubject(member.substring(subject + "/subject/".length()), binding, where, out);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ Azure
+
+  private static void lintAzure(LiveTrust.Azure azure, String where, List<Finding> out) {
+    for (LiveTrust.FederatedCredential credential : azure.credentials()) {
+      String name = "Federated credential " + credential.name() + " of " + azure.identityId();
+      if (!credential.audiences().equals(List.of(AZURE_AUDIENCE))) {
+        out.add(
+            Rule.NonStandardAzureAudience.finding(
+                where, name + " has the audiences " + credential.audiences()));
+      }
+      lintExactSubject(credential.subject(), name, where, out);
+    }
+  }
+
+  /** GCP principals and Azure subjects are exact: only their content can be unsafe. */
+  private static void lintExactSubject(
+      String subject, String name, String where, List<Finding> out) {
+    if (subject.startsWith("repo:") && subject.endsWith(":pull_request")) {
+      out.add(Rule.PullRequestSubject.finding(where, name + " trusts the subject " + subject));
+    }
+    int workflow = subject.indexOf(":job_workflow_ref:");
+    if (workflow >= 0) {
+      lintWorkflowRef(
+          subject.substring(workflow + ":job_workflow_ref:".length()), name, where, out);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  static JsonNode parse(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      JsonNode node = JSON.readTree(json);
+      return node != null && node.isObject() ? node : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
+  /** IAM writes one-element lists as plain values: both read as a list. */
+  static List<JsonNode> list(JsonNode node) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return List.of();
+    }
+    if (node.isArray()) {
+      List<JsonNode> items = new ArrayList<>();
+      node.forEach(items::add);
+      return items;
+    }
+    return List.of(node);
+  }
+
+  private static String human(Duration duration) {
+    long minutes = duration.toMinutes();
+    return minutes % 60 == 0 ? minutes / 60 + "h" : minutes + "m";
+  }
+}

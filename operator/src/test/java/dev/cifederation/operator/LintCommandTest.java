@@ -1,0 +1,121 @@
+package dev.cifederation.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code lint} through picocli, as a user runs it: output, and the exit code CI checks. */
+class LintCommandTest {
+
+  private static final Path EXAMPLES = Path.of("../examples");
+  @TempDir Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int lint(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    String[] full = new String[args.length + 1];
+    full[0] = "lint";
+    System.arraycopy(args, 0, full, 1, args.length);
+    return cli.execute(full);
+  }
+
+  @Test
+  void theExamplesAreClean() {
+    int code =
+        lint(
+            EXAMPLES.resolve("issuer-github.yaml").toString(),
+            EXAMPLES.resolve("issuer-gitlab.yaml").toString(),
+            EXAMPLES.resolve("github-all-clouds.yaml").toString(),
+            EXAMPLES.resolve("gitlab-aws-main.yaml").toString());
+    assertThat(err.toString()).isEmpty();
+    assertThat(out.toString()).contains("0 finding(s)");
+    assertThat(code).isZero();
+  }
+
+  @Test
+  void anOrgWideTrustPolicyFailsWithTheRuleAndTheFix() throws IOException {
+    Path policy =
+        write(
+            "trust.json",
+            """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+              "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+              "Action": "sts:AssumeRoleWithWebIdentity",
+              "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": ["repo:my-org/my-app:ref:refs/heads/main", "repo:*/*"]}}}]}
+            """);
+
+    assertThat(lint(policy.toString())).isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString())
+        .contains("Critical WildcardSubject [AWS]")
+        .contains("repo:*/*")
+        .contains("High MissingAudience")
+        .contains("Fix: ");
+  }
+
+  @Test
+  void theThresholdDecidesTheExitCode() throws IOException {
+    // a get-role answer whose only problem is a Low one: StringLike without a wildcard
+    Path role =
+        write(
+            "role.json",
+            """
+            {"Role": {"Arn": "arn:aws:iam::123456789012:role/deploy", "AssumeRolePolicyDocument":
+              {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                  "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/my-app:environment:production"}}}]}}}
+            """);
+
+    assertThat(lint(role.toString())).isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString())
+        .contains("arn:aws:iam::123456789012:role/deploy: Low UnneededStringLike");
+    assertThat(lint("--fail-on", "Medium", role.toString())).isZero();
+  }
+
+  @Test
+  void aPullRequestIdentityIsFlaggedAsCompiled() throws IOException {
+    Path identity =
+        write(
+            "pr.yaml",
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: pr, namespace: team-a}
+            spec:
+              issuerRef: github
+              repository: my-org/my-app
+              subject: {pullRequest: true}
+              aws: {accountId: "123456789012", maxSessionDuration: 4h}
+            """);
+
+    assertThat(lint("--max-session-duration", "1h", identity.toString()))
+        .isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString())
+        .contains("team-a/pr: High PullRequestSubject [Spec]")
+        .contains("Medium SessionDurationAbovePolicy [Spec]");
+  }
+
+  @Test
+  void unreadableInputIsExitCodeTwo() throws IOException {
+    Path broken = write("broken.json", "{\"Statement\": [");
+    assertThat(lint(broken.toString())).isEqualTo(LintCommand.BAD_INPUT);
+    assertThat(err.toString()).contains("broken.json");
+  }
+
+  private Path write(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content);
+    return file;
+  }
+}

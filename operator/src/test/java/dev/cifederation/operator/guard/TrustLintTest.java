@@ -1,0 +1,422 @@
+package dev.cifederation.operator.guard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.api.v1alpha1.Severity;
+import dev.cifederation.operator.trust.LiveTrust;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every rule of the trust lint with at least one trust it must flag and one it must pass, in the
+ * shape the clouds return trust (the compiled trust is rendered into the same shape).
+ */
+class TrustLintTest {
+
+  private static final String GH = "token.actions.githubusercontent.com";
+  private static final String SUB = "repo:my-org/my-app:environment:production";
+  private static final String SAFE_CONDITION =
+      "{\"StringEquals\": {\""
+          + GH
+          + ":aud\": \"sts.amazonaws.com\", \""
+          + GH
+          + ":sub\": \""
+          + SUB
+          + "\"}}";
+  private static final String POOL =
+      "projects/123/locations/global/workloadIdentityPools/ci-federation";
+  private static final TrustLint.Limits CAP_1H =
+      new TrustLint.Limits(Optional.of(Duration.ofHours(1)));
+
+  /** A rule, a trust, and whether the rule must fire on it. */
+  static Stream<Arguments> table() {
+    return Stream.of(
+        // ------------------------------------------------------------------- WildcardSubject
+        flags(Rule.WildcardSubject, "org wildcard", aws(like("repo:my-org/*"))),
+        flags(Rule.WildcardSubject, "any repository", aws(like("repo:*"))),
+        flags(Rule.WildcardSubject, "repo:*/* is not a pinned repository", aws(like("repo:*/*"))),
+        flags(Rule.WildcardSubject, "GitLab group wildcard", aws(like("project_path:my-group/*"))),
+        flags(
+            Rule.WildcardSubject, "prefix of a repository name", aws(like("repo:my-org/my-app*"))),
+        flags(
+            Rule.WildcardSubject,
+            "a later value of a multi-value condition",
+            aws(likeValues("repo:my-org/my-app:ref:refs/heads/main", "repo:my-org/*"))),
+        flags(
+            Rule.WildcardSubject,
+            "a second statement",
+            awsStatements(statement(SAFE_CONDITION), statement(like("*")))),
+        flags(
+            Rule.WildcardSubject,
+            "GCP condition pinning only the owner",
+            gcp("assertion.repository_owner == 'my-org'", principal(SUB))),
+        flags(
+            Rule.WildcardSubject,
+            "GCP binding to every repository of an owner",
+            gcp(
+                safeCel(),
+                POOL.replace("projects", "principalSet://iam.googleapis.com/projects")
+                    + "/attribute.repository_owner/my-org")),
+        passes(Rule.WildcardSubject, "exact subject", aws(SAFE_CONDITION)),
+        passes(
+            Rule.WildcardSubject,
+            "branch pattern inside one repository",
+            aws(likeValues("repo:my-org/my-app:ref:refs/heads/release-*"))),
+        passes(
+            Rule.WildcardSubject,
+            "GCP condition pinning the repository",
+            gcp(safeCel(), principal(SUB))),
+        // -------------------------------------------------------------------- MissingSubject
+        flags(Rule.MissingSubject, "aud only", aws(equalsAud())),
+        flags(
+            Rule.MissingSubject,
+            "sub only under StringNotEquals",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\"}, \"StringNotEquals\": {\""
+                    + GH
+                    + ":sub\": \"x\"}}")),
+        flags(
+            Rule.MissingSubject,
+            "no condition at all",
+            awsStatements(
+                "{\"Effect\": \"Allow\", \"Principal\": {\"Federated\": \"arn:aws:iam::123456789012:oidc-provider/"
+                    + GH
+                    + "\"}, \"Action\": \"sts:AssumeRoleWithWebIdentity\"}")),
+        passes(Rule.MissingSubject, "sub with StringEquals", aws(SAFE_CONDITION)),
+        // ---------------------------------------------------------------- PullRequestSubject
+        flags(
+            Rule.PullRequestSubject,
+            "AWS exact",
+            aws(equalsSub("repo:my-org/my-app:pull_request"))),
+        flags(
+            Rule.PullRequestSubject,
+            "AWS any ref of the repository",
+            aws(like("repo:my-org/my-app:*"))),
+        flags(Rule.PullRequestSubject, "AWS any repository", aws(like("repo:*"))),
+        flags(
+            Rule.PullRequestSubject,
+            "GCP principal",
+            gcp(safeCel(), principal("repo:my-org/my-app:pull_request"))),
+        flags(
+            Rule.PullRequestSubject,
+            "Azure subject",
+            azure("repo:my-org/my-app:pull_request", "api://AzureADTokenExchange")),
+        passes(Rule.PullRequestSubject, "environment", aws(SAFE_CONDITION)),
+        passes(
+            Rule.PullRequestSubject,
+            "tag pattern",
+            aws(like("repo:my-org/my-app:ref:refs/tags/v*"))),
+        passes(
+            Rule.PullRequestSubject, "Azure environment", azure(SUB, "api://AzureADTokenExchange")),
+        // ------------------------------------------------------------------- MissingAudience
+        flags(
+            Rule.MissingAudience,
+            "sub only",
+            aws("{\"StringEquals\": {\"" + GH + ":sub\": \"" + SUB + "\"}}")),
+        flags(
+            Rule.MissingAudience,
+            "aud only under ForAllValues (true when absent)",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":sub\": \""
+                    + SUB
+                    + "\"}, \"ForAllValues:StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\"}}")),
+        passes(Rule.MissingAudience, "aud and sub", aws(SAFE_CONDITION)),
+        // ------------------------------------------------------------------ WildcardAudience
+        flags(
+            Rule.WildcardAudience,
+            "aud pattern",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":sub\": \""
+                    + SUB
+                    + "\"}, \"StringLike\": {\""
+                    + GH
+                    + ":aud\": \"*\"}}")),
+        passes(Rule.WildcardAudience, "exact aud", aws(SAFE_CONDITION)),
+        // ------------------------------------------------------------------- PoolWideBinding
+        flags(
+            Rule.PoolWideBinding,
+            "whole pool",
+            gcp(safeCel(), "principalSet://iam.googleapis.com/" + POOL + "/*")),
+        passes(Rule.PoolWideBinding, "one subject", gcp(safeCel(), principal(SUB))),
+        // -------------------------------------------------------------- OverBroadPermissions
+        flags(
+            Rule.OverBroadPermissions,
+            "Action *",
+            awsInline(
+                "{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}}")),
+        flags(
+            Rule.OverBroadPermissions,
+            "iam:* among others",
+            awsInline(
+                "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", \"iam:*\"], \"Resource\": \"*\"}]}")),
+        flags(
+            Rule.OverBroadPermissions,
+            "NotAction",
+            awsInline(
+                "{\"Statement\": [{\"Effect\": \"Allow\", \"NotAction\": \"s3:DeleteBucket\", \"Resource\": \"*\"}]}")),
+        flags(
+            Rule.OverBroadPermissions,
+            "AdministratorAccess",
+            new LiveTrust.Aws(
+                "role",
+                policy(SAFE_CONDITION),
+                Map.of(),
+                Set.of("arn:aws:iam::aws:policy/AdministratorAccess"),
+                Optional.empty())),
+        passes(
+            Rule.OverBroadPermissions,
+            "narrow grant",
+            awsInline(
+                "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"s3:PutObject\", \"iam:GetRole\"], \"Resource\": \"arn:aws:s3:::b/*\"}]}")),
+        passes(
+            Rule.OverBroadPermissions,
+            "Deny *",
+            awsInline(
+                "{\"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"*\", \"Resource\": \"*\"}]}")),
+        // -------------------------------------------------------- MissingAttributeCondition
+        flags(Rule.MissingAttributeCondition, "no condition", gcp(null, principal(SUB))),
+        flags(Rule.MissingAttributeCondition, "condition on no claim", gcp("true", principal(SUB))),
+        passes(Rule.MissingAttributeCondition, "pinned condition", gcp(safeCel(), principal(SUB))),
+        // ------------------------------------------------------ SetOperatorOnSingleValuedKey
+        flags(
+            Rule.SetOperatorOnSingleValuedKey,
+            "ForAnyValue on sub",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\"}, \"ForAnyValue:StringEquals\": {\""
+                    + GH
+                    + ":sub\": \""
+                    + SUB
+                    + "\"}}")),
+        passes(
+            Rule.SetOperatorOnSingleValuedKey,
+            "ForAnyValue on the multi-valued amr",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\", \""
+                    + GH
+                    + ":sub\": \""
+                    + SUB
+                    + "\"}, \"ForAnyValue:StringLike\": {\""
+                    + GH
+                    + ":amr\": \"authenticated\"}}")),
+        // ---------------------------------------------------------- NonStandardAzureAudience
+        flags(Rule.NonStandardAzureAudience, "another audience", azure(SUB, "api://other")),
+        passes(
+            Rule.NonStandardAzureAudience,
+            "token exchange audience",
+            azure(SUB, "api://AzureADTokenExchange")),
+        // ---------------------------------------------------------- UnpinnedReusableWorkflow
+        flags(
+            Rule.UnpinnedReusableWorkflow,
+            "feature branch",
+            aws(
+                equalsSub(
+                    "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/deploy.yml@refs/heads/feature"))),
+        flags(
+            Rule.UnpinnedReusableWorkflow,
+            "job_workflow_ref key at any ref",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\", \""
+                    + GH
+                    + ":sub\": \""
+                    + SUB
+                    + "\"}, \"StringLike\": {\""
+                    + GH
+                    + ":job_workflow_ref\": \"my-org/shared/.github/workflows/deploy.yml@*\"}}")),
+        flags(
+            Rule.UnpinnedReusableWorkflow,
+            "Azure subject on a side branch",
+            azure(
+                "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/d.yml@refs/heads/dev",
+                "api://AzureADTokenExchange")),
+        passes(
+            Rule.UnpinnedReusableWorkflow,
+            "main",
+            aws(
+                equalsSub(
+                    "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/deploy.yml@refs/heads/main"))),
+        passes(
+            Rule.UnpinnedReusableWorkflow,
+            "commit SHA",
+            gcp(
+                safeCel(),
+                principal(
+                    "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/d.yml@0123456789abcdef0123456789abcdef01234567"))),
+        // -------------------------------------------------------- SessionDurationAbovePolicy
+        flags(Rule.SessionDurationAbovePolicy, "4h over a 1h cap", awsSession(Duration.ofHours(4))),
+        passes(Rule.SessionDurationAbovePolicy, "1h at a 1h cap", awsSession(Duration.ofHours(1))),
+        // ---------------------------------------------------------------- UnneededStringLike
+        flags(Rule.UnneededStringLike, "StringLike with an exact value", aws(likeValues(SUB))),
+        passes(Rule.UnneededStringLike, "StringEquals", aws(SAFE_CONDITION)));
+  }
+
+  @ParameterizedTest(name = "{0} {1}: {2}")
+  @MethodSource("table")
+  void rule(Rule rule, String verdict, String description, LiveTrust trust) {
+    List<Finding> findings = TrustLint.lint(trust, "AWS", CAP_1H);
+    if (verdict.equals("flags")) {
+      assertThat(findings).extracting(Finding::getRule).contains(rule.name());
+      Finding finding =
+          findings.stream().filter(f -> f.getRule().equals(rule.name())).findFirst().orElseThrow();
+      assertThat(finding.getSeverity()).isEqualTo(rule.severity());
+      assertThat(finding.getMessage()).contains("Fix: " + rule.fix());
+    } else {
+      assertThat(findings).extracting(Finding::getRule).doesNotContain(rule.name());
+    }
+  }
+
+  @Test
+  void everyRuleHasAFailingAndAPassingCase() {
+    var cases = table().map(Arguments::get).toList();
+    for (Rule rule : Rule.values()) {
+      assertThat(cases)
+          .as(rule + " flagged somewhere")
+          .anyMatch(a -> a[0] == rule && a[1].equals("flags"));
+      assertThat(cases)
+          .as(rule + " passed somewhere")
+          .anyMatch(a -> a[0] == rule && a[1].equals("passes"));
+      assertThat(rule.reason().name()).isEqualTo(rule.name());
+    }
+  }
+
+  @Test
+  void theGuidesTrustPolicyIsClean() {
+    assertThat(TrustLint.lint(aws(SAFE_CONDITION), "AWS", CAP_1H)).isEmpty();
+    assertThat(TrustLint.lint(gcp(safeCel(), principal(SUB)), "GCP", CAP_1H)).isEmpty();
+    assertThat(TrustLint.lint(azure(SUB, "api://AzureADTokenExchange"), "Azure", CAP_1H)).isEmpty();
+  }
+
+  @Test
+  void theWorstFindingDecidesTheReason() {
+    List<Finding> findings =
+        TrustLint.lint(
+            aws("{\"StringLike\": {\"" + GH + ":sub\": \"repo:my-org/*\"}}"), "AWS", CAP_1H);
+    assertThat(TrustGuard.sortedDistinct(findings).get(0).getSeverity())
+        .isEqualTo(Severity.Critical);
+    assertThat(TrustGuard.reason(findings).name()).isEqualTo("WildcardSubject");
+    assertThat(TrustGuard.reason(List.of()).name()).isEqualTo("NoFindings");
+  }
+
+  // ------------------------------------------------------------------------------- fixtures
+
+  private static Arguments flags(Rule rule, String description, LiveTrust trust) {
+    return Arguments.of(rule, "flags", description, trust);
+  }
+
+  private static Arguments passes(Rule rule, String description, LiveTrust trust) {
+    return Arguments.of(rule, "passes", description, trust);
+  }
+
+  private static String like(String sub) {
+    return "{\"StringEquals\": {\""
+        + GH
+        + ":aud\": \"sts.amazonaws.com\"}, \"StringLike\": {\""
+        + GH
+        + ":sub\": \""
+        + sub
+        + "\"}}";
+  }
+
+  private static String likeValues(String... subs) {
+    return "{\"StringEquals\": {\""
+        + GH
+        + ":aud\": \"sts.amazonaws.com\"}, \"StringLike\": {\""
+        + GH
+        + ":sub\": [\""
+        + String.join("\", \"", subs)
+        + "\"]}}";
+  }
+
+  private static String equalsSub(String sub) {
+    return "{\"StringEquals\": {\""
+        + GH
+        + ":aud\": \"sts.amazonaws.com\", \""
+        + GH
+        + ":sub\": \""
+        + sub
+        + "\"}}";
+  }
+
+  private static String equalsAud() {
+    return "{\"StringEquals\": {\"" + GH + ":aud\": \"sts.amazonaws.com\"}}";
+  }
+
+  private static String statement(String condition) {
+    return "{\"Effect\": \"Allow\", \"Principal\": {\"Federated\": \"arn:aws:iam::123456789012:oidc-provider/"
+        + GH
+        + "\"}, \"Action\": \"sts:AssumeRoleWithWebIdentity\", \"Condition\": "
+        + condition
+        + "}";
+  }
+
+  private static String policy(String condition) {
+    return "{\"Version\": \"2012-10-17\", \"Statement\": [" + statement(condition) + "]}";
+  }
+
+  private static LiveTrust aws(String condition) {
+    return new LiveTrust.Aws("arn:aws:iam::123456789012:role/ci", policy(condition));
+  }
+
+  private static LiveTrust awsStatements(String... statements) {
+    return new LiveTrust.Aws(
+        "arn:aws:iam::123456789012:role/ci",
+        "{\"Version\": \"2012-10-17\", \"Statement\": [" + String.join(", ", statements) + "]}");
+  }
+
+  private static LiveTrust awsInline(String inline) {
+    return new LiveTrust.Aws(
+        "role", policy(SAFE_CONDITION), Map.of("cifederation", inline), Set.of(), Optional.empty());
+  }
+
+  private static LiveTrust awsSession(Duration duration) {
+    return new LiveTrust.Aws(
+        "role", policy(SAFE_CONDITION), Map.of(), Set.of(), Optional.of(duration));
+  }
+
+  private static String safeCel() {
+    return "assertion.repository == 'my-org/my-app' && assertion.sub == '" + SUB + "'";
+  }
+
+  private static String principal(String sub) {
+    return "principal://iam.googleapis.com/" + POOL + "/subject/" + sub;
+  }
+
+  private static LiveTrust gcp(String condition, String member) {
+    return new LiveTrust.Gcp(
+        POOL + "/providers/p",
+        "https://" + GH,
+        List.of(),
+        Map.of("google.subject", "assertion.sub"),
+        condition,
+        List.of(member));
+  }
+
+  private static LiveTrust azure(String subject, String audience) {
+    return new LiveTrust.Azure(
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i",
+        List.of(
+            new LiveTrust.FederatedCredential("c", "https://" + GH, subject, List.of(audience))));
+  }
+}
