@@ -18,7 +18,7 @@ stop() { # name
     rm -f "$STATE/$1.pid"
   fi
 }
-stop_all() { for p in operator moto gcp azure; do stop $p; done; }
+stop_all() { for p in operator moto gcp azure issuer; do stop $p; done; }
 
 if [[ ${1:-} == down ]]; then
   stop_all
@@ -59,7 +59,11 @@ AZURE_PORT=$(free_port)
 java -jar fake-azure-arm/target/fake-azure-arm.jar --port "$AZURE_PORT" --token demo-token --https \
   --cert-out $STATE/fake-arm.pem > $STATE/azure.log 2>&1 &
 echo $! > $STATE/azure.pid
+ISSUER_PORT=$(free_port)
+python3 hack/local_issuer.py $STATE/issuer "$ISSUER_PORT" > $STATE/issuer.log 2>&1 &
+echo $! > $STATE/issuer.pid
 wait_for_port "$MOTO_PORT" moto; wait_for_port "$GCP_PORT" gcp; wait_for_port "$AZURE_PORT" azure
+wait_for_port "$ISSUER_PORT" issuer
 
 # the environment the operator and hack/demo_clouds.py share; written out so you can reuse it in a shell
 cat > $STATE/env <<EOF
@@ -78,9 +82,39 @@ log "starting the operator (log: $STATE/operator.log, metrics: http://127.0.0.1:
 java -jar operator/target/cifederation-operator.jar run > $STATE/operator.log 2>&1 &
 echo $! > $STATE/operator.pid
 
-log "applying examples/"
+log "applying examples/, and a self-managed GitLab on loopback (hack/local_issuer.py) with one AWS identity"
 "$KUBECTL" apply --server-side -f examples/namespace.yaml >/dev/null
 "$KUBECTL" apply --server-side -f examples/ >/dev/null
+"$KUBECTL" apply --server-side -f - >/dev/null <<EOF
+apiVersion: cifederation.dev/v1alpha1
+kind: CIIssuer
+metadata:
+  name: gitlab-local
+spec:
+  url: https://127.0.0.1:$ISSUER_PORT
+  dialect: GitLab
+  caBundle: |
+$(sed 's/^/    /' $STATE/issuer/root-ca.pem)
+  thumbprints:
+    mode: Track
+---
+apiVersion: cifederation.dev/v1alpha1
+kind: CIFederatedIdentity
+metadata:
+  name: my-app-main-gitlab-local-aws
+  namespace: ci-federation-examples
+spec:
+  issuerRef: gitlab-local
+  repository: my-org/my-app
+  subject:
+    branch: main
+  aws:
+    accountId: "123456789012"
+    roleName: SelfManagedGitLabDeployRole
+    permissionsBoundaryArn: arn:aws:iam::123456789012:policy/ci-boundary
+    managedPolicyArns:
+      - arn:aws:iam::123456789012:policy/my-app-deploy
+EOF
 
 log "waiting until every identity is Ready"
 not_ready() { # names of the identities whose Ready condition is not True
@@ -95,8 +129,18 @@ if [[ -n $(not_ready) ]]; then
   log "not Ready yet (see the conditions below and $STATE/operator.log): $(not_ready | tr '\n' ' ')"
 fi
 
+log "waiting until the local issuer's thumbprint is in its AWS provider"
+for _ in $(seq 1 60); do
+  [[ $("$KUBECTL" get ciissuer gitlab-local -o jsonpath='{.status.aws[0].inSync}') == true ]] && break
+  sleep 1
+done
+
 echo
 "$KUBECTL" get ciissuer
+log "github and gitlab.com cannot be reached from this machine: IssuerReachable=False, and nothing in AWS is"
+log "touched for them (fail closed); gitlab-local is checked over TLS and its thumbprint kept in AWS:"
+"$KUBECTL" get ciissuer gitlab-local -o jsonpath='{range .status.thumbprints[*]}  {.host}  sha1 {.sha1}  notAfter {.notAfter}{"\n"}{end}'
+echo "  openssl: the top intermediate CA it serves has SHA-1 $(openssl x509 -in $STATE/issuer/intermediate-ca.pem -noout -fingerprint -sha1 | cut -d= -f2 | tr -d : | tr 'A-F' 'a-f')"
 echo
 "$KUBECTL" get cifi -A
 echo

@@ -76,7 +76,8 @@ def show_aws():
     print(f"AWS (moto, account {ACCOUNT}):  aws --endpoint-url $AWS_ENDPOINT_URL iam list-roles "
           f"--path-prefix {IAM_PATH}")
     for provider in client.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
-        print(f"  provider {provider['Arn']}")
+        thumbprints = client.get_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])["ThumbprintList"]
+        print(f"  provider {provider['Arn']}  thumbprints {thumbprints}")
     for role in client.list_roles(PathPrefix=IAM_PATH)["Roles"]:
         name = role["RoleName"]
         attached = [p["PolicyName"] for p in client.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
