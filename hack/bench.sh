@@ -11,6 +11,7 @@
 #   PLOT=1            draw sweep.png (matplotlib, installed into a venv under ~/.cache/cifed)
 #   BUILD=1           build the jars first (0: use what is in */target)
 #   NOTE=""           what else ran on the machine, written into the results
+#   WORK=.local/bench logs, jar copies and the control plane of the runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${N:-1000}"
@@ -21,7 +22,7 @@ OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m}"
 PLOT="${PLOT:-1}"
 BUILD="${BUILD:-1}"
 NOTE="${NOTE:-}"
-WORK=.local/bench
+WORK="${WORK:-.local/bench}"
 export CIFED_CLUSTER_DIR="$WORK/cluster" CIFED_CLUSTER_KUBECONFIG="$WORK/kubeconfig"
 log() { echo "[bench] $*" >&2; }
 
@@ -33,9 +34,13 @@ if [[ $BUILD == 1 ]]; then
   log "building the operator, the fakes and the benchmark"
   mvn -B -ntp -q package -DskipTests -DskipITs
 fi
+# a copy: a build during the run must not replace a jar under a running JVM
+JARS="$WORK/jars"
+mkdir -p "$JARS"
 for jar in operator/target/cifederation-operator.jar fake-gcp-iam/target/fake-gcp-iam.jar \
     fake-azure-arm/target/fake-azure-arm.jar bench/target/cifederation-bench.jar; do
   [[ -f $jar ]] || { log "missing $jar (run with BUILD=1)"; exit 1; }
+  cp "$jar" "$JARS/"
 done
 
 mkdir -p "$OUT" "$WORK"
@@ -45,14 +50,14 @@ for n in $N; do
   log "N=$n, clouds $CLOUDS: fresh control plane"
   hack/cluster-down.sh >/dev/null 2>&1 || true
   hack/cluster-up.sh
-  java -jar bench/target/cifederation-bench.jar run --identities "$n" --clouds "$CLOUDS" \
-    --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --repo-root . --moto "$MOTO" --resync-seconds "$RESYNC" \
+  java -jar "$JARS/cifederation-bench.jar" run --identities "$n" --clouds "$CLOUDS" \
+    --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --repo-root . --jars "$JARS" --moto "$MOTO" --resync-seconds "$RESYNC" \
     --operator-java-options "$OPERATOR_JAVA_OPTS" --work-dir "$WORK/logs-$name" --note "$NOTE" \
     --out "$OUT/$name.json"
 done
 hack/cluster-down.sh >/dev/null 2>&1 || true
 
-java -jar bench/target/cifederation-bench.jar summary --results "$OUT" --out "$OUT/summary.md" >/dev/null
+java -jar "$JARS/cifederation-bench.jar" summary --results "$OUT" --out "$OUT/summary.md" >/dev/null
 log "summary: $OUT/summary.md"
 if [[ $PLOT == 1 ]]; then
   VENV="${CIFED_CACHE_DIR:-$HOME/.cache/cifed}/bench-venv"

@@ -50,8 +50,16 @@ public final class BenchMain implements Runnable {
     @Option(names = "--kubeconfig", required = true)
     Path kubeconfig;
 
-    @Option(names = "--repo-root", defaultValue = ".")
+    @Option(names = "--repo-root", defaultValue = ".", description = "where crds/ is")
     Path repoRoot;
+
+    @Option(
+        names = "--jars",
+        required = true,
+        description =
+            "folder with cifederation-operator.jar, fake-gcp-iam.jar and fake-azure-arm.jar (a copy:"
+                + " a build during the run must not replace a jar under a running JVM)")
+    Path jars;
 
     @Option(
         names = "--out",
@@ -103,6 +111,7 @@ public final class BenchMain implements Runnable {
                   new BenchRun.Settings(
                       workload,
                       repoRoot.toAbsolutePath().normalize(),
+                      jars.toAbsolutePath().normalize(),
                       kubeconfig.toAbsolutePath(),
                       workDir.toAbsolutePath(),
                       moto,

@@ -35,6 +35,7 @@ final class BenchRun {
   record Settings(
       Workload workload,
       Path repoRoot,
+      Path jars,
       Path kubeconfig,
       Path workDir,
       String moto,
@@ -62,7 +63,7 @@ final class BenchRun {
     try (Cluster cluster = new Cluster(s.kubeconfig())) {
       cluster.install(s.repoRoot());
       cluster.watch();
-      try (Emulators clouds = Emulators.start(w, s.repoRoot(), s.moto(), s.workDir(), "operator")) {
+      try (Emulators clouds = Emulators.start(w, s.jars(), s.moto(), s.workDir(), "operator")) {
         double createSeconds = create(cluster, clouds);
         try (CloudClients clients = new CloudClients(clouds, w)) {
           resyncAndDrift(cluster, clouds, clients);
@@ -72,7 +73,7 @@ final class BenchRun {
         clouds.close();
         log.info("floor: the same {} identities created directly with the SDKs", n);
         Floor.Result floor;
-        try (Emulators fresh = Emulators.start(w, s.repoRoot(), s.moto(), s.workDir(), "floor");
+        try (Emulators fresh = Emulators.start(w, s.jars(), s.moto(), s.workDir(), "floor");
             CloudClients clients = new CloudClients(fresh, w)) {
           floor = new Floor(w, clients, s.parallelism()).run();
         }
@@ -116,7 +117,7 @@ final class BenchRun {
     Map<String, Object> create = new LinkedHashMap<>();
     try (OperatorProcess operator =
         OperatorProcess.start(
-            s.repoRoot(),
+            s.jars(),
             s.kubeconfig(),
             clouds,
             s.operatorJavaOptions(),
@@ -199,7 +200,7 @@ final class BenchRun {
     Duration sweepTimeout = Duration.ofSeconds(s.resyncSeconds() * 3L + 120 + n / 10);
     try (OperatorProcess operator =
         OperatorProcess.start(
-            s.repoRoot(),
+            s.jars(),
             s.kubeconfig(),
             clouds,
             s.operatorJavaOptions(),

@@ -22,7 +22,7 @@ final class Emulators implements AutoCloseable {
   private int azurePort = -1;
   private Path azureCa;
 
-  static Emulators start(Workload workload, Path repoRoot, String moto, Path logDir, String tag) {
+  static Emulators start(Workload workload, Path jars, String moto, Path logDir, String tag) {
     Emulators e = new Emulators();
     try {
       if (workload.has("aws")) {
@@ -43,7 +43,7 @@ final class Emulators implements AutoCloseable {
                 List.of(
                     "java",
                     "-jar",
-                    repoRoot.resolve("fake-gcp-iam/target/fake-gcp-iam.jar").toString(),
+                    jars.resolve("fake-gcp-iam.jar").toString(),
                     "--port",
                     Integer.toString(e.gcpPort),
                     "--token",
@@ -69,7 +69,7 @@ final class Emulators implements AutoCloseable {
                 List.of(
                     "java",
                     "-jar",
-                    repoRoot.resolve("fake-azure-arm/target/fake-azure-arm.jar").toString(),
+                    jars.resolve("fake-azure-arm.jar").toString(),
                     "--port",
                     Integer.toString(e.azurePort),
                     "--token",

@@ -25,7 +25,7 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   static OperatorProcess start(
-      Path repoRoot,
+      Path jars,
       Path kubeconfig,
       Emulators clouds,
       String javaOptions,
@@ -41,11 +41,7 @@ final class OperatorProcess implements AutoCloseable {
     if (!javaOptions.isBlank()) {
       command.addAll(Arrays.asList(javaOptions.trim().split("\\s+")));
     }
-    command.addAll(
-        List.of(
-            "-jar",
-            repoRoot.resolve("operator/target/cifederation-operator.jar").toString(),
-            "run"));
+    command.addAll(List.of("-jar", jars.resolve("cifederation-operator.jar").toString(), "run"));
     ChildProcess child = ChildProcess.start("operator", command, env, log);
     child.awaitPort(port, Duration.ofSeconds(120));
     return new OperatorProcess(child, port);
