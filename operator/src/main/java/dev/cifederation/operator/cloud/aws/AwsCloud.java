@@ -32,7 +32,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +46,11 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  *
  * <p>Every pass works from the account's bulk snapshot ({@link AccountSnapshots}), compares
  * semantically ({@link RolePlanner}) and writes only the difference; a pass with no drift writes
- * nothing. Passes of one account run one at a time, so the operator never races itself on a shared
- * provider or a snapshot. Objects without the operator's ownership tags are a Conflict and never
- * modified or deleted.
+ * nothing, and what a pass writes is recorded in the snapshot, so N identities created together
+ * cost one bulk read, not N. The bulk read and the shared provider are handled by one pass of an
+ * account at a time, each identity's own role in parallel; cleanup has the account to itself, so
+ * the operator never races itself on a shared provider. Objects without the operator's ownership
+ * tags are a Conflict and never modified or deleted.
  */
 public final class AwsCloud implements CloudReconciler, AutoCloseable {
 
@@ -61,7 +63,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
   private final String iamPath;
   private final String clusterName;
   private final Clock clock;
-  private final Map<String, ReentrantLock> accountLocks = new ConcurrentHashMap<>();
+  private final Map<String, ReentrantReadWriteLock> accountLocks = new ConcurrentHashMap<>();
 
   /**
    * @param credentials the base credentials: the default chain in production, static ones for an
@@ -127,12 +129,24 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     Pass pass = new Pass(observe);
 
     String accountId = trust.accountId();
-    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
-    lock.lock();
+    ReentrantReadWriteLock lock = accountLock(accountId);
+    // The bulk read and the shared provider, one pass of the account at a time; then the role,
+    // which
+    // is this identity's own (JOSDK never reconciles one identity twice at once), in parallel with
+    // the other identities' roles. Cleanup takes the account exclusively, so it never deletes a
+    // provider under a role being written.
+    lock.writeLock().lock();
+    boolean readLocked = false;
     try {
       IamGateway iam = accounts.gateway(accountId);
       AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
       ensureProvider(iam, snapshot, trust, pass);
+      if (!pass.writes.isEmpty()) {
+        snapshots.invalidate(accountId);
+      }
+      lock.readLock().lock();
+      readLocked = true;
+      lock.writeLock().unlock();
       if (pass.conflict == null) {
         ensureRole(iam, snapshot, desired, ownership, pass);
       }
@@ -144,10 +158,11 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       snapshots.invalidate(accountId);
       return failure(failure, request, accountId, carry(previous));
     } finally {
-      if (!pass.writes.isEmpty()) {
-        snapshots.invalidate(accountId);
+      if (readLocked) {
+        lock.readLock().unlock();
+      } else {
+        lock.writeLock().unlock();
       }
-      lock.unlock();
     }
     return outcome(request, trust, previous, pass);
   }
@@ -232,6 +247,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       Pass pass) {
     String name = desired.name();
     LiveRole live = snapshot.role(name).orElse(null);
+    boolean created = false;
     if (live == null) {
       if (pass.observe) {
         pass.differs("IAM role " + name + " does not exist");
@@ -239,6 +255,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       }
       try {
         live = iam.createRole(desired);
+        created = true;
         pass.wrote("IAM role " + live.arn() + " created");
       } catch (AwsFailure e) {
         if (e.kind() != Kind.ALREADY_EXISTS) {
@@ -276,7 +293,8 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       live = iam.readRole(name).orElse(live);
     }
     pass.roleArn = live.arn();
-    for (RoleChange change : RolePlanner.plan(desired, live)) {
+    List<RoleChange> changes = RolePlanner.plan(desired, live);
+    for (RoleChange change : changes) {
       if (pass.observe) {
         pass.differs("IAM role " + name + ": " + change.describe());
       } else {
@@ -287,6 +305,11 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         }
         pass.wrote("IAM role " + name + ": " + change.describe());
       }
+    }
+    if (!pass.observe && (created || !changes.isEmpty())) {
+      // every write succeeded: the snapshot learns the role as it now is, instead of the whole
+      // account being read again for the next identity (an O(N) read per identity at creation)
+      snapshots.record(iam.accountId(), live.afterApplying(desired));
     }
   }
 
@@ -328,6 +351,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
         pass.differs("IAM role " + role.name() + " is no longer in the spec" + why);
       } else {
         pass.wrote(release(iam, role, orphan) + why);
+        snapshots.invalidate(iam.accountId());
       }
     }
   }
@@ -424,8 +448,8 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       providers.add(previous.getProviderArn());
     }
 
-    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
-    lock.lock();
+    ReentrantReadWriteLock lock = accountLock(accountId);
+    lock.writeLock().lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
       List<String> done = new ArrayList<>();
@@ -458,8 +482,12 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     } finally {
       // cleanup reads fresh and may write: whatever the account snapshot said is stale now
       snapshots.invalidate(accountId);
-      lock.unlock();
+      lock.writeLock().unlock();
     }
+  }
+
+  private ReentrantReadWriteLock accountLock(String accountId) {
+    return accountLocks.computeIfAbsent(accountId, a -> new ReentrantReadWriteLock());
   }
 
   /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */

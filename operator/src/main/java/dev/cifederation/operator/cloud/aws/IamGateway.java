@@ -64,6 +64,10 @@ final class IamGateway implements AutoCloseable {
     this.clock = clock;
   }
 
+  String accountId() {
+    return accountId;
+  }
+
   /**
    * Checks once that the credentials act in this gateway's account: without an assume-role template
    * the default credentials reach one account only, and writing an identity's role into another
