@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
   private final String iamPath;
   private final String clusterName;
   private final Clock clock;
-  private final Map<String, ReentrantReadWriteLock> accountLocks = new ConcurrentHashMap<>();
+  private final Map<String, AccountLocks> accountLocks = new ConcurrentHashMap<>();
 
   /**
    * @param credentials the base credentials: the default chain in production, static ones for an
@@ -129,24 +130,26 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     Pass pass = new Pass(observe);
 
     String accountId = trust.accountId();
-    ReentrantReadWriteLock lock = accountLock(accountId);
+    AccountLocks locks = accountLocks(accountId);
     // The bulk read and the shared provider, one pass of the account at a time; then the role,
     // which
     // is this identity's own (JOSDK never reconciles one identity twice at once), in parallel with
-    // the other identities' roles. Cleanup takes the account exclusively, so it never deletes a
-    // provider under a role being written.
-    lock.writeLock().lock();
-    boolean readLocked = false;
+    // the other identities' roles. Passes share the account, cleanup has it to itself: it never
+    // deletes a provider under a role being written.
+    locks.shared.readLock().lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
-      AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
-      ensureProvider(iam, snapshot, trust, pass);
-      if (!pass.writes.isEmpty()) {
-        snapshots.invalidate(accountId);
+      AccountSnapshot snapshot;
+      locks.snapshot.lock();
+      try {
+        snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
+        ensureProvider(iam, snapshot, trust, pass);
+        if (!pass.writes.isEmpty()) {
+          snapshots.invalidate(accountId);
+        }
+      } finally {
+        locks.snapshot.unlock();
       }
-      lock.readLock().lock();
-      readLocked = true;
-      lock.writeLock().unlock();
       if (pass.conflict == null) {
         ensureRole(iam, snapshot, desired, ownership, pass);
       }
@@ -158,11 +161,7 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       snapshots.invalidate(accountId);
       return failure(failure, request, accountId, carry(previous));
     } finally {
-      if (readLocked) {
-        lock.readLock().unlock();
-      } else {
-        lock.writeLock().unlock();
-      }
+      locks.shared.readLock().unlock();
     }
     return outcome(request, trust, previous, pass);
   }
@@ -448,8 +447,8 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
       providers.add(previous.getProviderArn());
     }
 
-    ReentrantReadWriteLock lock = accountLock(accountId);
-    lock.writeLock().lock();
+    AccountLocks locks = accountLocks(accountId);
+    locks.shared.writeLock().lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
       List<String> done = new ArrayList<>();
@@ -482,12 +481,21 @@ public final class AwsCloud implements CloudReconciler, AutoCloseable {
     } finally {
       // cleanup reads fresh and may write: whatever the account snapshot said is stale now
       snapshots.invalidate(accountId);
-      lock.writeLock().unlock();
+      locks.shared.writeLock().unlock();
     }
   }
 
-  private ReentrantReadWriteLock accountLock(String accountId) {
-    return accountLocks.computeIfAbsent(accountId, a -> new ReentrantReadWriteLock());
+  private AccountLocks accountLocks(String accountId) {
+    return accountLocks.computeIfAbsent(accountId, a -> new AccountLocks());
+  }
+
+  /**
+   * {@code shared}: held shared by reconcile passes, exclusively by cleanup. {@code snapshot}: one
+   * pass at a time reads the account and ensures its provider (taken after {@code shared}).
+   */
+  private static final class AccountLocks {
+    final ReentrantReadWriteLock shared = new ReentrantReadWriteLock();
+    final ReentrantLock snapshot = new ReentrantLock();
   }
 
   /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */
