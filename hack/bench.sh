@@ -51,7 +51,7 @@ for n in $N; do
   hack/cluster-down.sh >/dev/null 2>&1 || true
   hack/cluster-up.sh
   java -jar "$JARS/cifederation-bench.jar" run --identities "$n" --clouds "$CLOUDS" \
-    --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --repo-root . --jars "$JARS" --moto "$MOTO" --resync-seconds "$RESYNC" \
+    --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --cluster-dir "$CIFED_CLUSTER_DIR" --repo-root . --jars "$JARS" --moto "$MOTO" --resync-seconds "$RESYNC" \
     --operator-java-options "$OPERATOR_JAVA_OPTS" --work-dir "$WORK/logs-$name" --note "$NOTE" \
     --out "$OUT/$name.json"
 done

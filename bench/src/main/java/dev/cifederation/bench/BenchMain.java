@@ -73,6 +73,12 @@ public final class BenchMain implements Runnable {
         description = "logs of the operator and emulators")
     Path workDir;
 
+    @Option(
+        names = "--cluster-dir",
+        description =
+            "cluster-up.sh's state folder: the API server's and etcd's CPU are measured too")
+    Path clusterDir;
+
     @Option(names = "--moto", defaultValue = "moto_server")
     String moto;
 
@@ -113,6 +119,7 @@ public final class BenchMain implements Runnable {
                       repoRoot.toAbsolutePath().normalize(),
                       jars.toAbsolutePath().normalize(),
                       kubeconfig.toAbsolutePath(),
+                      clusterDir == null ? null : clusterDir.toAbsolutePath(),
                       workDir.toAbsolutePath(),
                       moto,
                       javaOptions,

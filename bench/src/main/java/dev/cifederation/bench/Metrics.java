@@ -114,10 +114,13 @@ final class Metrics {
     return errors;
   }
 
-  /** Reconciles the operator finished (JOSDK's counters), successful or not. */
+  /**
+   * Calls of the operator's reconciler that finished (JOSDK's timer count). Not
+   * reconciliations_success_total: that also counts the passes in which JOSDK only adds its
+   * finalizer, without calling the reconciler.
+   */
   double reconciles() {
-    return sum("operator_sdk_reconciliations_success_total")
-        + sum("operator_sdk_reconciliations_failed_total");
+    return sum("operator_sdk_controllers_execution_reconcile_seconds_count");
   }
 
   double heapUsedBytes() {

@@ -68,6 +68,9 @@ final class Report {
     md.append("| operator CPU during creation (s) | ")
         .append(create.path("cpuSeconds").asDouble())
         .append(" | | |\n");
+    md.append("| API server + etcd CPU during creation (s) | ")
+        .append(create.path("controlPlaneCpuSeconds").asDouble())
+        .append(" | | |\n");
     md.append("| operator peak RSS (MiB) | ")
         .append(r.path("memory").path("peakRssMiB").asDouble())
         .append(" | | |\n");
@@ -87,6 +90,9 @@ final class Report {
         .append(" | | |\n");
     md.append("| resync: operator CPU (s) | ")
         .append(resync.path("cpuSecondsPerResync").asDouble())
+        .append(" | | |\n");
+    md.append("| resync: API server + etcd CPU (s) | ")
+        .append(resync.path("controlPlaneCpuSecondsPerResync").asDouble())
         .append(" | | |\n");
     for (JsonNode d : r.path("drift")) {
       md.append("| ")
