@@ -73,6 +73,7 @@ final class Cluster implements AutoCloseable {
                 .waitUntilCondition(
                     c ->
                         c.getStatus() != null
+                            && c.getStatus().getConditions() != null
                             && c.getStatus().getConditions().stream()
                                 .anyMatch(
                                     x ->
