@@ -77,6 +77,16 @@ final class IamGateway implements AutoCloseable {
     if (accountVerified) {
       return;
     }
+    // identities applied together reach here on many threads at once: one of them asks
+    synchronized (this) {
+      verifyAccountOnce();
+    }
+  }
+
+  private void verifyAccountOnce() {
+    if (accountVerified) {
+      return;
+    }
     try {
       // apart, so that "no credentials at all" is told from a refused or failed call
       credentials.resolveCredentials();
