@@ -77,6 +77,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
   private final ReadCache<String, PoolView> pools;
   private final ReadCache<String, Policy> policies;
   private final Map<String, ReentrantReadWriteLock> poolLocks = new ConcurrentHashMap<>();
+  private final Map<String, Object> policyLocks = new ConcurrentHashMap<>();
 
   GcpCloudReconciler(
       GcpSettings settings,
@@ -461,6 +462,14 @@ public final class GcpCloudReconciler implements CloudReconciler {
    * {@link GcpSettings#policyAttempts()} times. Returns whether anything was written.
    */
   private boolean modifyPolicy(String resource, Predicate<Policy> edit) {
+    // one read-modify-write per service account at a time from this operator: identities sharing
+    // an account otherwise abort each other's writes (409 ABORTED) and retry, several times each
+    synchronized (policyLocks.computeIfAbsent(resource, r -> new Object())) {
+      return modifyPolicyOnce(resource, edit);
+    }
+  }
+
+  private boolean modifyPolicyOnce(String resource, Predicate<Policy> edit) {
     for (int attempt = 1; ; attempt++) {
       Policy fresh = gateway.getIamPolicy(resource);
       Policy edited = fresh.clone();
