@@ -50,6 +50,10 @@ run: build ## Run the operator in the foreground against the current kubeconfig 
 run-local: cluster-up ## Install the CRDs into the local control plane and run the operator against it
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(MAKE) install-crds run
 
+##@ Benchmark
+bench: ## Scale and cost benchmark (README "Scale and cost"): N=1000 CLOUDS=aws,gcp,azure RESYNC=30 OUT=bench/results; N="100 500 1000" sweeps
+	@N="$(N)" CLOUDS="$(CLOUDS)" RESYNC="$(RESYNC)" OUT="$(OUT)" hack/bench.sh
+
 ##@ Demo
 demo: ## Control plane, moto + GCP/Azure fakes, the operator, examples/ applied, cloud objects and a live drift fix shown
 	@hack/demo.sh
@@ -57,4 +61,4 @@ demo: ## Control plane, moto + GCP/Azure fakes, the operator, examples/ applied,
 demo-down: ## Stop the demo: operator, local clouds, control plane
 	@hack/demo.sh down
 
-.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local demo demo-down
+.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local bench demo demo-down

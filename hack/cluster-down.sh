@@ -2,7 +2,8 @@
 # Stops the local control plane started by cluster-up.sh and removes its state.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-STATE=.local/cluster
+STATE="${CIFED_CLUSTER_DIR:-.local/cluster}"
+KUBECONFIG_OUT="${CIFED_CLUSTER_KUBECONFIG:-.local/kubeconfig}"
 for component in apiserver etcd; do
   if [[ -f $STATE/$component.pid ]]; then
     pid=$(cat "$STATE/$component.pid")
@@ -10,5 +11,5 @@ for component in apiserver etcd; do
     kill -9 "$pid" 2>/dev/null || true
   fi
 done
-rm -rf "$STATE" .local/kubeconfig
+rm -rf "$STATE" "$KUBECONFIG_OUT"
 echo "[cluster-down] stopped" >&2

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
 BIN="${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}/k8s/${KUBE_VERSION}-linux-amd64"
-STATE=.local/cluster
-KUBECONFIG_OUT=.local/kubeconfig
+# CIFED_CLUSTER_DIR / CIFED_CLUSTER_KUBECONFIG let a second control plane (the benchmark's) run beside the demo's
+STATE="${CIFED_CLUSTER_DIR:-.local/cluster}"
+KUBECONFIG_OUT="${CIFED_CLUSTER_KUBECONFIG:-.local/kubeconfig}"
 log() { echo "[cluster-up] $*" >&2; }
 
 if [[ -f $STATE/apiserver.pid ]] && kill -0 "$(cat $STATE/apiserver.pid)" 2>/dev/null; then
@@ -17,7 +18,7 @@ if [[ -f $STATE/apiserver.pid ]] && kill -0 "$(cat $STATE/apiserver.pid)" 2>/dev
 fi
 hack/build-control-plane.sh
 rm -rf "$STATE"
-mkdir -p "$STATE/pki" "$STATE/etcd"
+mkdir -p "$STATE/pki" "$STATE/etcd" "$(dirname "$KUBECONFIG_OUT")"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 ETCD_PORT=$(free_port); ETCD_PEER_PORT=$(free_port); API_PORT=$(free_port)
@@ -79,7 +80,7 @@ YAML
 for _ in $(seq 1 180); do
   if curl -sf --cacert $pki/ca.crt --cert $pki/admin.crt --key $pki/admin.key \
       "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
-    log "ready: export KUBECONFIG=$PWD/$KUBECONFIG_OUT"
+    log "ready: export KUBECONFIG=$(realpath "$KUBECONFIG_OUT")"
     exit 0
   fi
   if ! kill -0 "$(cat $STATE/apiserver.pid)" 2>/dev/null; then

@@ -2,27 +2,27 @@ package dev.cifederation.operator.cloud.aws;
 
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * What one bulk read saw of an account: every role with its documents, policies and tags, and the
- * ARNs of the OIDC providers (their details are read on first use and kept with the snapshot). Used
- * under the account's lock only.
+ * ARNs of the OIDC providers (their details are read on first use and kept with the snapshot).
+ * Shared by the passes of the account's identities, which record their own role writes in it.
  */
 final class AccountSnapshot {
 
   private final Instant takenAt;
   private final Map<String, LiveRole> rolesByName;
   private final Set<String> providerArns;
-  private final Map<String, Optional<LiveProvider>> providers = new HashMap<>();
+  private final Map<String, Optional<LiveProvider>> providers = new ConcurrentHashMap<>();
 
   AccountSnapshot(Instant takenAt, Map<String, LiveRole> rolesByName, Set<String> providerArns) {
     this.takenAt = takenAt;
-    this.rolesByName = Map.copyOf(rolesByName);
+    this.rolesByName = new ConcurrentHashMap<>(rolesByName);
     this.providerArns = Set.copyOf(providerArns);
   }
 
@@ -32,6 +32,11 @@ final class AccountSnapshot {
 
   Optional<LiveRole> role(String name) {
     return Optional.ofNullable(rolesByName.get(name));
+  }
+
+  /** The role as the operator has just written it. */
+  void put(LiveRole role) {
+    rolesByName.put(role.name(), role);
   }
 
   Collection<LiveRole> roles() {

@@ -8,8 +8,9 @@ import java.util.function.Supplier;
 
 /**
  * The latest bulk read of each account, shared by the reconciles of that account's identities for
- * at most {@code ttl} (no longer than the resync interval) and dropped as soon as the operator
- * writes to the account, so it never hides the operator's own changes.
+ * at most {@code ttl} (no longer than the resync interval). The operator's own role writes are
+ * recorded in it ({@link #record}); anything else it writes (a provider, a deleted role) or a
+ * failed write drops it, so it never hides the operator's own changes.
  */
 final class AccountSnapshots {
 
@@ -40,6 +41,19 @@ final class AccountSnapshots {
       byAccount.put(accountId, snapshot);
     }
     return snapshot;
+  }
+
+  /**
+   * The operator's own successful writes to a role, applied to the account's current snapshot (if
+   * any): later passes see them without reading the account again.
+   */
+  void record(String accountId, LiveRole role) {
+    byAccount.computeIfPresent(
+        accountId,
+        (id, snapshot) -> {
+          snapshot.put(role);
+          return snapshot;
+        });
   }
 
   void invalidate(String accountId) {

@@ -36,6 +36,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -50,9 +51,11 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  *
  * <p>Every pass works from the account's bulk snapshot ({@link AccountSnapshots}), compares
  * semantically ({@link RolePlanner}) and writes only the difference; a pass with no drift writes
- * nothing. Passes of one account run one at a time, so the operator never races itself on a shared
- * provider or a snapshot. Objects without the operator's ownership tags are a Conflict and never
- * modified or deleted.
+ * nothing, and what a pass writes is recorded in the snapshot, so N identities created together
+ * cost one bulk read, not N. The bulk read and the shared provider are handled by one pass of an
+ * account at a time, each identity's own role in parallel; cleanup has the account to itself, so
+ * the operator never races itself on a shared provider. Objects without the operator's ownership
+ * tags are a Conflict and never modified or deleted.
  */
 public final class AwsCloud implements CloudReconciler, OidcProviders, AutoCloseable {
 
@@ -65,7 +68,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
   private final String iamPath;
   private final String clusterName;
   private final Clock clock;
-  private final Map<String, ReentrantLock> accountLocks = new ConcurrentHashMap<>();
+  private final Map<String, AccountLocks> accountLocks = new ConcurrentHashMap<>();
 
   /**
    * @param credentials the base credentials: the default chain in production, static ones for an
@@ -138,12 +141,26 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     Pass pass = new Pass(observe);
 
     String accountId = trust.accountId();
-    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
-    lock.lock();
+    AccountLocks locks = accountLocks(accountId);
+    // The bulk read and the shared provider, one pass of the account at a time; then the role,
+    // which is this identity's own (JOSDK never reconciles one identity twice at once), in parallel
+    // with
+    // the other identities' roles. Passes share the account, cleanup has it to itself: it never
+    // deletes a provider under a role being written.
+    locks.shared.readLock().lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
-      AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
-      ensureProvider(iam, snapshot, trust, pass);
+      AccountSnapshot snapshot;
+      locks.snapshot.lock();
+      try {
+        snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
+        ensureProvider(iam, snapshot, trust, pass);
+        if (!pass.writes.isEmpty()) {
+          snapshots.invalidate(accountId);
+        }
+      } finally {
+        locks.snapshot.unlock();
+      }
       if (pass.conflict == null) {
         ensureRole(iam, snapshot, desired, ownership, pass);
       }
@@ -155,10 +172,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       snapshots.invalidate(accountId);
       return failure(failure, request, accountId, carry(previous));
     } finally {
-      if (!pass.writes.isEmpty()) {
-        snapshots.invalidate(accountId);
-      }
-      lock.unlock();
+      locks.shared.readLock().unlock();
     }
     return outcome(request, trust, previous, pass);
   }
@@ -237,6 +251,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       Pass pass) {
     String name = desired.name();
     LiveRole live = snapshot.role(name).orElse(null);
+    boolean created = false;
     if (live == null) {
       if (pass.observe) {
         pass.differs("IAM role " + name + " does not exist");
@@ -244,6 +259,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       }
       try {
         live = iam.createRole(desired);
+        created = true;
         pass.wrote("IAM role " + live.arn() + " created");
       } catch (AwsFailure e) {
         if (e.kind() != Kind.ALREADY_EXISTS) {
@@ -281,11 +297,11 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       live = iam.readRole(name).orElse(live);
     }
     pass.roleArn = live.arn();
-    List<RoleChange> plan = RolePlanner.plan(desired, live);
+    List<RoleChange> changes = RolePlanner.plan(desired, live);
     // the trust as IAM has it after this pass: as read, or as corrected (every planned change is
     // applied, or the pass fails)
-    pass.liveTrust = pass.observe || plan.isEmpty() ? liveTrust(live) : liveTrust(desired, live);
-    for (RoleChange change : plan) {
+    pass.liveTrust = pass.observe || changes.isEmpty() ? liveTrust(live) : liveTrust(desired, live);
+    for (RoleChange change : changes) {
       if (pass.observe) {
         pass.differs("IAM role " + name + ": " + change.describe());
       } else {
@@ -296,6 +312,11 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
         }
         pass.wrote("IAM role " + name + ": " + change.describe());
       }
+    }
+    if (!pass.observe && (created || !changes.isEmpty())) {
+      // every write succeeded: the snapshot learns the role as it now is, instead of the whole
+      // account being read again for the next identity (an O(N) read per identity at creation)
+      snapshots.record(iam.accountId(), live.afterApplying(desired));
     }
   }
 
@@ -337,6 +358,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
         pass.differs("IAM role " + role.name() + " is no longer in the spec" + why);
       } else {
         pass.wrote(release(iam, role, orphan) + why);
+        snapshots.invalidate(iam.accountId());
       }
     }
   }
@@ -440,8 +462,11 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
   public ProviderReport keepThumbprints(
       String accountId, String issuerUrl, Function<List<String>, Optional<List<String>>> plan) {
     String arn = providerArn(accountId, issuerUrl);
-    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
-    lock.lock();
+    // like a pass's provider step: shared with the account's role writes, exclusive of the other
+    // provider steps and of cleanup (which may delete the provider)
+    AccountLocks locks = accountLocks(accountId);
+    locks.shared.readLock().lock();
+    locks.snapshot.lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
       // read fresh, not from the shared snapshot: this decides a write
@@ -517,7 +542,8 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
           failure.kind().reason(),
           failure.getMessage());
     } finally {
-      lock.unlock();
+      locks.snapshot.unlock();
+      locks.shared.readLock().unlock();
     }
   }
 
@@ -569,8 +595,8 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       providers.add(previous.getProviderArn());
     }
 
-    ReentrantLock lock = accountLocks.computeIfAbsent(accountId, a -> new ReentrantLock());
-    lock.lock();
+    AccountLocks locks = accountLocks(accountId);
+    locks.shared.writeLock().lock();
     try {
       IamGateway iam = accounts.gateway(accountId);
       List<String> done = new ArrayList<>();
@@ -603,8 +629,21 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     } finally {
       // cleanup reads fresh and may write: whatever the account snapshot said is stale now
       snapshots.invalidate(accountId);
-      lock.unlock();
+      locks.shared.writeLock().unlock();
     }
+  }
+
+  private AccountLocks accountLocks(String accountId) {
+    return accountLocks.computeIfAbsent(accountId, a -> new AccountLocks());
+  }
+
+  /**
+   * {@code shared}: held shared by reconcile passes, exclusively by cleanup. {@code snapshot}: one
+   * pass at a time reads the account and ensures its provider (taken after {@code shared}).
+   */
+  private static final class AccountLocks {
+    final ReentrantReadWriteLock shared = new ReentrantReadWriteLock();
+    final ReentrantLock snapshot = new ReentrantLock();
   }
 
   /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */

@@ -64,12 +64,26 @@ final class IamGateway implements AutoCloseable {
     this.clock = clock;
   }
 
+  String accountId() {
+    return accountId;
+  }
+
   /**
    * Checks once that the credentials act in this gateway's account: without an assume-role template
    * the default credentials reach one account only, and writing an identity's role into another
    * account than its spec names would be wrong in a way nothing else detects.
    */
   void verifyAccount() {
+    if (accountVerified) {
+      return;
+    }
+    // identities applied together reach here on many threads at once: one of them asks
+    synchronized (this) {
+      verifyAccountOnce();
+    }
+  }
+
+  private void verifyAccountOnce() {
     if (accountVerified) {
       return;
     }

@@ -55,4 +55,27 @@ public record LiveRole(
     }
     return principals;
   }
+
+  /**
+   * This role once every change {@link RolePlanner#plan} planned towards {@code desired} has been
+   * written: the desired documents, policies, session limit and boundary, the desired tags added to
+   * the others.
+   */
+  public LiveRole afterApplying(DesiredRole desired) {
+    Map<String, String> mergedTags = new java.util.LinkedHashMap<>(tags);
+    mergedTags.putAll(desired.tags());
+    return new LiveRole(
+        name,
+        path,
+        arn,
+        desired.trustPolicy(),
+        desired.managedPolicyArns(),
+        desired
+            .inlinePolicy()
+            .map(document -> Map.of(DesiredRole.INLINE_POLICY_NAME, document))
+            .orElse(Map.of()),
+        OptionalInt.of(desired.maxSessionDuration()),
+        desired.permissionsBoundaryArn(),
+        mergedTags);
+  }
 }

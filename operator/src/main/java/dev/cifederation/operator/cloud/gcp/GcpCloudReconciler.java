@@ -35,7 +35,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -78,7 +79,8 @@ public final class GcpCloudReconciler implements CloudReconciler {
   private final Clock clock;
   private final ReadCache<String, PoolView> pools;
   private final ReadCache<String, Policy> policies;
-  private final Map<String, ReentrantLock> poolLocks = new ConcurrentHashMap<>();
+  private final Map<String, ReentrantReadWriteLock> poolLocks = new ConcurrentHashMap<>();
+  private final Map<String, Object> policyLocks = new ConcurrentHashMap<>();
 
   GcpCloudReconciler(
       GcpSettings settings,
@@ -349,7 +351,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
     requireOurs(live, owner);
     if (PoolView.DELETED.equals(live.getState())) {
       WorkloadIdentityPoolProvider restored =
-          withPoolLock(poolName, () -> gateway.undeleteProvider(name));
+          inPool(poolName, () -> gateway.undeleteProvider(name));
       live = restored;
       pools.update(poolName, v -> v.with(restored));
       changes.add(
@@ -379,15 +381,15 @@ public final class GcpCloudReconciler implements CloudReconciler {
   }
 
   /**
-   * Creates the provider, under the pool's lock and after a fresh look at the pool. Returns the
-   * provider if it turned out to exist already (to be checked and compared by the caller), empty if
-   * it was created as desired.
+   * Creates the provider, in the pool (shared with other provider operations, never with a pool
+   * deletion) and after a fresh look at the pool. Returns the provider if it turned out to exist
+   * already (to be checked and compared by the caller), empty if it was created as desired.
    */
   private Optional<WorkloadIdentityPoolProvider> createProvider(
       Placement desired, WorkloadIdentityPoolProvider wanted, List<String> changes) {
     String poolName = desired.poolName();
     String name = desired.providerName();
-    return withPoolLock(
+    return inPool(
         poolName,
         () -> {
           // a cleanup may have deleted the pool since the cached read
@@ -502,6 +504,14 @@ public final class GcpCloudReconciler implements CloudReconciler {
    * {@link GcpSettings#policyAttempts()} times. Returns whether anything was written.
    */
   private boolean modifyPolicy(String resource, Predicate<Policy> edit) {
+    // one read-modify-write per service account at a time from this operator: identities sharing
+    // an account otherwise abort each other's writes (409 ABORTED) and retry, several times each
+    synchronized (policyLocks.computeIfAbsent(resource, r -> new Object())) {
+      return modifyPolicyOnce(resource, edit);
+    }
+  }
+
+  private boolean modifyPolicyOnce(String resource, Predicate<Policy> edit) {
     for (int attempt = 1; ; attempt++) {
       Policy fresh = gateway.getIamPolicy(resource);
       Policy edited = fresh.clone();
@@ -619,7 +629,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
       return;
     }
     if (active) {
-      withPoolLock(
+      inPool(
           placement.poolName(),
           () -> {
             gateway.deleteProvider(name);
@@ -693,14 +703,36 @@ public final class GcpCloudReconciler implements CloudReconciler {
     return policies.get(resource, () -> gateway.getIamPolicy(resource));
   }
 
+  /**
+   * The pool to itself: creating, undeleting or re-enabling it, deleting it when unused. Waits for
+   * every provider operation in the pool to end.
+   */
   private <T> T withPoolLock(String poolName, Supplier<T> action) {
-    ReentrantLock lock = poolLocks.computeIfAbsent(poolName, k -> new ReentrantLock());
+    Lock lock = poolLock(poolName).writeLock();
     lock.lock();
     try {
       return action.get();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * A provider operation in the pool, long-running operation included: any number at once (each
+   * identity has its own provider), never while the pool itself is being changed or deleted.
+   */
+  private <T> T inPool(String poolName, Supplier<T> action) {
+    Lock lock = poolLock(poolName).readLock();
+    lock.lock();
+    try {
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ReentrantReadWriteLock poolLock(String poolName) {
+    return poolLocks.computeIfAbsent(poolName, k -> new ReentrantReadWriteLock());
   }
 
   private void pause(Duration duration) {

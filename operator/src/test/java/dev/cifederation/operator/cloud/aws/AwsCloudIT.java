@@ -214,6 +214,40 @@ class AwsCloudIT {
     assertThat(first.getStatus().getAws().getDriftCorrections()).isZero();
   }
 
+  /**
+   * Identities applied together (N reconciles in parallel, as JOSDK's threads run them) cost one
+   * bulk read of the account in all, not one per identity: each pass records its writes in the
+   * shared snapshot, and the roles are written concurrently.
+   */
+  @Test
+  void identitiesCreatedTogetherShareOneBulkReadAndAreWrittenInParallel() throws Exception {
+    List<CIFederatedIdentity> identities = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      identities.add(identity("app-" + i, fullSpec()));
+    }
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    List<java.util.concurrent.Future<CloudOutcome>> outcomes = new java.util.ArrayList<>();
+    identities.forEach(identity -> outcomes.add(pool.submit(() -> reconcile(identity))));
+    for (var outcome : outcomes) {
+      assertThat(outcome.get().reason()).as(outcome.get().message()).isEqualTo(CloudReason.Synced);
+    }
+    pool.shutdown();
+
+    assertThat(count(Set.of("GetCallerIdentity"))).as("the account is checked once").isEqualTo(1);
+    assertThat(count(Set.of("GetAccountAuthorizationDetails")))
+        .as("bulk reads for 12 new identities: one, and one after the provider was created")
+        .isEqualTo(2);
+    assertThat(count(Set.of("CreateRole"))).isEqualTo(12);
+    double writes = count(WRITES);
+    for (CIFederatedIdentity identity : identities) {
+      assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+    }
+    assertThat(count(WRITES))
+        .as("the recorded roles are in sync: no second write")
+        .isEqualTo(writes);
+    assertThat(admin.listRoles(r -> r.pathPrefix("/cifederation/")).roles()).hasSize(12);
+  }
+
   @Test
   void documentsRewrittenTheWayIamNormalisesThemAreNotDrift() {
     CIFederatedIdentity identity = identity("deploy", fullSpec());

@@ -188,6 +188,33 @@ class RolePlannerTest {
         .containsExactly(new RoleChange.TagRole(OWNER.tags()));
   }
 
+  /**
+   * What the adapter records in the account snapshot after writing a plan must be a role the
+   * planner finds in sync, whatever the drift was, and must keep tags it did not write.
+   */
+  @Test
+  void aRoleAfterApplyingItsPlanNeedsNoFurtherWrite() {
+    JsonNode star =
+        PolicyDocuments.parse(
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}");
+    List<LiveRole> drifted =
+        List.of(
+            with(inSync(), b -> b.trust(PolicyDocuments.parse(PolicyDocumentsTest.WIDENED))),
+            with(inSync(), b -> b.managed(Set.of("arn:aws:iam::aws:policy/AdministratorAccess"))),
+            with(inSync(), b -> b.inline(Map.of("added-by-hand", star))),
+            with(inSync(), b -> b.session(OptionalInt.empty()).boundary(null)),
+            with(inSync(), b -> b.tags(Map.of("team", "platform"))));
+    for (LiveRole live : drifted) {
+      assertThat(RolePlanner.plan(desired(), live)).isNotEmpty();
+
+      LiveRole written = live.afterApplying(desired());
+
+      assertThat(RolePlanner.plan(desired(), written)).isEmpty();
+      assertThat(written.tags()).containsAllEntriesOf(live.tags());
+      assertThat(written.arn()).isEqualTo(live.arn());
+    }
+  }
+
   /** Copies a live role with one part changed. */
   private static final class Builder {
     private final LiveRole role;

@@ -1,0 +1,162 @@
+package dev.cifederation.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code make bench} runs this through hack/bench.sh: {@code run} per N, then {@code summary}. */
+@Command(
+    name = "cifederation-bench",
+    mixinStandardHelpOptions = true,
+    subcommands = {BenchMain.Run.class, BenchMain.Summary.class})
+public final class BenchMain implements Runnable {
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final Set<String> CLOUDS = Set.of("aws", "gcp", "azure");
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new BenchMain()).execute(args);
+    // the Kubernetes and Netty clients leave non-daemon threads behind
+    System.exit(code);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "run", description = "One run for one N; writes RESULT.json and RESULT.md")
+  static final class Run implements Callable<Integer> {
+    @Option(names = "--identities", required = true, description = "N, the number of identities")
+    int identities;
+
+    @Option(
+        names = "--clouds",
+        defaultValue = "aws,gcp,azure",
+        description = "clouds each identity uses")
+    String clouds;
+
+    @Option(names = "--kubeconfig", required = true)
+    Path kubeconfig;
+
+    @Option(names = "--repo-root", defaultValue = ".", description = "where crds/ is")
+    Path repoRoot;
+
+    @Option(
+        names = "--jars",
+        required = true,
+        description =
+            "folder with cifederation-operator.jar, fake-gcp-iam.jar and fake-azure-arm.jar (a copy:"
+                + " a build during the run must not replace a jar under a running JVM)")
+    Path jars;
+
+    @Option(
+        names = "--out",
+        required = true,
+        description = "result file (.json; the .md goes beside it)")
+    Path out;
+
+    @Option(
+        names = "--work-dir",
+        required = true,
+        description = "logs of the operator and emulators")
+    Path workDir;
+
+    @Option(
+        names = "--cluster-dir",
+        description =
+            "cluster-up.sh's state folder: the API server's and etcd's CPU are measured too")
+    Path clusterDir;
+
+    @Option(names = "--moto", defaultValue = "moto_server")
+    String moto;
+
+    @Option(names = "--operator-java-options", defaultValue = "-XX:MaxRAM=512m")
+    String javaOptions;
+
+    @Option(names = "--resync-seconds", defaultValue = "30")
+    int resyncSeconds;
+
+    @Option(
+        names = "--parallelism",
+        defaultValue = "50",
+        description = "the floor's threads: the operator's reconcile threads (JOSDK's default 50)")
+    int parallelism;
+
+    @Option(names = "--apply-threads", defaultValue = "16")
+    int applyThreads;
+
+    @Option(names = "--ready-timeout-seconds", defaultValue = "1800")
+    int readyTimeoutSeconds;
+
+    @Option(names = "--note", defaultValue = "", description = "what else ran on the machine")
+    String note;
+
+    @Override
+    public Integer call() throws Exception {
+      Set<String> selected = new LinkedHashSet<>(Arrays.asList(clouds.split(",")));
+      selected.removeIf(String::isBlank);
+      if (selected.isEmpty() || !CLOUDS.containsAll(selected)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--clouds must list some of aws,gcp,azure, not " + clouds);
+      }
+      Workload workload = new Workload(identities, Set.copyOf(selected));
+      Map<String, Object> result =
+          new BenchRun(
+                  new BenchRun.Settings(
+                      workload,
+                      repoRoot.toAbsolutePath().normalize(),
+                      jars.toAbsolutePath().normalize(),
+                      kubeconfig.toAbsolutePath(),
+                      clusterDir == null ? null : clusterDir.toAbsolutePath(),
+                      workDir.toAbsolutePath(),
+                      moto,
+                      javaOptions,
+                      resyncSeconds,
+                      parallelism,
+                      applyThreads,
+                      Duration.ofSeconds(readyTimeoutSeconds)))
+              .run();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> run = (Map<String, Object>) result.get("run");
+      run.put("note", note);
+      Files.createDirectories(out.toAbsolutePath().getParent());
+      JSON.writeValue(out.toFile(), result);
+      Path markdown = Path.of(out.toString().replaceFirst("\\.json$", "") + ".md");
+      Files.writeString(markdown, Report.markdown(result));
+      System.out.println(Files.readString(markdown));
+      return 0;
+    }
+  }
+
+  @Command(name = "summary", description = "One Markdown table of every result JSON in a folder")
+  static final class Summary implements Callable<Integer> {
+    @Option(names = "--results", required = true)
+    Path results;
+
+    @Option(names = "--out", required = true)
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      List<Path> files;
+      try (var list = Files.list(results)) {
+        files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+      }
+      Files.writeString(out, Report.summary(files));
+      System.out.println(Files.readString(out));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,435 @@
+package dev.cifederation.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One benchmark run for one N, in phases that never overlap:
+ *
+ * <ol>
+ *   <li><b>create</b>: fresh clouds, the operator started with the default resync interval (as
+ *       users run it), N identities applied; until every one is Ready: time, cloud calls, CPU,
+ *       memory, live heap;
+ *   <li><b>restart and resync</b>: the operator restarted with a short {@code
+ *       CIFED_RESYNC_INTERVAL}; its start-up pass over the N identities, then one full periodic
+ *       resync with no drift: calls, reads, writes, status writes;
+ *   <li><b>drift</b>: one out-of-band change per cloud, timed until the cloud shows it reverted;
+ *   <li><b>floor</b>: fresh clouds again, the same objects created directly with the same SDKs at
+ *       the operator's parallelism.
+ * </ol>
+ */
+final class BenchRun {
+
+  private static final Logger log = LoggerFactory.getLogger(BenchRun.class);
+  private static final double MIB = 1024 * 1024;
+
+  record Settings(
+      Workload workload,
+      Path repoRoot,
+      Path jars,
+      Path kubeconfig,
+      Path clusterDir,
+      Path workDir,
+      String moto,
+      String operatorJavaOptions,
+      int resyncSeconds,
+      int parallelism,
+      int applyThreads,
+      Duration readyTimeout) {}
+
+  private final Settings s;
+  private final Map<String, Object> result = new LinkedHashMap<>();
+  private final List<Map<String, Object>> targets = new ArrayList<>();
+
+  BenchRun(Settings settings) {
+    this.s = settings;
+  }
+
+  Map<String, Object> run() throws Exception {
+    Workload w = s.workload();
+    int n = w.count();
+    result.put("schema", 1);
+    result.put("run", describeRun());
+    Files.createDirectories(s.workDir());
+
+    try (Cluster cluster = new Cluster(s.kubeconfig())) {
+      cluster.install(s.repoRoot());
+      cluster.watch();
+      try (Emulators clouds = Emulators.start(w, s.jars(), s.moto(), s.workDir(), "operator")) {
+        double createSeconds = create(cluster, clouds);
+        try (CloudClients clients = new CloudClients(clouds, w)) {
+          resyncAndDrift(cluster, clouds, clients);
+        }
+        result.put("emulators", emulatorStats(clouds));
+        // -------------------------------------------------------------------------------- floor
+        clouds.close();
+        log.info("floor: the same {} identities created directly with the SDKs", n);
+        Floor.Result floor;
+        try (Emulators fresh = Emulators.start(w, s.jars(), s.moto(), s.workDir(), "floor");
+            CloudClients clients = new CloudClients(fresh, w)) {
+          floor = new Floor(w, clients, s.parallelism()).run();
+        }
+        Map<String, Object> floorResult = new LinkedHashMap<>();
+        floorResult.put("seconds", round(floor.seconds()));
+        floorResult.put("parallelism", s.parallelism());
+        floorResult.put("calls", floor.calls());
+        floorResult.put("callsPerIdentity", perIdentity(floor.calls(), n));
+        result.put("floor", floorResult);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Double>> created =
+            (Map<String, Map<String, Double>>)
+                ((Map<String, Object>) result.get("create")).get("calls");
+        Map<String, Object> ratio = new LinkedHashMap<>();
+        ratio.put("time", round(createSeconds / floor.seconds()));
+        Map<String, Object> callRatio = new TreeMap<>();
+        for (String cloud : w.clouds()) {
+          double floorCalls = total(floor.calls().get(cloud));
+          callRatio.put(cloud, round(total(created.get(cloud)) / floorCalls));
+        }
+        ratio.put("calls", callRatio);
+        result.put("operatorToFloor", ratio);
+        target(
+            "converge time ≤ 1.2 × the floor",
+            "≤ 1.2",
+            round(createSeconds / floor.seconds()),
+            createSeconds / floor.seconds() <= 1.2);
+      }
+    }
+    result.put("targets", targets);
+    ((Map<String, Object>) result.get("run")).put("loadAverageEnd", loadAverage());
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------- create
+
+  private double create(Cluster cluster, Emulators clouds) throws Exception {
+    Workload w = s.workload();
+    int n = w.count();
+    log.info("create: operator started (default resync interval), {} identities applied", n);
+    Map<String, Object> create = new LinkedHashMap<>();
+    try (OperatorProcess operator =
+        OperatorProcess.start(
+            s.jars(),
+            s.kubeconfig(),
+            clouds,
+            s.operatorJavaOptions(),
+            Map.of(),
+            s.workDir().resolve("operator-create.log"))) {
+      Metrics before = operator.awaitReconciles(0, Duration.ofSeconds(60));
+      ProcStats atStart = operator.stats();
+      double controlPlaneAtStart = controlPlaneCpu();
+      long start = System.currentTimeMillis();
+      cluster.apply(w, s.applyThreads());
+      double applySeconds = (System.currentTimeMillis() - start) / 1000.0;
+      boolean allReady = cluster.awaitReady(n, s.readyTimeout());
+      long end = cluster.readyAt().values().stream().mapToLong(Long::longValue).max().orElse(start);
+      double seconds = (end - start) / 1000.0;
+      ProcStats atReady = operator.stats();
+      double controlPlaneAtReady = controlPlaneCpu();
+      Metrics after = operator.metrics();
+      double liveHeap = operator.liveHeapBytes();
+      ProcStats afterGc = operator.stats();
+      if (!allReady) {
+        log.error(
+            "only {} of {} identities became Ready: {}",
+            cluster.readyAt().size(),
+            n,
+            cluster.notReadyReasons());
+      }
+      List<Double> latencies = new ArrayList<>();
+      cluster
+          .readyAt()
+          .forEach(
+              (name, ready) -> {
+                Long applied = cluster.appliedAt().get(name);
+                if (applied != null) {
+                  latencies.add(Math.max(0, ready - applied) / 1000.0);
+                }
+              });
+      latencies.sort(Double::compare);
+      Map<String, Map<String, Double>> calls = Metrics.difference(before, after);
+      create.put("allReady", allReady);
+      create.put("ready", cluster.readyAt().size());
+      if (!allReady) {
+        create.put("notReady", cluster.notReadyReasons());
+      }
+      create.put("seconds", round(seconds));
+      create.put("applySeconds", round(applySeconds));
+      create.put(
+          "perIdentitySeconds",
+          Map.of(
+              "p50", round(percentile(latencies, 50)),
+              "p95", round(percentile(latencies, 95)),
+              "max", round(latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1))));
+      create.put("identitiesPerSecond", round(n / seconds));
+      create.put("calls", calls);
+      create.put("callsPerIdentity", perIdentity(calls, n));
+      create.put("callErrors", after.cloudErrors());
+      create.put("reconciles", after.reconciles() - before.reconciles());
+      create.put("statusWrites", cluster.statusWrites());
+      create.put("cpuSeconds", round(atReady.cpuSeconds() - atStart.cpuSeconds()));
+      create.put("cpuSecondsIncludingStart", round(atReady.cpuSeconds()));
+      create.put("controlPlaneCpuSeconds", round(controlPlaneAtReady - controlPlaneAtStart));
+      create.put("rssMiB", round(atReady.rssMiB()));
+      create.put("peakRssMiB", round(afterGc.peakRssMiB()));
+      create.put("liveHeapMiB", round(liveHeap / MIB));
+      result.put("create", create);
+      if (n == 1000 && w.clouds().equals(java.util.Set.of("aws"))) {
+        target(
+            "1,000 AWS identities Ready within 60 s",
+            "≤ 60 s",
+            round(seconds),
+            allReady && seconds <= 60);
+      }
+      return seconds;
+    }
+  }
+
+  // -------------------------------------------------------------------------- resync and drift
+
+  private void resyncAndDrift(Cluster cluster, Emulators clouds, CloudClients clients)
+      throws Exception {
+    Workload w = s.workload();
+    int n = w.count();
+    log.info("restart: operator restarted with CIFED_RESYNC_INTERVAL={}s", s.resyncSeconds());
+    Duration sweepTimeout = Duration.ofSeconds(s.resyncSeconds() * 3L + 120 + n / 10);
+    try (OperatorProcess operator =
+        OperatorProcess.start(
+            s.jars(),
+            s.kubeconfig(),
+            clouds,
+            s.operatorJavaOptions(),
+            Map.of("CIFED_RESYNC_INTERVAL", Integer.toString(s.resyncSeconds())),
+            s.workDir().resolve("operator-resync.log"))) {
+      ProcStats started = operator.stats();
+      long restartAt = System.currentTimeMillis();
+      long writesBefore = cluster.statusWrites();
+      Metrics afterRestart = operator.awaitReconciles(n, sweepTimeout);
+      ProcStats restarted = operator.stats();
+      Map<String, Object> restart = new LinkedHashMap<>();
+      restart.put("seconds", round((System.currentTimeMillis() - restartAt) / 1000.0));
+      restart.put("calls", afterRestart.cloudCalls());
+      restart.put("statusWrites", cluster.statusWrites() - writesBefore);
+      restart.put("cpuSeconds", round(restarted.cpuSeconds() - started.cpuSeconds()));
+      result.put("restart", restart);
+
+      log.info("resync: waiting for one full periodic resync of {} identities", n);
+      long statusBefore = cluster.statusWrites();
+      ProcStats before = operator.stats();
+      double controlPlaneBefore = controlPlaneCpu();
+      Metrics sweepEnd = operator.awaitReconciles(afterRestart.reconciles() + n, sweepTimeout);
+      ProcStats after = operator.stats();
+      double reconciles = sweepEnd.reconciles() - afterRestart.reconciles();
+      double scale = n / reconciles; // one resync = N reconciles
+      Map<String, Map<String, Double>> calls = Metrics.difference(afterRestart, sweepEnd);
+      Map<String, Object> resync = new LinkedHashMap<>();
+      resync.put("intervalSeconds", s.resyncSeconds());
+      resync.put("reconciles", reconciles);
+      resync.put("calls", calls);
+      Map<String, Double> reads = new TreeMap<>();
+      Map<String, Double> writes = new TreeMap<>();
+      calls.forEach(
+          (cloud, ops) ->
+              ops.forEach(
+                  (op, count) ->
+                      (Metrics.isRead(op) ? reads : writes)
+                          .merge(cloud, count * scale, Double::sum)));
+      double totalWrites = writes.values().stream().mapToDouble(Double::doubleValue).sum();
+      resync.put("readsPerResync", roundAll(reads));
+      resync.put("writesPerResync", roundAll(writes));
+      resync.put("statusWritesPerResync", round((cluster.statusWrites() - statusBefore) * scale));
+      resync.put("cpuSecondsPerResync", round((after.cpuSeconds() - before.cpuSeconds()) * scale));
+      resync.put(
+          "controlPlaneCpuSecondsPerResync",
+          round((controlPlaneCpu() - controlPlaneBefore) * scale));
+      target(
+          "steady resync with no drift: zero cloud writes",
+          "0",
+          round(totalWrites),
+          totalWrites == 0);
+      if (w.has("aws")) {
+        double awsReads = reads.getOrDefault("aws", 0.0);
+        double limit = Math.ceil(n / 100.0) + 5;
+        resync.put("awsReadsPerAccount", round(awsReads));
+        target(
+            "AWS reads per resync per account ≤ ⌈N/100⌉+5",
+            "≤ " + (int) limit,
+            round(awsReads),
+            awsReads <= limit);
+      }
+      if (w.has("gcp")) {
+        Map<String, Double> gcp = calls.getOrDefault("gcp", Map.of());
+        double poolReads = 0;
+        double accountReads = 0;
+        for (var e : gcp.entrySet()) {
+          if (e.getKey().startsWith("serviceAccounts.") && Metrics.isRead(e.getKey())) {
+            accountReads += e.getValue() * scale;
+          } else if (Metrics.isRead(e.getKey())) {
+            poolReads += e.getValue() * scale;
+          }
+        }
+        double limit = Math.ceil(n / 50.0) + 5;
+        resync.put("gcpPoolReads", round(poolReads));
+        resync.put("gcpServiceAccountPolicyReads", round(accountReads));
+        resync.put("gcpServiceAccounts", w.serviceAccounts().size());
+        target(
+            "GCP pool reads per resync ≤ ⌈N/50⌉+5",
+            "≤ " + (int) limit,
+            round(poolReads),
+            poolReads <= limit);
+      }
+      if (w.has("azure")) {
+        resync.put("azureReadsPerIdentity", round(reads.getOrDefault("azure", 0.0) / n));
+      }
+      result.put("resync", resync);
+
+      List<Map<String, Object>> drift = new ArrayList<>();
+      Drift probe = new Drift(clients, cluster, Duration.ofSeconds(s.resyncSeconds() * 2L + 60));
+      int middle = n / 2;
+      for (String cloud : List.of("aws", "gcp", "azure")) {
+        if (!w.has(cloud)) {
+          continue;
+        }
+        log.info("drift: out-of-band change in {}", cloud);
+        Drift.Correction c =
+            switch (cloud) {
+              case "aws" -> probe.aws(middle);
+              case "gcp" -> probe.gcp(middle);
+              default -> probe.azure(middle);
+            };
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("cloud", c.cloud());
+        entry.put("change", c.change());
+        entry.put("corrected", c.corrected());
+        entry.put("seconds", round(c.seconds()));
+        drift.add(entry);
+        target(
+            cloud + " out-of-band change corrected within resync + 5 s",
+            "≤ " + (s.resyncSeconds() + 5) + " s",
+            round(c.seconds()),
+            c.corrected() && c.seconds() <= s.resyncSeconds() + 5);
+      }
+      result.put("drift", drift);
+
+      ProcStats end = operator.stats();
+      Map<String, Object> memory = new LinkedHashMap<>();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> create = (Map<String, Object>) result.get("create");
+      double peak = Math.max((Double) create.get("peakRssMiB"), end.peakRssMiB());
+      memory.put("peakRssMiB", round(peak));
+      memory.put("createPeakRssMiB", create.get("peakRssMiB"));
+      memory.put("resyncPeakRssMiB", round(end.peakRssMiB()));
+      memory.put("liveHeapMiBAfterConvergence", create.get("liveHeapMiB"));
+      memory.put("liveHeapMiBAfterResync", round(operator.liveHeapBytes() / MIB));
+      memory.put("javaOptions", s.operatorJavaOptions());
+      result.put("memory", memory);
+      if (n >= 5000) {
+        target(
+            "operator RSS ≤ 300 MiB with 5,000 identities", "≤ 300 MiB", round(peak), peak <= 300);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private Map<String, Object> describeRun() {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("identities", s.workload().count());
+    run.put("clouds", new ArrayList<>(s.workload().clouds()));
+    run.put("startedAt", Instant.now().toString());
+    run.put("resyncIntervalSeconds", s.resyncSeconds());
+    run.put("reconcileThreads", s.parallelism());
+    run.put("operatorJavaOptions", s.operatorJavaOptions());
+    run.put("machine", Machine.describe());
+    run.put("loadAverageStart", loadAverage());
+    return run;
+  }
+
+  private static Map<String, Object> emulatorStats(Emulators clouds) {
+    Map<String, Object> stats = new LinkedHashMap<>();
+    clouds
+        .stats()
+        .forEach(
+            (name, p) ->
+                stats.put(
+                    name,
+                    Map.of(
+                        "cpuSeconds", round(p.cpuSeconds()), "peakRssMiB", round(p.peakRssMiB()))));
+    return stats;
+  }
+
+  /**
+   * CPU seconds used so far by the local control plane (kube-apiserver + etcd), which shares the
+   * machine: status writes and events cost there, not in the operator. 0 when unknown.
+   */
+  private double controlPlaneCpu() {
+    if (s.clusterDir() == null) {
+      return 0;
+    }
+    double cpu = 0;
+    for (String component : List.of("apiserver", "etcd")) {
+      try {
+        long pid =
+            Long.parseLong(Files.readString(s.clusterDir().resolve(component + ".pid")).trim());
+        cpu += ProcStats.of(pid).cpuSeconds();
+      } catch (Exception e) {
+        return 0;
+      }
+    }
+    return cpu;
+  }
+
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  private void target(String name, String goal, Object measured, boolean met) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("target", name);
+    t.put("goal", goal);
+    t.put("measured", measured);
+    t.put("met", met);
+    targets.add(t);
+  }
+
+  static Map<String, Double> perIdentity(Map<String, Map<String, Double>> calls, int n) {
+    Map<String, Double> result = new TreeMap<>();
+    calls.forEach((cloud, ops) -> result.put(cloud, round(total(ops) / n)));
+    return result;
+  }
+
+  static double total(Map<String, Double> ops) {
+    return ops == null ? 0 : ops.values().stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  static double percentile(List<Double> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  static double round(double value) {
+    return Math.round(value * 100) / 100.0;
+  }
+
+  private static Map<String, Double> roundAll(Map<String, Double> values) {
+    Map<String, Double> result = new TreeMap<>();
+    values.forEach((k, v) -> result.put(k, round(v)));
+    return result;
+  }
+}

@@ -1,0 +1,110 @@
+package dev.cifederation.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The operator as users run it: {@code java [opts] -jar operator/target/cifederation-operator.jar
+ * run}, configured only through its environment (kubeconfig, cloud endpoints, resync interval,
+ * metrics port).
+ */
+final class OperatorProcess implements AutoCloseable {
+
+  private final ChildProcess process;
+  private final int metricsPort;
+
+  private OperatorProcess(ChildProcess process, int metricsPort) {
+    this.process = process;
+    this.metricsPort = metricsPort;
+  }
+
+  static OperatorProcess start(
+      Path jars,
+      Path kubeconfig,
+      Emulators clouds,
+      String javaOptions,
+      Map<String, String> extraEnv,
+      Path log) {
+    int port = ChildProcess.freePort();
+    Map<String, String> env = new LinkedHashMap<>(clouds.operatorEnvironment());
+    env.put("KUBECONFIG", kubeconfig.toString());
+    env.put("CIFED_METRICS_PORT", Integer.toString(port));
+    env.putAll(extraEnv);
+    List<String> command = new ArrayList<>();
+    command.add("java");
+    if (!javaOptions.isBlank()) {
+      command.addAll(Arrays.asList(javaOptions.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jars.resolve("cifederation-operator.jar").toString(), "run"));
+    ChildProcess child = ChildProcess.start("operator", command, env, log);
+    child.awaitPort(port, Duration.ofSeconds(120));
+    return new OperatorProcess(child, port);
+  }
+
+  Metrics metrics() {
+    return Metrics.scrape(metricsPort);
+  }
+
+  ProcStats stats() {
+    return ProcStats.of(process.pid());
+  }
+
+  /**
+   * Heap in use after a full collection ({@code jcmd PID GC.run}), from the operator's own
+   * jvm_memory_used_bytes: what the identities really hold, not garbage not yet collected.
+   */
+  double liveHeapBytes() throws Exception {
+    Process jcmd =
+        new ProcessBuilder("jcmd", Long.toString(process.pid()), "GC.run")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    jcmd.waitFor(60, TimeUnit.SECONDS);
+    return metrics().heapUsedBytes();
+  }
+
+  /** Waits until the operator finished at least {@code count} reconciles and its queue is idle. */
+  Metrics awaitReconciles(double count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Metrics m = metrics();
+      if (m.reconciles() >= count) {
+        return m;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the operator finished "
+                + m.reconciles()
+                + " reconciles, not "
+                + count
+                + ", within "
+                + timeout
+                + "; see "
+                + process.log());
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the operator exited; see " + process.log());
+      }
+      ChildProcess.sleep(Duration.ofMillis(250));
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  Path log() {
+    return process.log();
+  }
+
+  @Override
+  public void close() {
+    process.close();
+  }
+}
