@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,17 +61,7 @@ class AwsOperatorIT {
   private static final CloudCalls CALLS = new CloudCalls(REGISTRY, Cloud.AWS.name());
   private static final AwsCloud AWS =
       new AwsCloud(
-          new AwsSettings(
-              Optional.of(PROXY.endpoint()),
-              Optional.of(PROXY.endpoint()),
-              "us-east-1",
-              Optional.empty(),
-              3,
-              Duration.ofMillis(20),
-              Duration.ofMillis(50),
-              Duration.ofMillis(200),
-              Duration.ofSeconds(2),
-              Duration.ofSeconds(2)),
+          AwsTestSupport.operatorSettings(PROXY.endpoint()),
           AwsCloudIT.TEST_CREDENTIALS,
           ThumbprintSource.notRequired(),
           "/cifederation/",

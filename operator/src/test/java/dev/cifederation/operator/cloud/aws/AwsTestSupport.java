@@ -1,6 +1,8 @@
 package dev.cifederation.operator.cloud.aws;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -18,6 +20,25 @@ final class AwsTestSupport {
         .credentialsProvider(credentials)
         .httpClientBuilder(UrlConnectionHttpClient.builder())
         .build();
+  }
+
+  /**
+   * Settings of an operator-in-the-loop test against {@code endpoint} (moto, or a fault proxy in
+   * front of it): one account, three attempts, retries and request timeouts in milliseconds and
+   * seconds so that failures show within a test's patience.
+   */
+  static AwsSettings operatorSettings(URI endpoint) {
+    return new AwsSettings(
+        Optional.of(endpoint),
+        Optional.of(endpoint),
+        "us-east-1",
+        Optional.empty(),
+        3,
+        Duration.ofMillis(20),
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(2));
   }
 
   /** A customer-managed policy to attach or to use as a boundary; returns its ARN. */

@@ -56,17 +56,7 @@ class GuardrailsIT {
   private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
   private static final AwsCloud AWS =
       new AwsCloud(
-          new AwsSettings(
-              Optional.of(MOTO.endpoint()),
-              Optional.of(MOTO.endpoint()),
-              "us-east-1",
-              Optional.empty(),
-              3,
-              Duration.ofMillis(20),
-              Duration.ofMillis(50),
-              Duration.ofMillis(200),
-              Duration.ofSeconds(2),
-              Duration.ofSeconds(2)),
+          AwsTestSupport.operatorSettings(MOTO.endpoint()),
           AwsCloudIT.TEST_CREDENTIALS,
           ThumbprintSource.notRequired(),
           "/cifederation/",

@@ -74,17 +74,7 @@ class IssuerThumbprintsIT {
       new CertificateExpiry(REGISTRY, Clock.systemUTC());
   private static final AwsCloud AWS =
       new AwsCloud(
-          new AwsSettings(
-              Optional.of(MOTO.endpoint()),
-              Optional.of(MOTO.endpoint()),
-              "us-east-1",
-              Optional.empty(),
-              3,
-              Duration.ofMillis(20),
-              Duration.ofMillis(50),
-              Duration.ofMillis(200),
-              Duration.ofSeconds(2),
-              Duration.ofSeconds(2)),
+          AwsTestSupport.operatorSettings(MOTO.endpoint()),
           AwsCloudIT.TEST_CREDENTIALS,
           trust -> KNOWN.forIssuer(trust.providerUrl()),
           "/cifederation/",
