@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -11,12 +12,21 @@ import java.util.function.Supplier;
  * at most {@code ttl} (no longer than the resync interval). The operator's own role writes are
  * recorded in it ({@link #record}); anything else it writes (a provider, a deleted role) or a
  * failed write drops it, so it never hides the operator's own changes.
+ *
+ * <p>Roles are written in parallel with a bulk read, so a read may catch a role half-written (its
+ * policy not yet attached) or miss a record made while no snapshot existed. Each record therefore
+ * also goes into a per-account log with a sequence number; a new read is completed with the roles
+ * recorded after it started, and the entries older than the read are dropped (the read saw them).
  */
 final class AccountSnapshots {
 
   private final Duration ttl;
   private final Clock clock;
   private final Map<String, AccountSnapshot> byAccount = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Recorded>> recordedByAccount = new ConcurrentHashMap<>();
+  private final AtomicLong sequence = new AtomicLong();
+
+  private record Recorded(long sequence, LiveRole role) {}
 
   AccountSnapshots(Duration ttl, Clock clock) {
     this.ttl = ttl;
@@ -37,8 +47,17 @@ final class AccountSnapshots {
   AccountSnapshot get(String accountId, Supplier<AccountSnapshot> reader) {
     AccountSnapshot snapshot = byAccount.get(accountId);
     if (snapshot == null || !snapshot.takenAt().plus(ttl).isAfter(clock.instant())) {
-      snapshot = reader.get();
-      byAccount.put(accountId, snapshot);
+      long readStarted = sequence.get();
+      AccountSnapshot read = reader.get();
+      Map<String, Recorded> recorded = recorded(accountId);
+      snapshot =
+          byAccount.compute(
+              accountId,
+              (id, previous) -> {
+                recorded.values().removeIf(r -> r.sequence() <= readStarted);
+                recorded.values().forEach(r -> read.put(r.role()));
+                return read;
+              });
     }
     return snapshot;
   }
@@ -48,12 +67,22 @@ final class AccountSnapshots {
    * any): later passes see them without reading the account again.
    */
   void record(String accountId, LiveRole role) {
-    byAccount.computeIfPresent(
+    Map<String, Recorded> recorded = recorded(accountId);
+    // under the account's map entry, so a concurrent read either sees this record or is completed
+    // with it
+    byAccount.compute(
         accountId,
         (id, snapshot) -> {
-          snapshot.put(role);
+          recorded.put(role.name(), new Recorded(sequence.incrementAndGet(), role));
+          if (snapshot != null) {
+            snapshot.put(role);
+          }
           return snapshot;
         });
+  }
+
+  private Map<String, Recorded> recorded(String accountId) {
+    return recordedByAccount.computeIfAbsent(accountId, id -> new ConcurrentHashMap<>());
   }
 
   void invalidate(String accountId) {
