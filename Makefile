@@ -55,7 +55,7 @@ bench: ## Scale and cost benchmark (README "Scale and cost"): N=1000 CLOUDS=aws,
 	@N="$(N)" CLOUDS="$(CLOUDS)" RESYNC="$(RESYNC)" OUT="$(OUT)" hack/bench.sh
 
 ##@ Demo
-demo: ## Control plane, moto + GCP/Azure fakes, the operator, examples/ applied, cloud objects and a live drift fix shown
+demo: ## Control plane, moto + GCP/Azure fakes + a local issuer, the operator, examples/, cloud objects, a live drift fix
 	@hack/demo.sh
 
 demo-down: ## Stop the demo: operator, local clouds, control plane
