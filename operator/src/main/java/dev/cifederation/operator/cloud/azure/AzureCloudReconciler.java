@@ -531,7 +531,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
         return done(
             target.describeIdentity() + " is not owned by " + request.owner() + ": left untouched");
       }
-      if (identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan) {
+      if (request.deletionPolicy() == DeletionPolicy.Orphan) {
         arm.setTags(
             target.subscriptionId(),
             target.resourceGroup(),
