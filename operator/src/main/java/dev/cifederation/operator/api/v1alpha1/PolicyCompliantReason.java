@@ -12,8 +12,6 @@ public enum PolicyCompliantReason implements Reason {
    * switch, identities there are Compliant and the message names the switch.)
    */
   NoPolicySelects,
-  /** A cloud block names a target (account, project, subscription) no selecting policy grants. */
-  TargetNotGranted,
   /** spec.aws.roleName matches none of the roleNames of a policy granting the account. */
   RoleNameNotAllowed,
   /**
@@ -25,8 +23,6 @@ public enum PolicyCompliantReason implements Reason {
    * exact ARN.
    */
   PrivilegedManagedPolicy,
-  /** A role (name, GUID or definition ID) that could not be resolved to a role definition. */
-  RoleNotResolved,
   /** spec.repository matches none of the policy's repository patterns. */
   RepositoryNotAllowed,
   /** The subject selector is not among the policy's subjects (pullRequest: only when listed). */
@@ -47,6 +43,9 @@ public enum PolicyCompliantReason implements Reason {
   SubscriptionNotAllowed,
   /** A role assignment's scope is outside the policy's scopes. */
   ScopeNotAllowed,
-  /** A role assignment names a role the policy forbids. */
+  /**
+   * A role assignment names a role the policy forbids, by name or by definition ID; or a role the
+   * operator could not resolve in Azure to decide.
+   */
   ForbiddenRole
 }
