@@ -149,8 +149,9 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
-    if (request.identity().getSpec().getAzure() == null) {
-      return done("No Azure block: nothing to clean up");
+    Optional<String> recorded = recordedIdentityId(request.identity());
+    if (request.identity().getSpec().getAzure() == null && recorded.isEmpty()) {
+      return done("No Azure block and no recorded identity: nothing to clean up");
     }
     if (request.uid().isBlank()) {
       return CloudOutcome.failed(
@@ -158,12 +159,19 @@ public final class AzureCloudReconciler implements CloudReconciler {
           "The resource has no metadata.uid, so its Azure objects cannot be told from others",
           Optional.empty());
     }
-    Pass pass = new Pass(request, Target.of(request));
+    // the identity the status records: the spec may name another target by now, or none
+    Pass pass = new Pass(request, Target.forCleanup(request, recorded));
     try {
       return pass.cleanup();
     } catch (AzureFailure failure) {
       return pass.failed(failure);
     }
+  }
+
+  private static Optional<String> recordedIdentityId(CIFederatedIdentity identity) {
+    return Optional.ofNullable(identity.getStatus())
+        .map(CIFederatedIdentityStatus::getAzure)
+        .map(AzureIdentityStatus::getIdentityId);
   }
 
   // ------------------------------------------------------------------------------- target
@@ -201,6 +209,28 @@ public final class AzureCloudReconciler implements CloudReconciler {
           spec.getRoleAssignments() == null ? List.of() : List.copyOf(spec.getRoleAssignments()));
     }
 
+    /**
+     * For cleanup: the recorded identity when the status names one (a block removed from the spec
+     * or a target changed since leaves it there), else the spec's.
+     */
+    static Target forCleanup(CloudRequest request, Optional<String> recordedId) {
+      Optional<Location> recorded = recordedId.flatMap(Location::parse);
+      if (recorded.isEmpty()) {
+        return of(request);
+      }
+      AzureIdentitySpec spec = request.identity().getSpec().getAzure();
+      Location at = recorded.get();
+      return new Target(
+          at.subscriptionId(),
+          at.resourceGroup(),
+          spec == null ? null : spec.getLocation(),
+          at.name(),
+          Optional.empty(),
+          spec == null || spec.getRoleAssignments() == null
+              ? List.of()
+              : List.copyOf(spec.getRoleAssignments()));
+    }
+
     String credentialName(CloudRequest request) {
       return credential
           .map(Credential::name)
@@ -222,13 +252,21 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
     /** The identity the status records, or (status of an older version) the spec's. */
     static Location recorded(String identityId, Target target) {
-      if (identityId != null) {
-        Matcher m = IDENTITY_ID.matcher(identityId);
-        if (m.matches()) {
-          return new Location(m.group(1), m.group(2), m.group(3));
-        }
+      return parse(identityId)
+          .orElseGet(
+              () ->
+                  new Location(
+                      target.subscriptionId(), target.resourceGroup(), target.identityName()));
+    }
+
+    static Optional<Location> parse(String identityId) {
+      if (identityId == null) {
+        return Optional.empty();
       }
-      return new Location(target.subscriptionId(), target.resourceGroup(), target.identityName());
+      Matcher m = IDENTITY_ID.matcher(identityId);
+      return m.matches()
+          ? Optional.of(new Location(m.group(1), m.group(2), m.group(3)))
+          : Optional.empty();
     }
 
     String describe() {

@@ -519,6 +519,22 @@ class AzureTenancyTest {
     assertThat(arm.state().credentials(SUBSCRIPTION, GROUP, IDENTITY)).hasSize(1);
   }
 
+  @Test
+  void cleanupRemovesTheRecordedIdentityAfterTheBlockIsRemovedFromTheSpec() {
+    CIFederatedIdentity identity = identity(UID, List.of(role("Reader", GROUP_SCOPE)));
+    pass(identity, Grants.NONE);
+    String principal = live().principalId();
+    identity.getSpec().setAzure(null);
+
+    CloudOutcome outcome =
+        adapter.cleanup(
+            new CloudRequest(identity, null, Optional.empty(), DeletionPolicy.Delete, Grants.NONE));
+
+    assertThat(outcome.done()).as(outcome.message()).isTrue();
+    assertThat(arm.state().identities()).isEmpty();
+    assertThat(arm.state().roleAssignmentsOf(principal)).isEmpty();
+  }
+
   // -------------------------------------------------------------- observe is no oracle
 
   @Test
