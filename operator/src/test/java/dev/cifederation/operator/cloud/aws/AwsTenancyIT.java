@@ -372,6 +372,34 @@ class AwsTenancyIT {
   }
 
   @Test
+  void aRevokedIdentityIsDeletedLikeAnyOtherAndTheOperatorsOrphanSwitchWins() {
+    CIFederatedIdentity suspended = identity("deploy", UID, spec());
+    reconcile(aws, suspended);
+    revoke(suspended);
+
+    CloudOutcome deleted = aws.cleanup(new CloudRequest(suspended, AwsCloudIT.compile(suspended)));
+
+    assertThat(deleted.done()).as(deleted.message()).isTrue();
+    assertThat(roleNames()).isEmpty();
+    assertThat(providers()).as("the Deny named it; with the role gone nothing does").isEmpty();
+
+    // the operator-wide never-delete switch: Orphan in force, whatever the spec says
+    CIFederatedIdentity kept = identity("deploy", NEW_UID, spec(), "deletionPolicy: Delete");
+    reconcile(aws, kept);
+    CloudOutcome orphaned =
+        aws.cleanup(
+            new CloudRequest(
+                kept,
+                AwsCloudIT.compile(kept),
+                Optional.empty(),
+                DeletionPolicy.Orphan,
+                Grants.NONE));
+    assertThat(orphaned.done()).isTrue();
+    assertThat(roleNames()).containsExactly(ROLE);
+    assertThat(tags(ROLE)).doesNotContainKeys(Ownership.MARKS.toArray(String[]::new));
+  }
+
+  @Test
   void aTrustGivenBackByHandWhileRevokedIsWithdrawnAgain() {
     CIFederatedIdentity identity = identity("deploy", UID, spec());
     reconcile(aws, identity);
