@@ -55,8 +55,11 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * nothing, and what a pass writes is recorded in the snapshot, so N identities created together
  * cost one bulk read, not N. The bulk read and the shared provider are handled by one pass of an
  * account at a time, each identity's own role in parallel; cleanup has the account to itself, so
- * the operator never races itself on a shared provider. Objects without the operator's ownership
- * tags are a Conflict and never modified or deleted.
+ * the operator never races itself on a shared provider. A role is an identity's only when its
+ * owner, cluster and UID tags say so ({@link Ownership}); any other is a Conflict and never
+ * modified or deleted, unless the identity asks to adopt it and a policy grants it ({@link
+ * Adoption}). A revoked identity only withdraws the trust of the role its status records ({@link
+ * TrustWithdrawal}), creating nothing.
  */
 public final class AwsCloud implements CloudReconciler, OidcProviders, AutoCloseable {
 

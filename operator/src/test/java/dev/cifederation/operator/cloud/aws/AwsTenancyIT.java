@@ -415,6 +415,31 @@ class AwsTenancyIT {
   }
 
   @Test
+  void aRoleWhoseTrustNamesNoProviderIsWithdrawnForEveryPrincipal() {
+    CIFederatedIdentity identity = identity("deploy", UID, spec());
+    reconcile(aws, identity);
+    // edited by hand to name no OIDC provider, and a status that records no provider either
+    admin.updateAssumeRolePolicy(
+        r ->
+            r.roleName(ROLE)
+                .policyDocument(
+                    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                        + "\"Principal\":{\"AWS\":\"arn:aws:iam::"
+                        + ACCOUNT
+                        + ":root\"},\"Action\":\"sts:AssumeRole\"}]}"));
+    recordRole(identity, ROLE_ARN);
+    identity.getStatus().getAws().setProviderArn(null);
+
+    CloudOutcome revoked = revoke(identity);
+
+    assertThat(revoked.reason()).as(revoked.message()).isEqualTo(CloudReason.Revoked);
+    assertThat(PolicyDocuments.parse(trustText(ROLE)).toString()).contains("\"Principal\":\"*\"");
+    assertThat(TrustEvaluator.evaluate(liveTrust(ROLE), PRODUCTION).admitted()).isFalse();
+    assertThat(revoke(identity).reason()).isEqualTo(CloudReason.Revoked);
+    assertThat(count(registry, "UpdateAssumeRolePolicy")).as("idempotent").isEqualTo(1);
+  }
+
+  @Test
   void aRevokedIdentityActsOnTheRecordedRoleAndCreatesNothingWhereTheSpecNowPoints() {
     CIFederatedIdentity identity = identity("deploy", UID, spec());
     reconcile(aws, identity);
