@@ -194,7 +194,7 @@ class GuardrailsIT {
   // ---------------------------------------------------------------------------------- policy
 
   @Test
-  void aPolicyChangeReEvaluatesTheIdentityAndAViolationMakesNoCloudCall()
+  void aPolicyChangeReEvaluatesTheIdentityAndRevokesItsTrustInPlace()
       throws InterruptedException {
     String id = shortId();
     String label = "op-" + id;
@@ -228,20 +228,28 @@ class GuardrailsIT {
       CLIENT.resource(policy(policyYaml.formatted(policyName, label, "999999999999"))).update();
 
       CIFederatedIdentity refused =
-          awaitStatus(name, i -> reason(i, "PolicyCompliant").equals("AccountNotAllowed"));
-      assertThat(condition(refused, "Ready").getReason()).isEqualTo("PolicyViolation");
+          awaitStatus(
+              name,
+              i ->
+                  reason(i, "PolicyCompliant").equals("AccountNotAllowed")
+                      && reason(i, "AWSReady").equals("Revoked"));
+      assertThat(condition(refused, "Ready").getReason()).isEqualTo("Revoked");
+      assertThat(condition(refused, "TrustActive").getReason()).isEqualTo("Revoked");
       assertThat(condition(refused, "PolicyCompliant").getMessage())
           .contains("CIFederationPolicy " + policyName)
-          .contains("spec.aws.accountId 123456789012 is not among [999999999999]");
+          .contains("spec.aws.accountId 123456789012 is not granted (granted: [999999999999])");
       assertThat(refused.getStatus().getAws().getRoleArn())
-          .as("what was made stays recorded for a later cleanup")
+          .as("the role is kept, and stays recorded")
           .isNotBlank();
 
-      long before = calls(name);
-      Thread.sleep(RESYNC.multipliedBy(3).toMillis());
-      assertThat(calls(name))
-          .as("no cloud call for a violating identity across three resyncs")
-          .isEqualTo(before);
+      long reconciles = calls(name);
+      double writes = writes();
+      await()
+          .atMost(RESYNC.multipliedBy(6))
+          .until(() -> calls(name) >= reconciles + 3);
+      assertThat(writes())
+          .as("three more passes over the revoked identity keep it withdrawn without a write")
+          .isEqualTo(writes);
     } finally {
       CLIENT.resources(CIFederationPolicy.class).withName(policyName).delete();
     }
@@ -398,6 +406,12 @@ class GuardrailsIT {
                 .build())
         .create();
     return name;
+  }
+
+  /** IAM writes the operator made, by its own metric. */
+  private static double writes() {
+    var calls = new dev.cifederation.operator.observe.CloudCalls(REGISTRY, Cloud.AWS.name());
+    return AwsCloudIT.WRITES.stream().mapToDouble(calls::count).sum();
   }
 
   private static long calls(String name) {
