@@ -99,8 +99,9 @@ class GcpIdentityIT {
     CIFederatedIdentity alsoSynced = awaitGcp(allClouds.getMetadata().getName(), "True", "Synced");
 
     var gcp = synced.getStatus().getGcp();
+    // the issuer's own pool: neither example names one
     String pool =
-        "projects/" + PROJECT_NUMBER + "/locations/global/workloadIdentityPools/ci-federation";
+        "projects/" + PROJECT_NUMBER + "/locations/global/workloadIdentityPools/cifed-github";
     assertThat(gcp.getProviderName()).startsWith(pool + "/providers/cifed-");
     assertThat(gcp.getPrincipal())
         .isEqualTo(
@@ -131,7 +132,7 @@ class GcpIdentityIT {
                 + "my-org/my-app/.github/workflows/deploy.yml@refs/heads/main'");
     assertThat(BED.state().members(SA, ROLE))
         .as("the members of the examples' pool (other tests bind in pools of their own)")
-        .filteredOn(m -> m.contains("/workloadIdentityPools/ci-federation/"))
+        .filteredOn(m -> m.contains("/workloadIdentityPools/cifed-github/"))
         .containsExactlyInAnyOrder(gcp.getPrincipal(), pinned.getPrincipal());
   }
 
