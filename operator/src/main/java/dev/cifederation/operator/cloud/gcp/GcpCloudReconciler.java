@@ -39,6 +39,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -47,15 +48,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GCP workload identity federation for one identity: the shared pool, the identity's OIDC provider
- * in it and the {@code roles/iam.workloadIdentityUser} member on its service account.
+ * GCP workload identity federation for one identity: the pool (by default its issuer's own; a pool
+ * serves one issuer), the identity's OIDC provider in it and the {@code
+ * roles/iam.workloadIdentityUser} member on its service account.
  *
  * <p>Enforce: pool created when missing (undeleted when soft-deleted); provider created when
  * missing, undeleted when soft-deleted (its ID is blocked for 30 days, so re-creating is never an
  * option), and otherwise compared field by field with only the differing fields patched under an
  * update mask; the member added with an etag read-modify-write of the policy (version 3) retried as
- * a whole on 409 ABORTED. A provider of the same ID without this identity's ownership marks is a
- * Conflict and is never changed. Observe: the same reads, no writes; differences are DriftDetected.
+ * a whole on 409 ABORTED. A provider of the same ID without this identity's ownership marks (owner,
+ * uid, cluster) is a Conflict and is never changed, unless the identity asks to adopt it and a
+ * policy grants that. A provider for a second issuer in a pool is refused before any write.
+ * Observe: the same reads, no writes; differences are DriftDetected, a foreign provider only "not
+ * ours". Revocation: the recorded, owned provider is disabled in place.
  *
  * <p>Reads are shared: a pool's providers are listed in one call and a service account's policy
  * read once per cache period ({@link GcpSettings#readCacheTtl()}) for all identities using them, so
@@ -600,7 +605,14 @@ public final class GcpCloudReconciler implements CloudReconciler {
       Placement desired, WorkloadIdentityPoolProvider wanted, List<String> changes) {
     String poolName = desired.poolName();
     String name = desired.providerName();
-    return inPool(
+    // the first provider of a pool without issuer mark decides its issuer: created alone, so two
+    // identities of different issuers cannot both pass the check below at once
+    BiFunction<
+            String,
+            Supplier<Optional<WorkloadIdentityPoolProvider>>,
+            Optional<WorkloadIdentityPoolProvider>>
+        lock = decidesIssuer(poolView(poolName)) ? this::withPoolLock : this::inPool;
+    return lock.apply(
         poolName,
         () -> {
           // a cleanup may have deleted the pool since the cached read
@@ -641,6 +653,12 @@ public final class GcpCloudReconciler implements CloudReconciler {
             return found;
           }
         });
+  }
+
+  private static boolean decidesIssuer(PoolView view) {
+    return view.pool().isPresent()
+        && !Ownership.hasIssuerMark(view.pool().get().getDescription())
+        && view.providers().values().stream().allMatch(p -> PoolView.DELETED.equals(p.getState()));
   }
 
   /**

@@ -43,6 +43,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -488,6 +493,56 @@ class GcpTenancyTest {
         .as("the github identity learns its pool serves two issuers")
         .isEqualTo(CloudReason.Conflict);
     assertThat(exposed.message()).contains(GHES);
+  }
+
+  @Test
+  void twoIssuersRacingIntoAnEmptyUnmarkedPoolCannotBothGetIn() throws Exception {
+    bed.state()
+        .putPool(
+            PROJECT_NUMBER,
+            "terraform-pool",
+            JsonNodeFactory.instance.objectNode().put("description", "Terraform"));
+    String pool = POOL.replace(GcpTestbed.POOL_ID, "terraform-pool");
+    CIFederatedIdentity onGithub =
+        identity(
+            "deploy", UUID.randomUUID().toString(), s -> s.getGcp().setPoolId("terraform-pool"));
+    CIFederatedIdentity onGhes =
+        identity(
+            "deploy-ghes",
+            UUID.randomUUID().toString(),
+            s -> {
+              s.setIssuerRef("ghes");
+              s.getGcp().setPoolId("terraform-pool");
+            });
+    CloudRequest github = request(onGithub, GITHUB);
+    CloudRequest ghes = request(onGhes, GHES);
+    bed.state().setPollsUntilDone(5);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      Future<CloudOutcome> first =
+          threads.submit(
+              () -> {
+                start.await();
+                return adapter.reconcile(github);
+              });
+      Future<CloudOutcome> second =
+          threads.submit(
+              () -> {
+                start.await();
+                return adapter.reconcile(ghes);
+              });
+      start.countDown();
+
+      List<CloudReason> reasons =
+          List.of(
+              first.get(30, TimeUnit.SECONDS).reason(), second.get(30, TimeUnit.SECONDS).reason());
+
+      assertThat(reasons).containsExactlyInAnyOrder(CloudReason.Synced, CloudReason.Conflict);
+      assertThat(bed.state().providers(pool)).hasSize(1);
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   @Test
