@@ -20,7 +20,7 @@ import boto3
 
 ACCOUNT = "123456789012"
 GCP_PROJECT_NUMBER = "123456789012"
-GCP_POOL = "ci-federation"
+GCP_POOL = "cifed-github"  # the default pool of the CIIssuer "github" (one pool per issuer)
 GCP_SERVICE_ACCOUNT = "ci-deployer@my-project.iam.gserviceaccount.com"
 AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 AZURE_GROUP = "my-rg"

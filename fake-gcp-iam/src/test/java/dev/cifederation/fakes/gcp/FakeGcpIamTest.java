@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -222,6 +223,41 @@ class FakeGcpIamTest {
                     TOKEN)
                 .status())
         .isEqualTo(400);
+  }
+
+  @Test
+  void disabledIsPatchedUnderItsMaskAloneAndKeepsEverythingElse() {
+    activePool();
+    finish(post(providers() + "?workloadIdentityPoolProviderId=github", GITHUB_PROVIDER));
+    JsonNode before = get(providerPath("github")).json();
+
+    finish(
+        send(
+            "PATCH",
+            providerPath("github") + "?updateMask=disabled",
+            bytes("{\"disabled\": true}"),
+            null,
+            false,
+            TOKEN));
+    JsonNode disabled = get(providerPath("github")).json();
+
+    assertThat(disabled.path("disabled").asBoolean()).isTrue();
+    assertThat(disabled.path("state").asText())
+        .as("still there, only disabled")
+        .isEqualTo("ACTIVE");
+    assertThat((Object) ((ObjectNode) disabled.deepCopy()).without("disabled")).isEqualTo(before);
+
+    finish(
+        send(
+            "PATCH",
+            providerPath("github") + "?updateMask=disabled",
+            bytes("{}"),
+            null,
+            false,
+            TOKEN));
+    assertThat((Object) get(providerPath("github")).json())
+        .as("a masked field left out of the body is cleared; false is omitted")
+        .isEqualTo(before);
   }
 
   @Test

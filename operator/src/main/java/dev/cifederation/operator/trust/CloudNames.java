@@ -24,6 +24,13 @@ import java.util.regex.Pattern;
  * {@code cifed-team-a-deploy-1f2e3d4c5b}: they start with a letter, never with the reserved {@code
  * gcp-}, and never end in {@code -}.
  *
+ * <p>GCP pool IDs (the default pool of a {@code CIIssuer}, one pool per issuer) have the same
+ * rules: {@code cifed-<issuer name>} when the name has no {@code .} and the result is shorter than
+ * 32; otherwise {@code cifed-<up to 15 chars, dots as ->-<hex of sha256(name)>}, the hash filling
+ * it to exactly 32, so a hashed ID never equals a readable one and distinct issuers never share a
+ * default pool. The {@code cifed-} prefix never yields the reserved {@code gcp-}, nor the earlier
+ * shared default {@code ci-federation}.
+ *
  * <p>Inputs must be what Kubernetes allows (namespace: DNS label; name: DNS subdomain), which is
  * what the uniqueness argument rests on; anything else is rejected with IllegalArgumentException.
  */
@@ -32,6 +39,7 @@ public final class CloudNames {
   static final String PREFIX = "cifed-";
   static final int AWS_ROLE_NAME_MAX = 64;
   static final int GCP_PROVIDER_ID_MAX = 32;
+  static final int GCP_POOL_ID_MAX = 32;
   static final int AZURE_IDENTITY_NAME_MAX = 128;
   static final int AZURE_CREDENTIAL_NAME_MAX = 120;
 
@@ -61,6 +69,26 @@ public final class CloudNames {
     readable =
         stripTrailingDashes(readable.substring(0, Math.min(readable.length(), readableRoom)));
     return PREFIX + readable + "-" + sha256Hex(namespace, name).substring(0, GCP_HASH_HEX_DIGITS);
+  }
+
+  /** The default workload identity pool of a CIIssuer: 4-32 of {@code [a-z0-9-]}, see above. */
+  public static String gcpPoolId(String issuerName) {
+    if (issuerName == null
+        || issuerName.length() > DNS_SUBDOMAIN_MAX
+        || !DNS_SUBDOMAIN.matcher(issuerName).matches()) {
+      throw new IllegalArgumentException(
+          "not a Kubernetes name (DNS subdomain) of a CIIssuer: " + issuerName);
+    }
+    String readable = PREFIX + issuerName;
+    if (readable.indexOf('.') < 0 && readable.length() < GCP_POOL_ID_MAX) {
+      return readable;
+    }
+    int room = GCP_POOL_ID_MAX - PREFIX.length() - 1 - GCP_HASH_HEX_DIGITS;
+    String cut = issuerName.replace('.', '-');
+    cut = cut.substring(0, Math.min(cut.length(), room));
+    // the hash fills up to exactly 32, so a hashed ID never equals a (shorter) readable one
+    int hashDigits = GCP_POOL_ID_MAX - PREFIX.length() - cut.length() - 1;
+    return PREFIX + cut + "-" + sha256Hex(issuerName).substring(0, hashDigits);
   }
 
   /** 3-128 of {@code [A-Za-z0-9_-]}, starting with a letter or digit. */
@@ -105,10 +133,13 @@ public final class CloudNames {
   }
 
   private static String sha256Hex(String namespace, String name) {
+    return sha256Hex(namespace + "/" + name);
+  }
+
+  private static String sha256Hex(String text) {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest((namespace + "/" + name).getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       // Every Java platform is required to provide SHA-256.

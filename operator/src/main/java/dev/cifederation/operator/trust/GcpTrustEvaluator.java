@@ -13,11 +13,12 @@ import java.util.regex.Pattern;
 
 /**
  * Decides, as GCP's Security Token Service and IAM would, whether a token gets to impersonate the
- * service account through a workload identity pool provider: the issuer must be the provider's; the
- * audience one of its allowed audiences (none listed: the provider's own resource name, with or
- * without {@code https:}); the attribute mapping is applied (CEL over {@code assertion}); {@code
- * google.subject} must be set and at most 127 bytes; the attribute condition must be true; and a
- * member bound on the service account must match the mapped identity.
+ * service account through a workload identity pool provider: the provider must be enabled; the
+ * issuer must be the provider's; the audience one of its allowed audiences (none listed: the
+ * provider's own resource name, with or without {@code https:}); the attribute mapping is applied
+ * (CEL over {@code assertion}); {@code google.subject} must be set and at most 127 bytes; the
+ * attribute condition must be true; and a member bound on the service account must match the mapped
+ * identity.
  *
  * <p>A custom attribute whose mapping cannot be evaluated (e.g. the claim is missing) is left
  * unset; a condition that then refers to it fails to evaluate, which refuses the token.
@@ -32,6 +33,10 @@ final class GcpTrustEvaluator {
   private GcpTrustEvaluator() {}
 
   static Admission evaluate(LiveTrust.Gcp trust, Claims claims) {
+    if (trust.disabled()) {
+      return Admission.refused(
+          "the provider " + trust.providerName() + " is disabled: it accepts no token");
+    }
     Optional<String> issuer = claims.string("iss");
     if (issuer.isEmpty() || !issuer.get().equals(trust.issuerUri())) {
       return Admission.refused(

@@ -42,6 +42,8 @@ public sealed interface LiveTrust {
   /**
    * A workload identity pool provider and the members bound on the service account that belong to
    * its pool.
+   *
+   * @param disabled a disabled provider accepts no token (how trust is withdrawn in place)
    */
   record Gcp(
       String providerName,
@@ -49,8 +51,28 @@ public sealed interface LiveTrust {
       List<String> allowedAudiences,
       Map<String, String> attributeMapping,
       String attributeCondition,
-      List<String> members)
-      implements LiveTrust {}
+      List<String> members,
+      boolean disabled)
+      implements LiveTrust {
+
+    /** An enabled provider. */
+    public Gcp(
+        String providerName,
+        String issuerUri,
+        List<String> allowedAudiences,
+        Map<String, String> attributeMapping,
+        String attributeCondition,
+        List<String> members) {
+      this(
+          providerName,
+          issuerUri,
+          allowedAudiences,
+          attributeMapping,
+          attributeCondition,
+          members,
+          false);
+    }
+  }
 
   /** Every federated credential on a managed identity. */
   record Azure(String identityId, List<FederatedCredential> credentials) implements LiveTrust {}

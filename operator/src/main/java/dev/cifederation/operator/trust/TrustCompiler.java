@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
  */
 public final class TrustCompiler {
 
-  static final String DEFAULT_GCP_POOL_ID = "ci-federation";
   // GCP rejects token exchanges whose mapped google.subject is longer than this.
   static final int GCP_SUBJECT_MAX_BYTES = 127;
 
@@ -375,7 +374,9 @@ public final class TrustCompiler {
       throw new TrustCompilationException(
           "spec.gcp.projectNumber '" + projectNumber + "' must be digits only");
     }
-    String poolId = isBlank(gcp.getPoolId()) ? DEFAULT_GCP_POOL_ID : gcp.getPoolId();
+    // one pool per issuer by default: a principal:// member matches a token of any provider in
+    // its pool, so a pool shared by two issuers would let one issuer's token pass for the other's
+    String poolId = isBlank(gcp.getPoolId()) ? defaultPoolId(spec) : gcp.getPoolId();
     if (!GCP_POOL_ID.matcher(poolId).matches() || poolId.startsWith("gcp-")) {
       throw new TrustCompilationException(
           "spec.gcp.poolId '"
@@ -434,6 +435,18 @@ public final class TrustCompiler {
         "principal://iam.googleapis.com/" + pool + "/subject/" + subject.value(),
         override == null ? "https://iam.googleapis.com/" + providerName : override,
         gcp.getServiceAccount());
+  }
+
+  private static String defaultPoolId(CIFederatedIdentitySpec spec)
+      throws TrustCompilationException {
+    try {
+      return CloudNames.gcpPoolId(spec.getIssuerRef());
+    } catch (IllegalArgumentException e) {
+      throw new TrustCompilationException(
+          "spec.gcp.poolId is unset, and its default (one pool per CIIssuer) needs spec.issuerRef"
+              + " to be a CIIssuer name: "
+              + e.getMessage());
+    }
   }
 
   // ------------------------------------------------------------------------------------ Azure

@@ -264,6 +264,9 @@ public final class WhoCanAssume {
   // -------------------------------------------------------------------------------------- GCP
 
   private static Scope gcp(LiveTrust.Gcp trust) {
+    if (trust.disabled()) {
+      return new Scope(List.of(), false, "the provider is disabled");
+    }
     String pool = GcpTrustEvaluator.pool(trust.providerName());
     String platform = platformOfIssuer(trust.issuerUri());
     Map<String, String> claimOfTarget = new LinkedHashMap<>();

@@ -43,7 +43,7 @@ class WorkflowSnippetsTest {
   private static final String ROLE_ARN =
       "arn:aws:iam::123456789012:role/cifederation/cifed-team-a_deploy";
   private static final String PROVIDER =
-      "projects/123456789012/locations/global/workloadIdentityPools/ci-federation/providers/cifed-team-a-deploy-0123456789";
+      "projects/123456789012/locations/global/workloadIdentityPools/cifed-github/providers/cifed-team-a-deploy-0123456789";
   private static final String CLIENT_ID = "5f1c2d3e-0000-4000-8000-000000000001";
   private static final String TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 

@@ -69,6 +69,32 @@ class CloudNamesTest {
         .matches("cifed-abcdefghijklmn-[0-9a-f]{10}");
   }
 
+  @Test
+  void gcpPoolIdIsTheIssuersOwnReadableWhenItFitsElseHashedToExactly32() {
+    Pattern legal = Pattern.compile("(?!gcp-)[a-z0-9-]{4,32}");
+    assertThat(CloudNames.gcpPoolId("github")).isEqualTo("cifed-github");
+    assertThat(CloudNames.gcpPoolId("ghes")).isEqualTo("cifed-ghes");
+    assertThat(CloudNames.gcpPoolId("a")).isEqualTo("cifed-a").matches(legal);
+    String longest25 = "g".repeat(25);
+    assertThat(CloudNames.gcpPoolId(longest25)).isEqualTo("cifed-" + longest25);
+    for (String issuer :
+        List.of("g".repeat(26), "gitlab.example.com", LONGEST_NAME, "federation", "x.y")) {
+      String derived = CloudNames.gcpPoolId(issuer);
+      assertThat(derived).as(issuer).matches(legal).isNotEqualTo("ci-federation");
+      if (issuer.contains(".") || issuer.length() > 25) {
+        assertThat(derived).as(issuer).hasSize(32).matches("cifed-.{1,15}-[0-9a-f]{10,}");
+      }
+    }
+    // a dot and a dash never meet in one pool, nor a hashed name a readable one
+    assertThat(CloudNames.gcpPoolId("a.b")).isNotEqualTo(CloudNames.gcpPoolId("a-b"));
+    String hashed = CloudNames.gcpPoolId("x.y");
+    assertThat(CloudNames.gcpPoolId(hashed.substring("cifed-".length()))).isNotEqualTo(hashed);
+    assertThatThrownBy(() -> CloudNames.gcpPoolId("Not_A_Name"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> CloudNames.gcpPoolId(null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   static Stream<Arguments> derivationsAndInputs() {
     List<String[]> inputs =
         List.of(

@@ -76,6 +76,31 @@ class GcpTrustEvaluatorTest {
   }
 
   @Test
+  void aDisabledProviderAcceptsNoToken() {
+    LiveTrust.Gcp enabled =
+        provider(
+            GITHUB_MAPPING,
+            "assertion.repository_owner == 'my-org'",
+            List.of(),
+            "principalSet://iam.googleapis.com/" + POOL + "/*");
+    LiveTrust.Gcp disabled =
+        new LiveTrust.Gcp(
+            enabled.providerName(),
+            enabled.issuerUri(),
+            enabled.allowedAudiences(),
+            enabled.attributeMapping(),
+            enabled.attributeCondition(),
+            enabled.members(),
+            true);
+
+    assertThat(evaluate(enabled, Tokens.production()).admitted()).isTrue();
+    Admission refused = evaluate(disabled, Tokens.production());
+    assertThat(refused.admitted()).isFalse();
+    assertThat(refused.reason())
+        .isEqualTo("the provider " + PROVIDER + " is disabled: it accepts no token");
+  }
+
+  @Test
   void conditionExcludingPullRequestsRefusesTheFork() {
     LiveTrust.Gcp trust =
         provider(

@@ -152,6 +152,27 @@ class TrustCompilerTest {
   }
 
   @Test
+  void theDefaultGcpPoolIsTheIssuersOwn() throws Exception {
+    CIFederatedIdentitySpec spec = spec(s -> s.setBranch("main"));
+    spec.setGcp(Fixtures.gcp());
+    spec.getGcp().setPoolId(null);
+    CIFederatedIdentitySpec onGhes = spec(s -> s.setBranch("main"));
+    onGhes.setGcp(Fixtures.gcp());
+    onGhes.getGcp().setPoolId(null);
+    onGhes.setIssuerRef("ghes");
+
+    GcpTrust github = compile(spec).gcp();
+    GcpTrust ghes = compile(onGhes).gcp();
+
+    assertThat(github.poolId()).isEqualTo("cifed-github");
+    assertThat(github.principal()).contains("/workloadIdentityPools/cifed-github/subject/");
+    assertThat(ghes.poolId()).isEqualTo("cifed-ghes");
+    assertThat(ghes.principal()).isNotEqualTo(github.principal());
+    spec.getGcp().setPoolId("shared-pool");
+    assertThat(compile(spec).gcp().poolId()).as("an explicit pool wins").isEqualTo("shared-pool");
+  }
+
+  @Test
   void gcpConditionEscapesTheSubject() throws Exception {
     CIFederatedIdentitySpec spec = spec(s -> s.setEnvironment("o'brien\\prod"));
     spec.setGcp(Fixtures.gcp());

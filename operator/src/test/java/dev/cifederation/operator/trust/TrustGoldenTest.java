@@ -63,12 +63,23 @@ class TrustGoldenTest {
             "github-immutable-ids",
             gitHub(),
             withImmutableIds(withAllClouds(spec(s -> s.setEnvironment("production"))))),
-        new Case("gitlab-branch", gitLab(), withAllClouds(spec(s -> s.setBranch("main")))),
+        new Case(
+            "gitlab-branch",
+            gitLab(),
+            issuerRef("gitlab", withAllClouds(spec(s -> s.setBranch("main"))))),
         // Self-managed GitLab under a path, with every audience overridden.
         new Case(
             "gitlab-tag",
             selfManagedGitLab(),
-            withAllClouds(spec("my-group/sub-group/my-app", s -> s.setTag("v1.2.3")))));
+            issuerRef(
+                "gitlab-self-managed",
+                withAllClouds(spec("my-group/sub-group/my-app", s -> s.setTag("v1.2.3"))))));
+  }
+
+  /** The CIIssuer the spec names: it decides the default GCP pool (one per issuer). */
+  private static CIFederatedIdentitySpec issuerRef(String name, CIFederatedIdentitySpec spec) {
+    spec.setIssuerRef(name);
+    return spec;
   }
 
   @ParameterizedTest(name = "{0}")
@@ -144,6 +155,7 @@ class TrustGoldenTest {
   private static ObjectNode input(Case testCase) {
     ObjectNode input = JsonNodeFactory.instance.objectNode();
     IssuerInfo issuer = testCase.issuer();
+    input.put("issuerRef", testCase.spec().getIssuerRef());
     input.put("issuer", issuer.url());
     input.put("dialect", issuer.dialect().name());
     input.put("namespace", NAMESPACE);

@@ -28,7 +28,7 @@ class WhoCanAssumeTest {
       "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
   private static final String KEY = "token.actions.githubusercontent.com";
   private static final String POOL =
-      "projects/123456789012/locations/global/workloadIdentityPools/ci-federation";
+      "projects/123456789012/locations/global/workloadIdentityPools/cifed-github";
 
   private static CompiledTrust compile(IssuerInfo issuer, CIFederatedIdentitySpec spec) {
     try {
@@ -249,6 +249,25 @@ class WhoCanAssumeTest {
         .isEqualTo("nobody (no bound member can pass the attribute condition)");
     assertThat(WhoCanAssume.describe(gcp("true")))
         .isEqualTo("nobody (no member of the pool is bound on the service account)");
+  }
+
+  @Test
+  void gcpDisabledProviderAdmitsNobody() {
+    LiveTrust.Gcp open =
+        gcp(
+            "assertion.repository_owner == 'my-org'",
+            "principalSet://iam.googleapis.com/" + POOL + "/*");
+    LiveTrust.Gcp disabled =
+        new LiveTrust.Gcp(
+            open.providerName(),
+            open.issuerUri(),
+            open.allowedAudiences(),
+            open.attributeMapping(),
+            open.attributeCondition(),
+            open.members(),
+            true);
+
+    assertThat(WhoCanAssume.describe(disabled)).isEqualTo("nobody (the provider is disabled)");
   }
 
   @Test

@@ -1,7 +1,6 @@
 package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -30,13 +29,15 @@ public class GcpIdentitySpec {
       "The numeric project number (used in principal:// members and audiences). Immutable.")
   private String projectNumber;
 
-  @Default("ci-federation")
   @Size(min = 4, max = 32)
   @ValidationRule(
       value = "self.matches('^[a-z0-9-]{4,32}$') && !self.startsWith('gcp-')",
       message = "spec.gcp.poolId must be 4-32 of [a-z0-9-] and must not start with gcp-")
-  @JsonPropertyDescription("Workload identity pool ID; shared by identities, created when missing.")
-  private String poolId = "ci-federation";
+  @JsonPropertyDescription(
+      "Workload identity pool ID, created when missing. Default: the issuer's own pool,"
+          + " cifed-<CIIssuer name> (hashed to 32 characters when longer). A pool serves one issuer:"
+          + " a provider for a second issuer in it is refused.")
+  private String poolId;
 
   @Required
   @Size(min = 3, max = 254)

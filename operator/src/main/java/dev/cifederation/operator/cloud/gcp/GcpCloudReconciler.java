@@ -34,9 +34,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -45,15 +48,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GCP workload identity federation for one identity: the shared pool, the identity's OIDC provider
- * in it and the {@code roles/iam.workloadIdentityUser} member on its service account.
+ * GCP workload identity federation for one identity: the pool (by default its issuer's own; a pool
+ * serves one issuer), the identity's OIDC provider in it and the {@code
+ * roles/iam.workloadIdentityUser} member on its service account.
  *
  * <p>Enforce: pool created when missing (undeleted when soft-deleted); provider created when
  * missing, undeleted when soft-deleted (its ID is blocked for 30 days, so re-creating is never an
  * option), and otherwise compared field by field with only the differing fields patched under an
  * update mask; the member added with an etag read-modify-write of the policy (version 3) retried as
- * a whole on 409 ABORTED. A provider of the same ID without this identity's ownership marks is a
- * Conflict and is never changed. Observe: the same reads, no writes; differences are DriftDetected.
+ * a whole on 409 ABORTED. A provider of the same ID without this identity's ownership marks (owner,
+ * uid, cluster) is a Conflict and is never changed, unless the identity asks to adopt it and a
+ * policy grants that. A provider for a second issuer in a pool is refused before any write.
+ * Observe: the same reads, no writes; differences are DriftDetected, a foreign provider only "not
+ * ours". Revocation: the recorded, owned provider is disabled in place.
  *
  * <p>Reads are shared: a pool's providers are listed in one call and a service account's policy
  * read once per cache period ({@link GcpSettings#readCacheTtl()}) for all identities using them, so
@@ -122,7 +129,17 @@ public final class GcpCloudReconciler implements CloudReconciler {
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
     GcpIdentityStatus previous = previousStatus(request.identity());
-    GcpTrust trust = request.trust().gcp();
+    boolean observe =
+        request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    if (request.revoked()) {
+      try {
+        return revoke(request, previous, observe);
+      } catch (GcpFailure e) {
+        log.warn("GCP {}: revoking: {}: {}", request.owner(), e.reason(), e.getMessage());
+        return failed(e, previous);
+      }
+    }
+    GcpTrust trust = request.trust() == null ? null : request.trust().gcp();
     if (trust == null) {
       return failed(
           new GcpFailure(
@@ -131,7 +148,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
     }
     Placement desired = Placement.of(trust);
     try {
-      if (request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
+      if (observe) {
         return observe(request, trust, desired, previous);
       }
       return enforce(request, trust, desired, previous);
@@ -144,20 +161,27 @@ public final class GcpCloudReconciler implements CloudReconciler {
   private CloudOutcome enforce(
       CloudRequest request, GcpTrust trust, Placement desired, GcpIdentityStatus previous) {
     List<String> changes = new ArrayList<>();
-    WorkloadIdentityPoolProvider wanted = ProviderSpec.desired(trust, request.owner(), cluster);
-    ensurePool(desired, changes);
-    ensureProvider(desired, wanted, request.owner(), changes);
+    // taking ownership (adoption, the uid mark of an older provider): Events, never drift
+    List<String> claims = new ArrayList<>();
+    WorkloadIdentityPoolProvider wanted =
+        ProviderSpec.desired(trust, request.owner(), request.uid(), cluster);
+    requireOneIssuer(desired, trust.issuerUri());
+    ensurePool(desired, trust.issuerUri(), changes);
+    ensureProvider(desired, wanted, request, previous, changes, claims);
     Optional<Placement> before = Placement.fromStatus(previous);
     ensureBinding(desired, before, changes);
-    before.ifPresent(b -> releaseMoved(b, desired, request.owner(), changes));
+    before.ifPresent(b -> releaseMoved(b, desired, request, changes));
 
     // Writes on an identity that was in sync at this generation undo someone else's change.
     boolean drift = wasInSync(request.identity());
+    claims.forEach(c -> log.info("GCP {}: {}", request.owner(), c));
     for (String change : changes) {
       log.info("GCP {}: {}{}", request.owner(), drift ? "drift corrected: " : "", change);
     }
-    List<String> corrections = drift ? changes : List.of();
-    long count = previousCorrections(previous) + corrections.size();
+    List<String> corrected = drift ? changes : List.of();
+    long count = previousCorrections(previous) + corrected.size();
+    List<String> corrections = new ArrayList<>(claims);
+    corrections.addAll(corrected);
     // the trust as GCP has it after this pass, from the views the pass just read or wrote
     WorkloadIdentityPoolProvider provider =
         poolView(desired.poolName()).provider(desired.providerId());
@@ -198,12 +222,22 @@ public final class GcpCloudReconciler implements CloudReconciler {
     if (live == null) {
       drift.add("provider " + desired.providerName() + " does not exist");
     } else {
-      requireOurs(live, request.owner());
+      requireOurs(live, request, previous, true);
       if (PoolView.DELETED.equals(live.getState())) {
         drift.add("provider " + desired.providerName() + " is deleted");
       }
+      otherIssuers(view, desired.providerId(), trust.issuerUri())
+          .ifPresent(
+              others ->
+                  drift.add(
+                      "pool "
+                          + desired.poolName()
+                          + " also serves "
+                          + others
+                          + ", whose tokens its principal:// members admit too"));
       List<Field> diff =
-          ProviderSpec.diff(live, ProviderSpec.desired(trust, request.owner(), cluster));
+          ProviderSpec.diff(
+              live, ProviderSpec.desired(trust, request.owner(), request.uid(), cluster));
       if (!diff.isEmpty()) {
         drift.add(
             "provider "
@@ -253,6 +287,89 @@ public final class GcpCloudReconciler implements CloudReconciler {
   }
 
   /**
+   * Withdraws the trust in place: the provider the status records, confirmed ours by its marks, is
+   * disabled (it accepts no token); the pool, the provider and the binding stay, so a resume
+   * restores the same provider name. Never acts on a target the spec newly names, nor on a provider
+   * without this identity's marks. Under Observe nothing is written, only reported.
+   */
+  private CloudOutcome revoke(CloudRequest request, GcpIdentityStatus previous, boolean observe) {
+    CloudRequest.Revocation revocation = request.revocation().orElseThrow();
+    String why = revocation.reason() + ": " + revocation.message();
+    Consumer<CIFederatedIdentityStatus> keep = status -> status.setGcp(copy(previous));
+    Optional<Placement> recorded = Placement.fromStatus(previous);
+    if (recorded.isEmpty()) {
+      return revoked(
+          "no GCP object of this identity is recorded; nothing to withdraw (" + why + ")", keep);
+    }
+    Placement at = recorded.get();
+    String name = at.providerName();
+    WorkloadIdentityPoolProvider live = poolView(at.poolName()).provider(at.providerId());
+    if (live == null || PoolView.DELETED.equals(live.getState())) {
+      return revoked(
+          "provider " + name + " does not exist (any more): nothing admits a token (" + why + ")",
+          keep);
+    }
+    Verdict verdict =
+        Ownership.provider(live.getDescription(), request.owner(), request.uid(), cluster);
+    boolean legacy = verdict == Verdict.LEGACY;
+    if (verdict != Verdict.OURS && !legacy) {
+      // recorded, but no longer marked as ours: not ours to disable
+      throw conflict(live, verdict, request, observe);
+    }
+    boolean disabled = Boolean.TRUE.equals(live.getDisabled());
+    if (observe) {
+      return revoked(
+              "Observe (nothing written): "
+                  + why
+                  + "; provider "
+                  + name
+                  + (disabled
+                      ? " is disabled"
+                      : " stays enabled, as the operator never writes under Observe"),
+              keep)
+          .withLiveTrust(liveTrust(at, live, recordedPolicy(at)));
+    }
+    WorkloadIdentityPoolProvider current = live;
+    if (!disabled || legacy) {
+      WorkloadIdentityPoolProvider body = new WorkloadIdentityPoolProvider().setDisabled(true);
+      String mask = Field.disabled.maskPath();
+      if (legacy) {
+        body.setDescription(Ownership.providerDescription(request.owner(), request.uid(), cluster));
+        mask = Field.description.maskPath() + "," + mask;
+      }
+      WorkloadIdentityPoolProvider patched = gateway.patchProvider(name, body, mask);
+      pools.update(at.poolName(), v -> v.with(patched));
+      current = patched;
+      log.info("GCP {}: disabled provider {} ({})", request.owner(), name, why);
+    }
+    return revoked(
+            "trust withdrawn ("
+                + why
+                + "): provider "
+                + name
+                + " is disabled and accepts no token; the pool, the provider and the "
+                + WORKLOAD_IDENTITY_USER
+                + " binding on "
+                + at.serviceAccount()
+                + " are kept, so the same provider comes back on resume",
+            keep)
+        .withLiveTrust(liveTrust(at, current, recordedPolicy(at)));
+  }
+
+  private static CloudOutcome revoked(
+      String message, Consumer<CIFederatedIdentityStatus> statusWriter) {
+    return new CloudOutcome(
+        ConditionStatus.False,
+        CloudReason.Revoked,
+        message,
+        statusWriter,
+        List.of(),
+        List.of(),
+        Optional.empty(),
+        true);
+  }
+
+  /**
    * The provider and the service account's workloadIdentityUser members that belong to the pool, in
    * the shape the trust lint and "who can assume this" read.
    */
@@ -275,15 +392,16 @@ public final class GcpCloudReconciler implements CloudReconciler {
         oidc == null || oidc.getAllowedAudiences() == null ? List.of() : oidc.getAllowedAudiences(),
         provider.getAttributeMapping() == null ? Map.of() : provider.getAttributeMapping(),
         provider.getAttributeCondition(),
-        members);
+        members,
+        Boolean.TRUE.equals(provider.getDisabled()));
   }
 
   // -------------------------------------------------------------------------------------- pool
 
-  private void ensurePool(Placement desired, List<String> changes) {
+  private void ensurePool(Placement desired, String issuerUri, List<String> changes) {
     String poolName = desired.poolName();
     PoolView view = poolView(poolName);
-    if (view.isActive() && !needsEnabling(view)) {
+    if (view.isActive() && !needsEnabling(view) && !needsIssuerMark(view)) {
       return;
     }
     withPoolLock(
@@ -291,7 +409,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
         () -> {
           PoolView fresh = pools.refresh(poolName, () -> readPool(poolName));
           if (fresh.pool().isEmpty()) {
-            createPool(desired, changes);
+            createPool(desired, issuerUri, changes);
           } else if (fresh.isDeleted()) {
             gateway.undeletePool(poolName);
             changes.add(
@@ -302,12 +420,23 @@ public final class GcpCloudReconciler implements CloudReconciler {
             gateway.patchPool(poolName, new WorkloadIdentityPool().setDisabled(false), "disabled");
             changes.add("re-enabled workload identity pool " + poolName);
           }
+          if (needsIssuerMark(fresh)) {
+            // a pool this operator created before pools were dedicated to one issuer; the check
+            // above found no other issuer in it
+            String description = fresh.pool().orElseThrow().getDescription();
+            gateway.patchPool(
+                poolName,
+                new WorkloadIdentityPool()
+                    .setDescription(Ownership.withIssuer(description, issuerUri)),
+                "description");
+            log.info("GCP: marked pool {} as serving the issuer {} only", poolName, issuerUri);
+          }
           pools.invalidate(poolName);
           return null;
         });
   }
 
-  private void createPool(Placement desired, List<String> changes) {
+  private void createPool(Placement desired, String issuerUri, List<String> changes) {
     String poolName = desired.poolName();
     try {
       gateway.createPool(
@@ -315,7 +444,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
           desired.poolId(),
           new WorkloadIdentityPool()
               .setDisplayName(POOL_DISPLAY_NAME)
-              .setDescription(Ownership.poolDescription(cluster)));
+              .setDescription(Ownership.poolDescription(cluster, issuerUri)));
       changes.add("created workload identity pool " + poolName);
     } catch (GcpFailure e) {
       if (e.status() != RpcStatus.ALREADY_EXISTS) {
@@ -328,6 +457,71 @@ public final class GcpCloudReconciler implements CloudReconciler {
     }
   }
 
+  /** A pool this operator created without the issuer mark (made by an earlier version). */
+  private boolean needsIssuerMark(PoolView view) {
+    WorkloadIdentityPool pool = view.pool().orElse(null);
+    return pool != null
+        && PoolView.ACTIVE.equals(pool.getState())
+        && Ownership.poolCreatedByUs(pool.getDescription(), cluster)
+        && !Ownership.hasIssuerMark(pool.getDescription());
+  }
+
+  /**
+   * One pool, one issuer: a {@code principal://…/workloadIdentityPools/POOL/subject/SUB} member
+   * matches a token that passes any provider of the pool, so a second issuer's provider (GitHub
+   * Enterprise Server beside github.com, minting the same sub) would pass for this identity. The
+   * pool's issuer is its mark and the issuer URIs of its providers that are not deleted (pools made
+   * by earlier versions or by others have no mark). Refused before anything is written.
+   */
+  private void requireOneIssuer(Placement desired, String issuerUri) {
+    requireOneIssuer(poolView(desired.poolName()), desired, issuerUri);
+  }
+
+  private static void requireOneIssuer(PoolView view, Placement desired, String issuerUri) {
+    otherIssuers(view, desired.providerId(), issuerUri)
+        .ifPresent(
+            others -> {
+              throw new GcpFailure(
+                  CloudReason.Conflict,
+                  RpcStatus.FAILED_PRECONDITION,
+                  "spec.gcp.poolId '"
+                      + desired.poolId()
+                      + "': pool "
+                      + desired.poolName()
+                      + " serves another issuer ("
+                      + others
+                      + "), and a principal:// member of a pool admits a token of any of its"
+                      + " providers, so no provider for "
+                      + issuerUri
+                      + " is written into it. Leave spec.gcp.poolId unset (the issuer's own pool,"
+                      + " cifed-<CIIssuer name>) or name a pool that serves this issuer only");
+            });
+  }
+
+  /** The other issuers a pool serves, as its mark and its live providers say; empty if none. */
+  private static Optional<String> otherIssuers(PoolView view, String ownId, String issuerUri) {
+    if (view.pool().isEmpty()) {
+      return Optional.empty();
+    }
+    Set<String> others = new TreeSet<>();
+    String description = view.pool().get().getDescription();
+    if (Ownership.poolServesOther(description, issuerUri).orElse(false)) {
+      others.add(Ownership.markedIssuer(description));
+    }
+    view.providers()
+        .forEach(
+            (id, provider) -> {
+              String iss = provider.getOidc() == null ? null : provider.getOidc().getIssuerUri();
+              if (!id.equals(ownId)
+                  && !PoolView.DELETED.equals(provider.getState())
+                  && iss != null
+                  && !iss.equals(issuerUri)) {
+                others.add(iss);
+              }
+            });
+    return others.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", others));
+  }
+
   /** Only a pool this operator created is re-enabled; someone else's disabled pool is theirs. */
   private boolean needsEnabling(PoolView view) {
     WorkloadIdentityPool pool = view.pool().orElseThrow();
@@ -338,7 +532,12 @@ public final class GcpCloudReconciler implements CloudReconciler {
   // ---------------------------------------------------------------------------------- provider
 
   private void ensureProvider(
-      Placement desired, WorkloadIdentityPoolProvider wanted, String owner, List<String> changes) {
+      Placement desired,
+      WorkloadIdentityPoolProvider wanted,
+      CloudRequest request,
+      GcpIdentityStatus previous,
+      List<String> changes,
+      List<String> claims) {
     String poolName = desired.poolName();
     String name = desired.providerName();
     WorkloadIdentityPoolProvider live = poolView(poolName).provider(desired.providerId());
@@ -348,17 +547,22 @@ public final class GcpCloudReconciler implements CloudReconciler {
         return;
       }
     }
-    requireOurs(live, owner);
+    Optional<String> claim = claim(live, request, previous);
+    if (claim.isPresent() && PoolView.DELETED.equals(live.getState())) {
+      live = undelete(poolName, name, changes);
+    }
+    if (claim.isPresent()) {
+      WorkloadIdentityPoolProvider marked =
+          gateway.patchProvider(
+              name,
+              new WorkloadIdentityPoolProvider().setDescription(wanted.getDescription()),
+              Field.description.maskPath());
+      pools.update(poolName, v -> v.with(marked));
+      live = marked;
+      claims.add(claim.get());
+    }
     if (PoolView.DELETED.equals(live.getState())) {
-      WorkloadIdentityPoolProvider restored =
-          inPool(poolName, () -> gateway.undeleteProvider(name));
-      live = restored;
-      pools.update(poolName, v -> v.with(restored));
-      changes.add(
-          "undeleted provider "
-              + name
-              + " (it had been deleted; its ID stays blocked for 30 days, so it is restored, not"
-              + " re-created)");
+      live = undelete(poolName, name, changes);
     }
     WorkloadIdentityPoolProvider current = live;
     List<Field> diff = ProviderSpec.diff(current, wanted);
@@ -380,6 +584,18 @@ public final class GcpCloudReconciler implements CloudReconciler {
                 .collect(Collectors.joining(", ")));
   }
 
+  private WorkloadIdentityPoolProvider undelete(
+      String poolName, String name, List<String> changes) {
+    WorkloadIdentityPoolProvider restored = inPool(poolName, () -> gateway.undeleteProvider(name));
+    pools.update(poolName, v -> v.with(restored));
+    changes.add(
+        "undeleted provider "
+            + name
+            + " (it had been deleted; its ID stays blocked for 30 days, so it is restored, not"
+            + " re-created)");
+    return restored;
+  }
+
   /**
    * Creates the provider, in the pool (shared with other provider operations, never with a pool
    * deletion) and after a fresh look at the pool. Returns the provider if it turned out to exist
@@ -389,7 +605,14 @@ public final class GcpCloudReconciler implements CloudReconciler {
       Placement desired, WorkloadIdentityPoolProvider wanted, List<String> changes) {
     String poolName = desired.poolName();
     String name = desired.providerName();
-    return inPool(
+    // the first provider of a pool without issuer mark decides its issuer: created alone, so two
+    // identities of different issuers cannot both pass the check below at once
+    BiFunction<
+            String,
+            Supplier<Optional<WorkloadIdentityPoolProvider>>,
+            Optional<WorkloadIdentityPoolProvider>>
+        lock = decidesIssuer(poolView(poolName)) ? this::withPoolLock : this::inPool;
+    return lock.apply(
         poolName,
         () -> {
           // a cleanup may have deleted the pool since the cached read
@@ -405,6 +628,8 @@ public final class GcpCloudReconciler implements CloudReconciler {
           if (existing != null) {
             return Optional.of(existing);
           }
+          // again on this view: another identity may have added a provider since the check
+          requireOneIssuer(fresh, desired, wanted.getOidc().getIssuerUri());
           try {
             WorkloadIdentityPoolProvider created =
                 gateway.createProvider(poolName, desired.providerId(), wanted);
@@ -430,30 +655,126 @@ public final class GcpCloudReconciler implements CloudReconciler {
         });
   }
 
-  private void requireOurs(WorkloadIdentityPoolProvider live, String owner) {
-    Verdict verdict = Ownership.provider(live.getDescription(), owner, cluster);
+  private static boolean decidesIssuer(PoolView view) {
+    return view.pool().isPresent()
+        && !Ownership.hasIssuerMark(view.pool().get().getDescription())
+        && view.providers().values().stream().allMatch(p -> PoolView.DELETED.equals(p.getState()));
+  }
+
+  /**
+   * Whether this identity may change the provider. Empty: it is this identity's. A message: it
+   * becomes this identity's by writing the marks (the uid of a provider the status records but an
+   * earlier version marked; or an adoption the identity asks for with spec.adoptExisting and a
+   * policy grants). Otherwise a Conflict, and nothing is written.
+   */
+  private Optional<String> claim(
+      WorkloadIdentityPoolProvider live, CloudRequest request, GcpIdentityStatus previous) {
+    String name = live.getName();
+    Verdict verdict = verdict(live, request, previous);
     if (verdict == Verdict.OURS) {
-      return;
+      return Optional.empty();
     }
-    String whose =
+    if (verdict == Verdict.LEGACY && recorded(previous, name)) {
+      return Optional.of(
+          "marked provider "
+              + name
+              + " with this identity's uid (its marks, written by an earlier version, named only"
+              + " the owner and cluster)");
+    }
+    boolean adoptable =
+        verdict == Verdict.UNMARKED
+            || verdict == Verdict.LEGACY
+            || verdict == Verdict.EARLIER_NAMESAKE;
+    Optional<String> grant = Ownership.adoptionGrant(request.grants().adoptable(), name);
+    if (adoptable && request.identity().getSpec().isAdoptExisting() && grant.isPresent()) {
+      return Optional.of(
+          "adopted provider "
+              + name
+              + " (spec.adoptExisting, granted by the policy pattern '"
+              + grant.get()
+              + "'; it had "
+              + Ownership.describe(live.getDescription())
+              + ")");
+    }
+    throw conflict(live, verdict, request, false);
+  }
+
+  /** For reading (Observe): a Conflict unless the provider is this identity's. */
+  private void requireOurs(
+      WorkloadIdentityPoolProvider live,
+      CloudRequest request,
+      GcpIdentityStatus previous,
+      boolean observe) {
+    Verdict verdict = verdict(live, request, previous);
+    if (verdict != Verdict.OURS) {
+      throw conflict(live, verdict, request, observe);
+    }
+  }
+
+  /**
+   * The ownership verdict; under Observe a LEGACY provider the status records counts as ours (its
+   * uid is written by the next Enforce pass, see {@link #claim}).
+   */
+  private Verdict verdict(
+      WorkloadIdentityPoolProvider live, CloudRequest request, GcpIdentityStatus previous) {
+    Verdict verdict =
+        Ownership.provider(live.getDescription(), request.owner(), request.uid(), cluster);
+    return verdict == Verdict.LEGACY && recorded(previous, live.getName()) && readOnly(request)
+        ? Verdict.OURS
+        : verdict;
+  }
+
+  private static boolean readOnly(CloudRequest request) {
+    return request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+  }
+
+  private static boolean recorded(GcpIdentityStatus previous, String providerName) {
+    return previous != null && providerName.equals(previous.getProviderName());
+  }
+
+  /**
+   * The refusal. It names whose the provider is as far as the marks say, never its trust (issuer,
+   * condition, mapping, members): an identity must not learn another's trust by pointing at it.
+   */
+  private GcpFailure conflict(
+      WorkloadIdentityPoolProvider live, Verdict verdict, CloudRequest request, boolean observe) {
+    String name = live.getName();
+    String adoption =
+        "; to take it over, set spec.adoptExisting: true and have a CIFederationPolicy selecting"
+            + " this namespace grant it in spec.gcp.adoptableProviders (a pattern matching "
+            + name
+            + ")"
+            + (request.identity().getSpec().isAdoptExisting()
+                ? " — spec.adoptExisting is set, but no selecting policy grants this provider"
+                : "");
+    String why =
         switch (verdict) {
-          case OTHER_CLUSTER -> "it belongs to the operator of another cluster";
-          case OTHER_OWNER -> "it belongs to another identity";
+          case OTHER_CLUSTER ->
+              "it belongs to the operator of another cluster ("
+                  + Ownership.describe(live.getDescription())
+                  + "); it is never adopted";
+          case OTHER_OWNER ->
+              "it belongs to another identity ("
+                  + Ownership.describe(live.getDescription())
+                  + "); it is never adopted";
+          case EARLIER_NAMESAKE, LEGACY ->
+              "it was made for an earlier object of the same name ("
+                  + request.owner()
+                  + "), which this identity does not inherit"
+                  + adoption;
           default ->
-              "it was not created by this operator, or was released with deletionPolicy Orphan";
+              "it was not created by this operator, or was released with deletionPolicy Orphan"
+                  + adoption;
         };
-    throw new GcpFailure(
+    return new GcpFailure(
         CloudReason.Conflict,
         RpcStatus.ALREADY_EXISTS,
-        "provider "
-            + live.getName()
+        (observe ? "Observe (nothing read from it is reported): " : "")
+            + "provider "
+            + name
             + " exists but is not this identity's: "
-            + whose
-            + " ("
-            + Ownership.describe(live.getDescription())
-            + "); it is left untouched. Delete it, or mark it with '"
-            + Ownership.providerDescription(owner, cluster)
-            + "' in its description to adopt it");
+            + why
+            + ". It is left untouched");
   }
 
   // ----------------------------------------------------------------------------------- binding
@@ -539,11 +860,11 @@ public final class GcpCloudReconciler implements CloudReconciler {
 
   /** After a change of pool or service account, the objects at the old place are released. */
   private void releaseMoved(
-      Placement before, Placement desired, String owner, List<String> changes) {
+      Placement before, Placement desired, CloudRequest request, List<String> changes) {
     if (!before.providerName().equals(desired.providerName())) {
       release(
           new Placement(before.projectNumber(), before.poolId(), before.providerId(), null, null),
-          owner,
+          request,
           DeletionPolicy.Delete,
           changes);
     }
@@ -576,13 +897,19 @@ public final class GcpCloudReconciler implements CloudReconciler {
     if (request.trust() != null && request.trust().gcp() != null) {
       placements.add(Placement.of(request.trust().gcp()));
     } else if (recorded.isEmpty()) {
-      placements.add(Placement.fromSpec(request.namespace(), request.name(), spec.getGcp()));
+      try {
+        placements.add(
+            Placement.fromSpec(
+                request.namespace(), request.name(), spec.getIssuerRef(), spec.getGcp()));
+      } catch (IllegalArgumentException e) {
+        return cleaned("nothing recorded, and no pool can be derived: " + e.getMessage());
+      }
     }
     recorded.filter(r -> !placements.contains(r)).ifPresent(placements::add);
     List<String> done = new ArrayList<>();
     try {
       for (Placement placement : placements) {
-        release(placement, request.owner(), policy, done);
+        release(placement, request, policy, done);
       }
     } catch (GcpFailure e) {
       log.warn("GCP cleanup of {}: {}: {}", request.owner(), e.reason(), e.getMessage());
@@ -606,11 +933,10 @@ public final class GcpCloudReconciler implements CloudReconciler {
    * identity's is left alone, and then so is the binding; with Orphan the binding stays too.
    */
   private void release(
-      Placement placement, String owner, DeletionPolicy policy, List<String> done) {
+      Placement placement, CloudRequest request, DeletionPolicy policy, List<String> done) {
     String name = placement.providerName();
     Optional<WorkloadIdentityPoolProvider> live = gateway.getProvider(name);
-    if (live.isPresent()
-        && Ownership.provider(live.get().getDescription(), owner, cluster) != Verdict.OURS) {
+    if (live.isPresent() && !owned(live.get(), request)) {
       done.add("left provider " + name + " untouched: it is not this identity's");
       return;
     }
@@ -649,6 +975,18 @@ public final class GcpCloudReconciler implements CloudReconciler {
               + " recorded it)");
     }
     deletePoolIfUnused(placement.poolName(), done);
+  }
+
+  /**
+   * Whether the provider is this identity's to change or delete: marked with its owner, uid and
+   * cluster, or (marked by an earlier version, without uid) recorded in its status.
+   */
+  private boolean owned(WorkloadIdentityPoolProvider live, CloudRequest request) {
+    Verdict verdict =
+        Ownership.provider(live.getDescription(), request.owner(), request.uid(), cluster);
+    return verdict == Verdict.OURS
+        || (verdict == Verdict.LEGACY
+            && recorded(previousStatus(request.identity()), live.getName()));
   }
 
   /**
@@ -696,6 +1034,10 @@ public final class GcpCloudReconciler implements CloudReconciler {
       return PoolView.of(pool, List.of());
     }
     return PoolView.of(pool, gateway.listProviders(poolName));
+  }
+
+  private Policy recordedPolicy(Placement placement) {
+    return placement.serviceAccount() == null ? null : policy(placement.serviceAccountResource());
   }
 
   private Policy policy(String resource) {

@@ -3,61 +3,141 @@ package dev.cifederation.operator.cloud.gcp;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Ownership markers. GCP pools and providers have no labels, so the operator writes its marks into
  * the description (at most 256 characters), as whitespace-separated {@code key=value} tokens:
  *
  * <ul>
- *   <li>a provider: {@code cifederation.dev/owner=<namespace>/<name>
+ *   <li>a provider: {@code cifederation.dev/owner=<namespace>/<name> cifederation.dev/uid=<uid>
  *       cifederation.dev/cluster=<cluster>} — or, when that would exceed 256 characters, {@code
- *       cifederation.dev/owner-sha256=<32 hex digits of sha256(namespace/name)>};
+ *       cifederation.dev/owner-sha256=<32 hex digits of sha256(namespace/name)>} in place of the
+ *       owner, the uid and the cluster still written in full;
  *   <li>a pool the operator created: {@code cifederation.dev/managed-by=cifederation-operator
- *       cifederation.dev/cluster=<cluster>}: it may be deleted once no provider uses it.
+ *       cifederation.dev/cluster=<cluster> cifederation.dev/issuer=<issuer URL>} (or {@code
+ *       issuer-sha256} when long): it may be deleted once no provider uses it, and it serves that
+ *       issuer only.
  * </ul>
  *
- * A same-ID provider without the marks of this identity and cluster is someone else's and is never
- * changed; a pool without them is used, but never changed or deleted.
+ * The uid is the identity object's metadata.uid: an identity re-created under the same
+ * namespace/name has another one, so it cannot inherit what its namesake left. A same-ID provider
+ * without the marks of this identity and cluster is someone else's and is never changed; a pool
+ * without them is used, but never changed or deleted.
  */
 final class Ownership {
 
   static final String OWNER = "cifederation.dev/owner";
   static final String OWNER_HASH = "cifederation.dev/owner-sha256";
+  static final String UID = "cifederation.dev/uid";
   static final String CLUSTER = "cifederation.dev/cluster";
   static final String MANAGED_BY = "cifederation.dev/managed-by";
+  static final String ISSUER = "cifederation.dev/issuer";
+  static final String ISSUER_HASH = "cifederation.dev/issuer-sha256";
   static final String OPERATOR = "cifederation-operator";
   static final int DESCRIPTION_MAX = 256;
 
   /** Who a provider belongs to, as far as its description says. */
   enum Verdict {
-    /** Marked for this identity by this cluster's operator. */
+    /** Marked for this identity object (owner and uid) by this cluster's operator. */
     OURS,
+    /**
+     * Marked for this namespace/name by this cluster's operator before uids were marked: ours only
+     * when this identity's status records it (then the uid is written once).
+     */
+    LEGACY,
+    /** Marked for an earlier identity object of the same namespace/name (another uid). */
+    EARLIER_NAMESAKE,
     /** No ownership marks: created by someone else, or released (deletionPolicy Orphan). */
     UNMARKED,
     /** Marked for another identity. */
     OTHER_OWNER,
-    /** Marked for this identity by the operator of another cluster. */
+    /** Marked for this namespace/name by the operator of another cluster. */
     OTHER_CLUSTER
   }
 
   private Ownership() {}
 
-  static String providerDescription(String owner, String cluster) {
-    String readable = OWNER + "=" + owner + " " + CLUSTER + "=" + cluster;
+  static String providerDescription(String owner, String uid, String cluster) {
+    String uidMark = uid.isEmpty() ? "" : " " + UID + "=" + uid;
+    String readable = OWNER + "=" + owner + uidMark + " " + CLUSTER + "=" + cluster;
     if (readable.length() <= DESCRIPTION_MAX) {
       return readable;
     }
-    return OWNER_HASH + "=" + ownerHash(owner) + " " + CLUSTER + "=" + cluster;
+    return OWNER_HASH + "=" + hash(owner) + uidMark + " " + CLUSTER + "=" + cluster;
   }
 
-  static String poolDescription(String cluster) {
-    return MANAGED_BY + "=" + OPERATOR + " " + CLUSTER + "=" + cluster;
+  static String poolDescription(String cluster, String issuerUri) {
+    String base = MANAGED_BY + "=" + OPERATOR + " " + CLUSTER + "=" + cluster;
+    return withIssuer(base, issuerUri);
   }
 
-  static Verdict provider(String description, String owner, String cluster) {
+  /** The description with this pool's issuer mark appended (nothing else changed). */
+  static String withIssuer(String description, String issuerUri) {
+    String base = description == null ? "" : description.trim();
+    String sep = base.isEmpty() ? "" : " ";
+    String readable = base + sep + ISSUER + "=" + issuerUri;
+    if (readable.length() <= DESCRIPTION_MAX
+        && issuerUri.chars().noneMatch(Character::isWhitespace)) {
+      return readable;
+    }
+    return base + sep + ISSUER_HASH + "=" + hash(issuerUri);
+  }
+
+  /**
+   * Whether a pool's issuer mark names another issuer than this one; empty when the pool has no
+   * issuer mark.
+   */
+  static Optional<Boolean> poolServesOther(String description, String issuerUri) {
+    Map<String, String> marks = marks(description);
+    if (marks.containsKey(ISSUER)) {
+      return Optional.of(!marks.get(ISSUER).equals(issuerUri));
+    }
+    if (marks.containsKey(ISSUER_HASH)) {
+      return Optional.of(!marks.get(ISSUER_HASH).equals(hash(issuerUri)));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The first adoption grant (a provider-name pattern; {@code *} matches any run of characters)
+   * that matches the provider's full name.
+   */
+  static Optional<String> adoptionGrant(List<String> patterns, String providerName) {
+    return patterns.stream().filter(p -> glob(p).matcher(providerName).matches()).findFirst();
+  }
+
+  private static Pattern glob(String pattern) {
+    return Pattern.compile(
+        Arrays.stream(pattern.split("\\*", -1))
+            .map(Pattern::quote)
+            .collect(Collectors.joining(".*")));
+  }
+
+  static boolean hasIssuerMark(String description) {
+    Map<String, String> marks = marks(description);
+    return marks.containsKey(ISSUER) || marks.containsKey(ISSUER_HASH);
+  }
+
+  /** The issuer a pool's mark names, for messages (the hash when only that is known). */
+  static String markedIssuer(String description) {
+    Map<String, String> marks = marks(description);
+    if (marks.containsKey(ISSUER)) {
+      return marks.get(ISSUER);
+    }
+    return marks.containsKey(ISSUER_HASH)
+        ? "the issuer of sha256 prefix " + marks.get(ISSUER_HASH)
+        : null;
+  }
+
+  static Verdict provider(String description, String owner, String uid, String cluster) {
     Map<String, String> marks = marks(description);
     String markedOwner = marks.get(OWNER);
     String markedHash = marks.get(OWNER_HASH);
@@ -65,11 +145,18 @@ final class Ownership {
       return Verdict.UNMARKED;
     }
     boolean sameOwner =
-        markedOwner != null ? markedOwner.equals(owner) : markedHash.equals(ownerHash(owner));
+        markedOwner != null ? markedOwner.equals(owner) : markedHash.equals(hash(owner));
     if (!sameOwner) {
       return Verdict.OTHER_OWNER;
     }
-    return cluster.equals(marks.get(CLUSTER)) ? Verdict.OURS : Verdict.OTHER_CLUSTER;
+    if (!cluster.equals(marks.get(CLUSTER))) {
+      return Verdict.OTHER_CLUSTER;
+    }
+    String markedUid = marks.get(UID);
+    if (markedUid == null) {
+      return uid.isEmpty() ? Verdict.OURS : Verdict.LEGACY;
+    }
+    return markedUid.equals(uid) ? Verdict.OURS : Verdict.EARLIER_NAMESAKE;
   }
 
   /** Whether any provider marks of this cluster are present (whatever the owner). */
@@ -115,10 +202,10 @@ final class Ownership {
     return marks;
   }
 
-  static String ownerHash(String owner) {
+  static String hash(String text) {
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(owner.getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest).substring(0, 32);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -24,8 +24,6 @@ record Placement(
     String principal,
     String serviceAccount) {
 
-  static final String DEFAULT_POOL_ID = "ci-federation";
-
   private static final Pattern PROVIDER_NAME =
       Pattern.compile(
           "projects/([0-9]+)/locations/global/workloadIdentityPools/([^/]+)/providers/([^/]+)");
@@ -54,9 +52,11 @@ record Placement(
   }
 
   /** The derived provider of an identity, without its principal (which needs the issuer). */
-  static Placement fromSpec(String namespace, String name, GcpIdentitySpec spec) {
+  static Placement fromSpec(String namespace, String name, String issuerRef, GcpIdentitySpec spec) {
     String poolId =
-        spec.getPoolId() == null || spec.getPoolId().isBlank() ? DEFAULT_POOL_ID : spec.getPoolId();
+        spec.getPoolId() == null || spec.getPoolId().isBlank()
+            ? CloudNames.gcpPoolId(issuerRef)
+            : spec.getPoolId();
     return new Placement(
         spec.getProjectNumber(),
         poolId,

@@ -64,14 +64,15 @@ final class ProviderSpec {
    * The desired provider: the compiled issuer, audiences, mapping and condition, enabled, with the
    * ownership marks in the description and a readable display name.
    */
-  static WorkloadIdentityPoolProvider desired(GcpTrust trust, String owner, String cluster) {
+  static WorkloadIdentityPoolProvider desired(
+      GcpTrust trust, String owner, String uid, String cluster) {
     Oidc oidc = new Oidc().setIssuerUri(trust.issuerUri());
     if (!trust.allowedAudiences().isEmpty()) {
       oidc.setAllowedAudiences(new ArrayList<>(trust.allowedAudiences()));
     }
     return new WorkloadIdentityPoolProvider()
         .setDisplayName(displayName(owner))
-        .setDescription(Ownership.providerDescription(owner, cluster))
+        .setDescription(Ownership.providerDescription(owner, uid, cluster))
         .setDisabled(false)
         .setAttributeMapping(new LinkedHashMap<>(trust.attributeMapping()))
         .setAttributeCondition(trust.attributeCondition())

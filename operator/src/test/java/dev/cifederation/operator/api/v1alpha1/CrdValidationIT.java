@@ -1064,7 +1064,9 @@ class CrdValidationIT {
     assertThat(at(spec, "spec", "deletionPolicy")).isEqualTo("Delete");
     assertThat(at(spec, "spec", "managementPolicy")).isEqualTo("Enforce");
     assertThat(at(spec, "spec", "aws", "maxSessionDuration")).isEqualTo("1h");
-    assertThat(at(spec, "spec", "gcp", "poolId")).isEqualTo("ci-federation");
+    assertThat(at(spec, "spec", "gcp", "poolId"))
+        .as("no fixed default: the compiler derives the issuer's own pool")
+        .isNull();
 
     GenericKubernetesResource issuer =
         create(clusterScoped(ISSUER, "spec: {thumbprints: {mode: null}}"));

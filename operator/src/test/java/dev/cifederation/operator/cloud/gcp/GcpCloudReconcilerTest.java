@@ -32,9 +32,11 @@ import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,9 +87,14 @@ class GcpCloudReconcilerTest {
     assertThat(provider.path("oidc").path("issuerUri").asText())
         .isEqualTo("https://token.actions.githubusercontent.com");
     assertThat(provider.path("description").asText())
-        .isEqualTo("cifederation.dev/owner=team-a/deploy cifederation.dev/cluster=" + CLUSTER);
+        .isEqualTo(
+            "cifederation.dev/owner=team-a/deploy cifederation.dev/uid="
+                + uid("deploy")
+                + " cifederation.dev/cluster="
+                + CLUSTER);
     assertThat(bed.state().pool(POOL).orElseThrow().path("description").asText())
-        .contains("cifederation.dev/managed-by=cifederation-operator");
+        .contains("cifederation.dev/managed-by=cifederation-operator")
+        .contains("cifederation.dev/issuer=https://token.actions.githubusercontent.com");
     assertThat(bed.state().members(SA, ROLE)).containsExactly(PRINCIPAL);
     var gcp = identity.getStatus().getGcp();
     assertThat(gcp.getProviderName()).isEqualTo(providerName(identity));
@@ -223,7 +230,7 @@ class GcpCloudReconcilerTest {
 
   @Test
   void aPoolCreatedByOthersIsUsedButNeverChanged() {
-    bed.state().putPool(PROJECT_NUMBER, "ci-federation", json("description", "Terraform"));
+    bed.state().putPool(PROJECT_NUMBER, GcpTestbed.POOL_ID, json("description", "Terraform"));
     CIFederatedIdentity identity = identity("deploy", s -> {});
 
     assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
@@ -265,7 +272,10 @@ class GcpCloudReconcilerTest {
     bed.state()
         .editProvider(
             providerName(identity),
-            p -> p.put("description", Ownership.providerDescription("team-a/deploy", "elsewhere")));
+            p ->
+                p.put(
+                    "description",
+                    Ownership.providerDescription("team-a/deploy", uid("deploy"), "elsewhere")));
     clock.advance(Duration.ofMinutes(10));
 
     CloudOutcome conflict = reconcile(identity);
@@ -466,7 +476,7 @@ class GcpCloudReconcilerTest {
 
   @Test
   void aPoolOthersCreatedIsNeverDeleted() {
-    bed.state().putPool(PROJECT_NUMBER, "ci-federation", json("description", "Terraform"));
+    bed.state().putPool(PROJECT_NUMBER, GcpTestbed.POOL_ID, json("description", "Terraform"));
     CIFederatedIdentity identity = identity("deploy", s -> {});
     reconcile(identity);
 
@@ -644,7 +654,7 @@ class GcpCloudReconcilerTest {
         .as("the old pool was ours and is unused now")
         .isEqualTo("DELETED");
     assertThat(bed.state().members(SA, ROLE))
-        .containsExactly(PRINCIPAL.replace("ci-federation", "other-pool"));
+        .containsExactly(PRINCIPAL.replace(GcpTestbed.POOL_ID, "other-pool"));
   }
 
   // --------------------------------------------------------------------------- shared reading
@@ -722,7 +732,12 @@ class GcpCloudReconcilerTest {
   private static CIFederatedIdentity identity(String name, Consumer<CIFederatedIdentitySpec> edit) {
     CIFederatedIdentity identity = new CIFederatedIdentity();
     identity.setMetadata(
-        new ObjectMetaBuilder().withNamespace("team-a").withName(name).withGeneration(1L).build());
+        new ObjectMetaBuilder()
+            .withNamespace("team-a")
+            .withName(name)
+            .withUid(uid(name))
+            .withGeneration(1L)
+            .build());
     CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
     spec.setIssuerRef("github");
     spec.setRepository("my-org/my-app");
@@ -737,6 +752,11 @@ class GcpCloudReconcilerTest {
     edit.accept(spec);
     identity.setSpec(spec);
     return identity;
+  }
+
+  /** The same uid for the same name: the tests' identities of one name are one object. */
+  static String uid(String name) {
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   private static ObjectNode json(String field, String value) {

@@ -99,8 +99,9 @@ class GcpIdentityIT {
     CIFederatedIdentity alsoSynced = awaitGcp(allClouds.getMetadata().getName(), "True", "Synced");
 
     var gcp = synced.getStatus().getGcp();
+    // the issuer's own pool: neither example names one
     String pool =
-        "projects/" + PROJECT_NUMBER + "/locations/global/workloadIdentityPools/ci-federation";
+        "projects/" + PROJECT_NUMBER + "/locations/global/workloadIdentityPools/cifed-github";
     assertThat(gcp.getProviderName()).startsWith(pool + "/providers/cifed-");
     assertThat(gcp.getPrincipal())
         .isEqualTo(
@@ -116,6 +117,9 @@ class GcpIdentityIT {
                 + " 'repo:my-org/my-app:environment:production'");
     assertThat(provider.path("oidc").path("issuerUri").asText())
         .isEqualTo("https://token.actions.githubusercontent.com");
+    assertThat(provider.path("description").asText())
+        .as("marked with the object's uid, which a namesake created later does not have")
+        .contains("cifederation.dev/uid=" + synced.getMetadata().getUid());
 
     var pinned = alsoSynced.getStatus().getGcp();
     assertThat(
@@ -131,7 +135,7 @@ class GcpIdentityIT {
                 + "my-org/my-app/.github/workflows/deploy.yml@refs/heads/main'");
     assertThat(BED.state().members(SA, ROLE))
         .as("the members of the examples' pool (other tests bind in pools of their own)")
-        .filteredOn(m -> m.contains("/workloadIdentityPools/ci-federation/"))
+        .filteredOn(m -> m.contains("/workloadIdentityPools/cifed-github/"))
         .containsExactlyInAnyOrder(gcp.getPrincipal(), pinned.getPrincipal());
   }
 
@@ -202,6 +206,52 @@ class GcpIdentityIT {
                 .getGcp()
                 .getDriftCorrections())
         .isEqualTo(1);
+  }
+
+  @Test
+  void twoGitHubIssuersNeverShareAPool() {
+    String ghes = "ghes-gcp-it";
+    CLIENT
+        .resource(
+            Serialization.unmarshal(
+                """
+                apiVersion: cifederation.dev/v1alpha1
+                kind: CIIssuer
+                metadata:
+                  name: %s
+                spec:
+                  url: https://ghes.example.com/_services/token
+                  dialect: GitHub
+                """
+                    .formatted(ghes),
+                CIIssuer.class))
+        .serverSideApply();
+    create(identity("on-github", "pool-shared", "env-shared", ""));
+    awaitGcp("on-github", "True", "Synced");
+
+    CIFederatedIdentity second = identity("on-ghes", "pool-shared", "env-shared", "");
+    second.getSpec().setIssuerRef(ghes);
+    create(second);
+    CIFederatedIdentity refused = awaitGcp("on-ghes", "False", "Conflict");
+
+    assertThat(condition(refused, "GCPReady").orElseThrow().getMessage())
+        .contains("spec.gcp.poolId 'pool-shared'")
+        .contains("https://token.actions.githubusercontent.com");
+    assertThat(
+            BED.state()
+                .providers(
+                    "projects/"
+                        + PROJECT_NUMBER
+                        + "/locations/global/workloadIdentityPools/pool-shared"))
+        .hasSize(1);
+
+    // without a poolId it gets its issuer's own pool
+    CIFederatedIdentity own = identity("on-ghes-own", "x", "env-shared", "");
+    own.getSpec().setIssuerRef(ghes);
+    own.getSpec().getGcp().setPoolId(null);
+    create(own);
+    assertThat(awaitGcp("on-ghes-own", "True", "Synced").getStatus().getGcp().getProviderName())
+        .contains("/workloadIdentityPools/cifed-" + ghes + "/providers/");
   }
 
   @Test

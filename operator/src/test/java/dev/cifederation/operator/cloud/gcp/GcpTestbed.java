@@ -24,8 +24,12 @@ final class GcpTestbed implements AutoCloseable {
   static final String SA = "ci-deployer@my-project.iam.gserviceaccount.com";
   static final String OTHER_SA = "other@my-project.iam.gserviceaccount.com";
   static final String ROLE = PolicyMembers.WORKLOAD_IDENTITY_USER;
+
+  /** The default pool of the CIIssuer "github" the tests name: one pool per issuer. */
+  static final String POOL_ID = "cifed-github";
+
   static final String POOL =
-      "projects/123456789012/locations/global/workloadIdentityPools/ci-federation";
+      "projects/123456789012/locations/global/workloadIdentityPools/" + POOL_ID;
   static final String CLUSTER = "test-cluster";
 
   final FakeGcpIam fake;
@@ -55,9 +59,14 @@ final class GcpTestbed implements AutoCloseable {
   }
 
   GcpCloudReconciler adapter(GcpSettings settings, Clock clock) {
+    return adapter(settings, clock, CLUSTER);
+  }
+
+  /** An adapter as the operator of the cluster {@code cluster} runs it. */
+  GcpCloudReconciler adapter(GcpSettings settings, Clock clock, String cluster) {
     IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
     return new GcpCloudReconciler(
-        settings, new IamGateway(settings, calls, sleeper), sleeper, CLUSTER, clock);
+        settings, new IamGateway(settings, calls, sleeper), sleeper, cluster, clock);
   }
 
   /** Calls of one operation, by the metric the operator exports. */

@@ -3,59 +3,91 @@ package dev.cifederation.operator.cloud.gcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OwnershipTest {
 
+  private static final String UID = "6f1c2b1e-0d4c-4d8e-9a53-3f3b1b7f0a11";
+  private static final String OTHER_UID = "0b8e7c55-31b4-4e0a-8f27-7d0f8c9e2b64";
+  private static final String GITHUB = "https://token.actions.githubusercontent.com";
+
   @Test
-  void providerMarksNameTheOwnerAndTheCluster() {
-    String description = Ownership.providerDescription("team-a/deploy", "prod");
+  void providerMarksNameTheOwnerTheUidAndTheCluster() {
+    String description = Ownership.providerDescription("team-a/deploy", UID, "prod");
 
     assertThat(description)
-        .isEqualTo("cifederation.dev/owner=team-a/deploy cifederation.dev/cluster=prod");
-    assertThat(Ownership.provider(description, "team-a/deploy", "prod")).isEqualTo(Verdict.OURS);
-    assertThat(Ownership.provider(description, "team-a/other", "prod"))
+        .isEqualTo(
+            "cifederation.dev/owner=team-a/deploy cifederation.dev/uid="
+                + UID
+                + " cifederation.dev/cluster=prod");
+    assertThat(Ownership.provider(description, "team-a/deploy", UID, "prod"))
+        .isEqualTo(Verdict.OURS);
+    assertThat(Ownership.provider(description, "team-a/other", UID, "prod"))
         .isEqualTo(Verdict.OTHER_OWNER);
-    assertThat(Ownership.provider(description, "team-a/deploy", "staging"))
+    assertThat(Ownership.provider(description, "team-a/deploy", UID, "staging"))
+        .isEqualTo(Verdict.OTHER_CLUSTER);
+  }
+
+  @Test
+  void aNamesakeWithAnotherUidDoesNotInherit() {
+    String description = Ownership.providerDescription("team-a/deploy", UID, "prod");
+
+    assertThat(Ownership.provider(description, "team-a/deploy", OTHER_UID, "prod"))
+        .isEqualTo(Verdict.EARLIER_NAMESAKE);
+  }
+
+  @Test
+  void marksOfTheEarlierVersionWithoutUidAreLegacy() {
+    String legacy = "cifederation.dev/owner=team-a/deploy cifederation.dev/cluster=prod";
+
+    assertThat(Ownership.provider(legacy, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.LEGACY);
+    assertThat(Ownership.provider(legacy, "team-a/deploy", UID, "staging"))
+        .as("another cluster's legacy marks stay another cluster's")
         .isEqualTo(Verdict.OTHER_CLUSTER);
   }
 
   @Test
   void missingOrForeignDescriptionsAreUnmarked() {
-    assertThat(Ownership.provider(null, "team-a/deploy", "prod")).isEqualTo(Verdict.UNMARKED);
-    assertThat(Ownership.provider("", "team-a/deploy", "prod")).isEqualTo(Verdict.UNMARKED);
-    assertThat(Ownership.provider("GitHub provider made by hand", "team-a/deploy", "prod"))
+    assertThat(Ownership.provider(null, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
+    assertThat(Ownership.provider("", "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
+    assertThat(Ownership.provider("GitHub provider made by hand", "team-a/deploy", UID, "prod"))
         .isEqualTo(Verdict.UNMARKED);
     assertThat(
             Ownership.provider(
-                "owner=team-a/deploy cluster=prod (not our keys)", "team-a/deploy", "prod"))
+                "owner=team-a/deploy cluster=prod (not our keys)", "team-a/deploy", UID, "prod"))
         .isEqualTo(Verdict.UNMARKED);
   }
 
   @Test
   void aMarkInTheMiddleOfOtherTextStillCounts() {
     String description =
-        "edited by alice: " + Ownership.providerDescription("team-a/deploy", "prod") + " thanks";
+        "edited by alice: "
+            + Ownership.providerDescription("team-a/deploy", UID, "prod")
+            + " thanks";
 
-    assertThat(Ownership.provider(description, "team-a/deploy", "prod")).isEqualTo(Verdict.OURS);
+    assertThat(Ownership.provider(description, "team-a/deploy", UID, "prod"))
+        .isEqualTo(Verdict.OURS);
   }
 
   @Test
-  void longOwnersAreHashedToFitGooglesDescriptionLimit() {
+  void longOwnersAreHashedToFitGooglesDescriptionLimitAndKeepTheUid() {
     String owner = "a".repeat(63) + "/" + "b".repeat(253);
 
-    String description = Ownership.providerDescription(owner, "prod");
+    String description = Ownership.providerDescription(owner, UID, "prod");
 
     assertThat(description).hasSizeLessThanOrEqualTo(Ownership.DESCRIPTION_MAX);
-    assertThat(description).startsWith("cifederation.dev/owner-sha256=");
-    assertThat(Ownership.provider(description, owner, "prod")).isEqualTo(Verdict.OURS);
-    assertThat(Ownership.provider(description, owner.replace('b', 'c'), "prod"))
+    assertThat(description).startsWith("cifederation.dev/owner-sha256=").contains(UID);
+    assertThat(Ownership.provider(description, owner, UID, "prod")).isEqualTo(Verdict.OURS);
+    assertThat(Ownership.provider(description, owner, OTHER_UID, "prod"))
+        .isEqualTo(Verdict.EARLIER_NAMESAKE);
+    assertThat(Ownership.provider(description, owner.replace('b', 'c'), UID, "prod"))
         .isEqualTo(Verdict.OTHER_OWNER);
   }
 
   @Test
   void poolsCreatedByThisClustersOperatorAreRecognised() {
-    String ours = Ownership.poolDescription("prod");
+    String ours = Ownership.poolDescription("prod", GITHUB);
 
     assertThat(Ownership.poolCreatedByUs(ours, "prod")).isTrue();
     assertThat(Ownership.poolCreatedByUs(ours, "staging")).isFalse();
@@ -64,11 +96,68 @@ class OwnershipTest {
   }
 
   @Test
+  void aPoolIsMarkedWithTheOneIssuerItServes() {
+    String ours = Ownership.poolDescription("prod", GITHUB);
+
+    assertThat(Ownership.poolServesOther(ours, GITHUB)).contains(false);
+    assertThat(Ownership.poolServesOther(ours, "https://ghes.example.com/_services/token"))
+        .contains(true);
+    assertThat(Ownership.markedIssuer(ours)).isEqualTo(GITHUB);
+    assertThat(Ownership.poolServesOther("Terraform-managed pool", GITHUB))
+        .as("no mark: the providers decide")
+        .isEmpty();
+  }
+
+  @Test
+  void aLongIssuerIsMarkedByItsHashWithinTheLimit() {
+    String issuer = "https://ghes.example.com/" + "x".repeat(300);
+
+    String description = Ownership.poolDescription("prod", issuer);
+
+    assertThat(description).hasSizeLessThanOrEqualTo(Ownership.DESCRIPTION_MAX);
+    assertThat(description).contains("cifederation.dev/issuer-sha256=");
+    assertThat(Ownership.poolServesOther(description, issuer)).contains(false);
+    assertThat(Ownership.poolServesOther(description, GITHUB)).contains(true);
+    assertThat(Ownership.poolCreatedByUs(description, "prod")).isTrue();
+  }
+
+  @Test
+  void anUnmarkedPoolOfOursGetsTheIssuerMarkAppended() {
+    String legacy =
+        "cifederation.dev/managed-by=cifederation-operator cifederation.dev/cluster=prod";
+
+    String marked = Ownership.withIssuer(legacy, GITHUB);
+
+    assertThat(marked).isEqualTo(Ownership.poolDescription("prod", GITHUB));
+    assertThat(Ownership.hasIssuerMark(legacy)).isFalse();
+    assertThat(Ownership.hasIssuerMark(marked)).isTrue();
+  }
+
+  @Test
   void clusterMarksAreRecognisedWhateverTheOwner() {
-    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", "prod"), "prod"))
+    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", UID, "prod"), "prod"))
         .isTrue();
-    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", "dev"), "prod"))
+    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", UID, "dev"), "prod"))
         .isFalse();
-    assertThat(Ownership.markedByCluster(Ownership.poolDescription("prod"), "prod")).isFalse();
+    assertThat(Ownership.markedByCluster(Ownership.poolDescription("prod", GITHUB), "prod"))
+        .isFalse();
+  }
+
+  @Test
+  void adoptionGrantsArePatternsOverTheFullProviderName() {
+    String name =
+        "projects/123/locations/global/workloadIdentityPools/cifed-github/providers/legacy-deploy";
+
+    assertThat(Ownership.adoptionGrant(List.of(name), name)).contains(name);
+    assertThat(
+            Ownership.adoptionGrant(
+                List.of("projects/999/*", "projects/123/*/providers/legacy-*"), name))
+        .contains("projects/123/*/providers/legacy-*");
+    assertThat(Ownership.adoptionGrant(List.of("projects/123/*/providers/other-*"), name))
+        .isEmpty();
+    assertThat(Ownership.adoptionGrant(List.of("projects/1.3/*"), name))
+        .as("a dot is a dot, not any character")
+        .isEmpty();
+    assertThat(Ownership.adoptionGrant(List.of(), name)).isEmpty();
   }
 }

@@ -21,7 +21,7 @@ class ProviderSpecTest {
           + " 'repo:my-org/my-app:environment:production'";
 
   private final WorkloadIdentityPoolProvider desired =
-      ProviderSpec.desired(trust(List.of()), OWNER, "prod");
+      ProviderSpec.desired(trust(List.of()), OWNER, "uid-1", "prod");
 
   @Test
   void desiredCarriesTheCompiledTrustAndTheOwnershipMarks() {
@@ -33,7 +33,9 @@ class ProviderSpecTest {
         .isEqualTo("https://token.actions.githubusercontent.com");
     assertThat(desired.getOidc().getAllowedAudiences()).as("default audience").isNull();
     assertThat(desired.getDescription())
-        .isEqualTo("cifederation.dev/owner=team-a/deploy cifederation.dev/cluster=prod");
+        .isEqualTo(
+            "cifederation.dev/owner=team-a/deploy cifederation.dev/uid=uid-1"
+                + " cifederation.dev/cluster=prod");
     assertThat(desired.getDisplayName()).isEqualTo(OWNER);
     assertThat(desired.getDisabled()).isFalse();
   }
@@ -114,7 +116,7 @@ class ProviderSpecTest {
   @Test
   void audiencesAreASet() {
     WorkloadIdentityPoolProvider withAudiences =
-        ProviderSpec.desired(trust(List.of("a", "b")), OWNER, "prod");
+        ProviderSpec.desired(trust(List.of("a", "b")), OWNER, "uid-1", "prod");
     WorkloadIdentityPoolProvider live = withAudiences.clone();
     live.getOidc().setAllowedAudiences(List.of("b", "a", "a"));
 
