@@ -194,8 +194,7 @@ class GuardrailsIT {
   // ---------------------------------------------------------------------------------- policy
 
   @Test
-  void aPolicyChangeReEvaluatesTheIdentityAndRevokesItsTrustInPlace()
-      throws InterruptedException {
+  void aPolicyChangeReEvaluatesTheIdentityAndRevokesItsTrustInPlace() throws InterruptedException {
     String id = shortId();
     String label = "op-" + id;
     CLIENT
@@ -244,9 +243,7 @@ class GuardrailsIT {
 
       long reconciles = calls(name);
       double writes = writes();
-      await()
-          .atMost(RESYNC.multipliedBy(6))
-          .until(() -> calls(name) >= reconciles + 3);
+      await().atMost(RESYNC.multipliedBy(6)).until(() -> calls(name) >= reconciles + 3);
       assertThat(writes())
           .as("three more passes over the revoked identity keep it withdrawn without a write")
           .isEqualTo(writes);

@@ -44,7 +44,10 @@ public final class AzureLocal implements AutoCloseable {
     return new LiveTrust.Azure(
         identity.id(),
         arm.state().credentials(SUBSCRIPTION, GROUP, identityName).stream()
-            .map(c -> new LiveTrust.FederatedCredential(c.name(), c.issuer(), c.subject(), c.audiences()))
+            .map(
+                c ->
+                    new LiveTrust.FederatedCredential(
+                        c.name(), c.issuer(), c.subject(), c.audiences()))
             .toList());
   }
 
