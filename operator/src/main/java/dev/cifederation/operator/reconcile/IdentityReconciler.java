@@ -46,6 +46,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -230,6 +231,7 @@ public class IdentityReconciler
       return finish(identity, status, conditions);
     }
     status.setSubject(trust.subject());
+    status.setSubjectMigrationPhase(trust.migrationPhase());
     status.setWhoCanAssume(trust.whoCanAssume());
     var limits = new TrustLint.Limits(verdict.sessionCap());
 
@@ -256,7 +258,22 @@ public class IdentityReconciler
     guard(identity, trust, status, conditions, passes, limits);
     summarise(conditions);
     UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
-    return retry.map(control::rescheduleAfter).orElse(control);
+    return earliest(retry, migrationWindowEnd(trust, spec))
+        .map(control::rescheduleAfter)
+        .orElse(control);
+  }
+
+  /** During a subject migration, come back when the window ends to drop the old subject. */
+  private static Optional<Duration> migrationWindowEnd(
+      CompiledTrust trust, CIFederatedIdentitySpec spec) {
+    if (trust.migrationPhase() != SubjectMigrationPhase.BothSubjects) {
+      return Optional.empty();
+    }
+    Duration left =
+        Duration.between(
+            java.time.Instant.now(),
+            java.time.Instant.parse(spec.getSubjectMigration().getDropNamesAfter()));
+    return Optional.of(left.isNegative() ? Duration.ZERO : left.plusSeconds(1));
   }
 
   /** What the adapters handed back in this pass for the guardrails. */
