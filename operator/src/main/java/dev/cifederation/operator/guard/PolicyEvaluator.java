@@ -36,7 +36,13 @@ public final class PolicyEvaluator {
   /** What applies where no policy selects the namespace: every selector but pullRequest. */
   public static final List<SubjectKind> DEFAULT_SUBJECTS =
       List.of(
-          SubjectKind.environment, SubjectKind.branch, SubjectKind.tag, SubjectKind.workflowRef);
+          SubjectKind.environment,
+          SubjectKind.branch,
+          SubjectKind.tag,
+          SubjectKind.workflowRef,
+          SubjectKind.everyRun,
+          SubjectKind.workspace,
+          SubjectKind.serviceConnection);
 
   private static final Pattern GO_DURATION =
       Pattern.compile("(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?");
