@@ -33,7 +33,8 @@ public record CompiledTrust(
   public CompiledTrust {
     Objects.requireNonNull(subject, "subject");
     Objects.requireNonNull(whoCanAssume, "whoCanAssume");
-    alternativeSubjects = alternativeSubjects == null ? List.of() : List.copyOf(alternativeSubjects);
+    alternativeSubjects =
+        alternativeSubjects == null ? List.of() : List.copyOf(alternativeSubjects);
   }
 
   public CompiledTrust(

@@ -31,10 +31,10 @@ import java.util.regex.Pattern;
  * @param repositoryShape what {@code spec.repository} names for this CI system
  * @param repository the exact syntax of {@code spec.repository}
  * @param subjectShape the {@code sub} the CI system issues, for messages
- * @param subjectStart a regular expression every {@code sub} of this CI system starts with, or
- *     null when it depends on the issuer (Jenkins)
- * @param projectPinned a regular expression the literal start of a subject pattern must match
- *     for the pattern to stay within one repository or project; null for GitHub and GitLab, whose
+ * @param subjectStart a regular expression every {@code sub} of this CI system starts with, or null
+ *     when it depends on the issuer (Jenkins)
+ * @param projectPinned a regular expression the literal start of a subject pattern must match for
+ *     the pattern to stay within one repository or project; null for GitHub and GitLab, whose
  *     patterns the lint checks by their {@code repo:}/{@code project_path:} prefix
  * @param defaultAwsAudience the {@code aud} the AWS trust checks unless the CIIssuer overrides it:
  *     the value the CI system's documented AWS setup requests
@@ -106,7 +106,8 @@ public record Dialect(
   private static final Pattern PATH =
       Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)+");
   private static final Pattern UUID =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final Pattern ORG_UUID_PROJECT_UUID =
       Pattern.compile(UUID.pattern() + "/" + UUID.pattern());
   private static final Pattern WORKSPACE_REPO_UUID =
@@ -130,10 +131,18 @@ public record Dialect(
             IssuerInfo.DEFAULT_AWS_AUDIENCE,
             // The default template, [repo, context]; GitHubSubjects renders every template.
             forms(
-                SubjectKind.environment, "repo:<repo>:environment:<value>", "",
-                SubjectKind.branch, "repo:<repo>:ref:refs/heads/<value>", "",
-                SubjectKind.tag, "repo:<repo>:ref:refs/tags/<value>", "",
-                SubjectKind.pullRequest, "repo:<repo>:pull_request", ""),
+                SubjectKind.environment,
+                "repo:<repo>:environment:<value>",
+                "",
+                SubjectKind.branch,
+                "repo:<repo>:ref:refs/heads/<value>",
+                "",
+                SubjectKind.tag,
+                "repo:<repo>:ref:refs/tags/<value>",
+                "",
+                SubjectKind.pullRequest,
+                "repo:<repo>:pull_request",
+                ""),
             Map.of(),
             List.of(new Pin("repository", "repository", "<repo>", true)),
             // pull_request subjects: the lint's own PullRequestSubject rule
@@ -143,7 +152,7 @@ public record Dialect(
     add(
         new Dialect(
             IssuerDialect.GitLab,
-            "GitLab CI/CD",
+            "GitLab CI",
             "https://docs.gitlab.com/ci/secrets/id_token_authentication/",
             "https://gitlab.com or https://HOST[/PATH]",
             "GROUP[/SUBGROUP...]/PROJECT",
@@ -153,8 +162,12 @@ public record Dialect(
             null,
             IssuerInfo.DEFAULT_AWS_AUDIENCE,
             forms(
-                SubjectKind.branch, "project_path:<repo>:ref_type:branch:ref:<value>", "",
-                SubjectKind.tag, "project_path:<repo>:ref_type:tag:ref:<value>", ""),
+                SubjectKind.branch,
+                "project_path:<repo>:ref_type:branch:ref:<value>",
+                "",
+                SubjectKind.tag,
+                "project_path:<repo>:ref_type:tag:ref:<value>",
+                ""),
             Map.of(
                 SubjectKind.environment,
                 "GitLab's sub has no environment (it is project_path:...:ref_type:...:ref:...); use"
@@ -237,8 +250,12 @@ public record Dialect(
             "\\{[^}*?]+}",
             IssuerInfo.DEFAULT_AWS_AUDIENCE,
             forms(
-                SubjectKind.environment, "{<1>}{<value>}", ":*",
-                SubjectKind.everyRun, "{<1>}", ":*"),
+                SubjectKind.environment,
+                "{<1>}{<value>}",
+                ":*",
+                SubjectKind.everyRun,
+                "{<1>}",
+                ":*"),
             Map.of(
                 SubjectKind.branch,
                 "Bitbucket's sub names repository, deployment environment and step, no branch; use"
@@ -312,8 +329,12 @@ public record Dialect(
             "https://[^*?]+/job/[^*?/]+/",
             IssuerInfo.DEFAULT_AWS_AUDIENCE,
             forms(
-                SubjectKind.branch, "<root>/job/<jobPath>/job/<value>/", "",
-                SubjectKind.everyRun, "<root>/job/<jobPath>/", ""),
+                SubjectKind.branch,
+                "<root>/job/<jobPath>/job/<value>/",
+                "",
+                SubjectKind.everyRun,
+                "<root>/job/<jobPath>/",
+                ""),
             Map.of(),
             List.of(),
             List.of(
@@ -365,7 +386,8 @@ public record Dialect(
    * The dialect of a token, from its issuer when that is a SaaS CI system's, else from a claim only
    * one CI system issues, else from how its subject starts; GitHub when nothing tells.
    */
-  public static Dialect ofToken(String iss, java.util.function.Predicate<String> hasClaim, String sub) {
+  public static Dialect ofToken(
+      String iss, java.util.function.Predicate<String> hasClaim, String sub) {
     Optional<Dialect> bySaas = bySaasIssuer(iss);
     if (bySaas.isPresent()) {
       return bySaas.get();

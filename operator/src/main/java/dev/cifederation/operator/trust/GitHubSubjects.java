@@ -11,8 +11,8 @@ import java.util.Set;
  * The {@code sub} GitHub issues under a subject template: the claims of {@code include_claim_keys}
  * in their order, each as {@code key:value} ({@code context} contributes its value alone, which
  * already has the {@code environment:}/{@code ref:} key), joined with {@code :}. The default
- * template is {@code [repo, context]}. A claim whose value the spec does not fix makes the
- * selector inexpressible: a trust with it could never match, or would have to guess.
+ * template is {@code [repo, context]}. A claim whose value the spec does not fix makes the selector
+ * inexpressible: a trust with it could never match, or would have to guess.
  */
 final class GitHubSubjects {
 

@@ -177,9 +177,7 @@ public final class TrustCompiler {
       Subject subject = tableSubject(issuer, dialect, repository, selector);
       if (spec.getSubjectTemplate() != null || spec.getSubjectMigration() != null) {
         throw new TrustCompilationException(
-            (spec.getSubjectTemplate() != null
-                    ? "spec.subjectTemplate"
-                    : "spec.subjectMigration")
+            (spec.getSubjectTemplate() != null ? "spec.subjectTemplate" : "spec.subjectMigration")
                 + " describes GitHub's subjects; remove it for a "
                 + dialect.id()
                 + " issuer");
@@ -301,7 +299,8 @@ public final class TrustCompiler {
               + selector.kind().name()
               + " name, without refs/heads/ or refs/tags/");
     }
-    if ((selector.kind() == SubjectKind.serviceConnection || selector.kind() == SubjectKind.workspace)
+    if ((selector.kind() == SubjectKind.serviceConnection
+            || selector.kind() == SubjectKind.workspace)
         && (value.contains("/") || value.contains(":") || value.isBlank())) {
       throw new TrustCompilationException(
           field + " '" + value + "' must be a single name: no '/' or ':'");
