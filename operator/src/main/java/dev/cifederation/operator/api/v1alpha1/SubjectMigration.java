@@ -13,7 +13,8 @@ public class SubjectMigration {
   @Required
   @ValidationRule(
       value = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$')",
-      message = "spec.subjectMigration.dropNamesAfter is an RFC 3339 UTC time, e.g. 2026-09-01T00:00:00Z")
+      message =
+          "spec.subjectMigration.dropNamesAfter is an RFC 3339 UTC time, e.g. 2026-09-01T00:00:00Z")
   @JsonPropertyDescription(
       "Until this time (RFC 3339, UTC) both subjects are admitted (AWS: both values; GCP: both principals;"
           + " Azure: a second federated credential); afterwards only the immutable-ID subject. Enable"

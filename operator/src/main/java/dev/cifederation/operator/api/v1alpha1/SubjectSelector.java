@@ -70,7 +70,8 @@ public class SubjectSelector {
   @Size(min = 1, max = 90)
   @ValidationRule(
       value = "self.matches('^[A-Za-z0-9_-]+$')",
-      message = "spec.subject.workspace is an HCP Terraform workspace name: letters, digits, '-' and '_'")
+      message =
+          "spec.subject.workspace is an HCP Terraform workspace name: letters, digits, '-' and '_'")
   @JsonPropertyDescription(
       "HCP Terraform: runs of this workspace (spec.repository is ORGANIZATION/PROJECT); requires runPhase.")
   private String workspace;
