@@ -135,7 +135,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
           carry(previous));
     }
     boolean observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
-    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
+    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
     Ownership ownership = new Ownership(request.owner(), clusterName);
     DesiredRole desired = DesiredRole.of(trust, identity.getSpec().getAws(), iamPath, ownership);
     Pass pass = new Pass(observe);
@@ -585,7 +585,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     }
     String accountId = recordedAccount.get();
     String roleName = roleName(request, spec, trust, previous);
-    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
+    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
     Ownership ownership = new Ownership(request.owner(), clusterName);
     Set<String> providers = new TreeSet<>();
     if (trust != null) {
