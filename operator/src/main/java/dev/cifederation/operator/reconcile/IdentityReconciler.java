@@ -37,7 +37,6 @@ import dev.cifederation.operator.trust.WhoCanAssume;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -798,9 +797,9 @@ public class IdentityReconciler
               .withName(CRD_NAME)
               .get();
       return crd != null && crd.getMetadata().getDeletionTimestamp() != null;
-    } catch (KubernetesClientException e) {
-      log.warn(
-          "Could not read CRD {}: {}; cleanup follows deletionPolicy", CRD_NAME, e.getMessage());
+    } catch (RuntimeException e) {
+      // forbidden, unreachable, or a client that cannot say: follow the deletion policy
+      log.warn("Could not read CRD {}: {}; cleanup follows deletionPolicy", CRD_NAME, e.toString());
       return false;
     }
   }
