@@ -78,7 +78,7 @@ final class LintCommand implements Callable<Integer> {
   @Option(
       names = "--dialect",
       defaultValue = "GitHub",
-      description = "Dialect of --issuer-url: GitHub or GitLab (default ${DEFAULT-VALUE}).")
+      description = "Dialect of --issuer-url: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
   IssuerDialect dialect;
 
   @Option(

@@ -10,6 +10,7 @@ import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.Dialect;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
@@ -276,9 +277,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     String iss = claims.string("iss").orElse(GITHUB_ISSUER);
     IssuerDialect dialect =
-        claims.has("project_path") && !claims.has("repository")
-            ? IssuerDialect.GitLab
-            : IssuerDialect.GitHub;
+        Dialect.ofToken(iss, claims::has, claims.string("sub").orElse(null)).id();
     CIIssuerSpec assumed = new CIIssuerSpec();
     assumed.setUrl(iss);
     assumed.setDialect(dialect);

@@ -62,7 +62,14 @@ class ExamplesIT {
             "github-azure.yaml",
             "gitlab-aws-main.yaml",
             "github-all-clouds.yaml",
-            "policy-team-a.yaml");
+            "policy-team-a.yaml",
+            "issuer-circleci.yaml",
+            "circleci-aws.yaml",
+            "issuer-buildkite.yaml",
+            "buildkite-aws.yaml",
+            "issuer-hcp-terraform.yaml",
+            "hcp-terraform-aws.yaml",
+            "github-immutable-migration.yaml");
   }
 
   @ParameterizedTest(name = "{0}")

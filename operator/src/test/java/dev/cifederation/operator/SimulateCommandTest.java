@@ -199,6 +199,43 @@ class SimulateCommandTest {
   }
 
   @Test
+  void tokensOfTheOtherCiSystemsAreJudgedByTheirIdentities() {
+    assertThat(
+            simulate(
+                "--claims", claims("circleci-job.json"),
+                "--identity", example("circleci-aws.yaml"),
+                "--issuer", example("issuer-circleci.yaml")))
+        .as(out + "" + err)
+        .isZero();
+    assertThat(out.toString()).contains("AWS    admitted");
+
+    // the HCP Terraform file's first identity is the apply phase: a plan token is refused
+    assertThat(
+            simulate(
+                "--claims", claims("hcp-terraform-plan.json"),
+                "--identity", example("hcp-terraform-aws.yaml"),
+                "--issuer", example("issuer-hcp-terraform.yaml")))
+        .isEqualTo(1);
+    assertThat(out.toString())
+        .contains("AWS    refused")
+        .contains("run_phase:plan")
+        .contains("run_phase:apply");
+  }
+
+  @Test
+  void withoutAnIssuerTheDialectIsRecognisedFromTheToken() {
+    int exit =
+        simulate(
+            "--claims", claims("buildkite-main.json"),
+            "--identity", example("buildkite-aws.yaml"));
+
+    assertThat(exit).as(out + "" + err).isZero();
+    assertThat(out.toString())
+        .startsWith(
+            "issuer: none given, assuming the token's iss https://agent.buildkite.com (Buildkite)");
+  }
+
+  @Test
   void cloudSelectsOneCloudOfTheIdentity() {
     int exit =
         simulate(

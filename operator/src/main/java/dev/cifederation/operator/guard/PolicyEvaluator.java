@@ -52,7 +52,13 @@ public final class PolicyEvaluator {
   /** Selectors allowed where a policy lists none (and in single-team mode): all but pullRequest. */
   public static final List<SubjectKind> DEFAULT_SUBJECTS =
       List.of(
-          SubjectKind.environment, SubjectKind.branch, SubjectKind.tag, SubjectKind.workflowRef);
+          SubjectKind.environment,
+          SubjectKind.branch,
+          SubjectKind.tag,
+          SubjectKind.workflowRef,
+          SubjectKind.everyRun,
+          SubjectKind.workspace,
+          SubjectKind.serviceConnection);
 
   /** The switch that opts a single-team cluster out of default deny, as users set it. */
   public static final String UNGOVERNED_SWITCH = "CIFED_ALLOW_UNGOVERNED_NAMESPACES=true";

@@ -57,7 +57,26 @@ public enum Rule {
           + ".maxSessionDuration)"),
   UnneededStringLike(
       Severity.Low,
-      "use StringEquals: the value has no wildcard, and StringLike invites one later");
+      "use StringEquals: the value has no wildcard, and StringLike invites one later"),
+  UnmatchableSubject(
+      Severity.High,
+      "trust the subject the CI system really issues (see the README's subject table): a '*' under"
+          + " StringEquals is literal, and a subject of another shape matches no token, so every"
+          + " deploy fails"),
+  ForeignIssuerKey(
+      Severity.High,
+      "condition on <provider>:sub and <provider>:aud with the provider the statement's Federated"
+          + " principal names (an issuer with a path, e.g. a GitHub enterprise issuer, has its own"
+          + " provider)"),
+  UntrustedTrigger(
+      Severity.High,
+      "trust only protected scopes: a deployment environment, a protected branch, the apply phase;"
+          + " never what pull requests from forks can trigger"),
+  UnprotectedTrigger(
+      Severity.Medium,
+      "narrow the subject where the CI system allows it (a deployment environment, a branch, the"
+          + " apply phase); where it cannot, restrict in the CI system who may run the job and keep"
+          + " the identity's permissions small");
 
   private final Severity severity;
   private final String fix;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.trust.Dialect;
 import dev.cifederation.operator.trust.LiveTrust;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,12 +50,35 @@ public final class TrustLint {
           "(?:(?:assertion|attribute)\\.(?:repository|repository_id|project_path|project_id|sub)"
               + "|google\\.subject)\\s*==\\s*['\"]"
               + "|['\"]\\s*==\\s*(?:(?:assertion|attribute)\\.(?:repository|repository_id"
-              + "|project_path|project_id|sub)|google\\.subject)\\b");
+              + "|project_path|project_id|sub)|google\\.subject)\\b"
+              + "|"
+              + projectPinClaims()
+              + "\\s*==\\s*['\"]");
+  private static final Pattern STARTS_WITH =
+      Pattern.compile("assertion\\.sub\\.startsWith\\(\\s*'((?:[^'\\\\]|\\\\.)*)'\\s*\\)");
+  private static final Pattern CONDITION_KEY = Pattern.compile("(.+):([A-Za-z_]+)");
+  private static final Pattern OIDC_PROVIDER_ARN =
+      Pattern.compile("arn:[^:]*:iam::[0-9]*:oidc-provider/(.+)");
   private static final Pattern CEL_WORKFLOW_REF =
       Pattern.compile("job_workflow_ref\\s*==\\s*['\"]([^'\"]*)['\"]");
   private static final Pattern ORG_WIDE_SET = Pattern.compile("/attribute\\.repository_owner\\w*/");
 
   private TrustLint() {}
+
+  /** Every dialect's claims that pin one project, as CEL references (field or index form). */
+  private static String projectPinClaims() {
+    List<String> references = new ArrayList<>();
+    for (Dialect dialect : Dialect.all()) {
+      for (Dialect.Pin pin : dialect.pins()) {
+        if (pin.project()) {
+          references.add("(?:assertion|attribute)\\." + Pattern.quote(pin.attribute()));
+          references.add("assertion\\." + Pattern.quote(pin.claim()));
+          references.add("assertion\\[\\s*'" + Pattern.quote(pin.claim()) + "'\\s*]");
+        }
+      }
+    }
+    return "(?:" + String.join("|", references) + ")";
+  }
 
   /**
    * The findings on one cloud's trust.
@@ -163,6 +187,16 @@ public final class TrustLint {
 
   private static void lintStatement(
       JsonNode statement, String name, String where, List<Finding> out) {
+    // the provider the statement trusts, e.g. token.actions.githubusercontent.com; null for "*"
+    String provider =
+        list(statement.path("Principal").path("Federated")).stream()
+            .map(JsonNode::asText)
+            .map(OIDC_PROVIDER_ARN::matcher)
+            .filter(Matcher::matches)
+            .map(m -> m.group(1))
+            .findFirst()
+            .orElse(null);
+    Optional<Dialect> dialect = Dialect.bySaasIssuer(provider);
     List<Entry> entries = new ArrayList<>();
     statement
         .path("Condition")
@@ -193,6 +227,27 @@ public final class TrustLint {
       if (!entry.restricts()) {
         continue;
       }
+      Matcher key = CONDITION_KEY.matcher(entry.key());
+      if (provider != null
+          && key.matches()
+          && key.group(1).contains(".")
+          && !key.group(1).equalsIgnoreCase(provider)) {
+        // IAM only sets <provider>:claim keys for the provider that verified the token: any other
+        // prefix is absent, so the condition never holds (and restricts nothing it meant to).
+        out.add(
+            Rule.ForeignIssuerKey.finding(
+                where,
+                name
+                    + " conditions on "
+                    + entry.key()
+                    + ", but trusts tokens of "
+                    + provider
+                    + ", whose keys are "
+                    + provider
+                    + ":"
+                    + claim
+                    + "; no token can match"));
+      }
       for (String value : entry.values()) {
         boolean wildcard = entry.like() && Glob.hasWildcard(value);
         if (entry.like() && !wildcard) {
@@ -201,7 +256,10 @@ public final class TrustLint {
                   where, name + " matches " + entry.key() + " '" + value + "' with StringLike"));
         }
         switch (claim) {
-          case "sub" -> lintSubject(entry, value, wildcard, name, where, out);
+          case "sub" -> {
+            lintSubject(entry, value, wildcard, name, where, out);
+            lintDialectSubject(entry, value, dialect, name, where, out);
+          }
           case "aud" -> {
             if (wildcard) {
               out.add(
@@ -255,7 +313,78 @@ public final class TrustLint {
    * {@code repo:*}, {@code repo:*}{@code /*}, {@code repo:org/*} and {@code *} are all refused.
    */
   static boolean pinsRepository(String subject) {
-    return pinnedRepository(subject).isPresent();
+    if (pinnedRepository(subject).isPresent()) {
+      return true;
+    }
+    String literal = literalPrefix(subject);
+    return Dialect.all().stream()
+        .map(Dialect::projectPinned)
+        .filter(java.util.Objects::nonNull)
+        .anyMatch(p -> Pattern.compile(p).matcher(literal).lookingAt());
+  }
+
+  /** The text before the first IAM wildcard. */
+  private static String literalPrefix(String pattern) {
+    int end = pattern.length();
+    for (int i = 0; i < pattern.length(); i++) {
+      if (pattern.charAt(i) == '*' || pattern.charAt(i) == '?') {
+        end = i;
+        break;
+      }
+    }
+    return pattern.substring(0, end);
+  }
+
+  /**
+   * What depends on the CI system: a subject no token can carry (a literal '*' under StringEquals;
+   * a start the dialect never issues) and the dialect's untrusted triggers.
+   */
+  private static void lintDialectSubject(
+      Entry entry,
+      String value,
+      Optional<Dialect> dialect,
+      String name,
+      String where,
+      List<Finding> out) {
+    if (!entry.like() && value.contains("*")) {
+      out.add(
+          Rule.UnmatchableSubject.finding(
+              where,
+              name
+                  + " compares sub with "
+                  + entry.operator()
+                  + " to '"
+                  + value
+                  + "': '*' is literal there and no token's sub contains it (StringLike was meant)"));
+      return;
+    }
+    if (dialect.isEmpty()) {
+      return;
+    }
+    String literal = entry.like() ? literalPrefix(value) : value;
+    if (!dialect.get().couldStartWith(literal)) {
+      out.add(
+          Rule.UnmatchableSubject.finding(
+              where,
+              name
+                  + " trusts sub '"
+                  + value
+                  + "', but "
+                  + dialect.get().ciName()
+                  + " issues only subjects like "
+                  + dialect.get().subjectShape()));
+    }
+    untrustedTriggers(value, dialect.get(), name, where, out);
+  }
+
+  private static void untrustedTriggers(
+      String subject, Dialect dialect, String name, String where, List<Finding> out) {
+    for (Dialect.UntrustedTrigger trigger : dialect.untrusted()) {
+      if (trigger.subject().matcher(subject).find()) {
+        Rule rule = trigger.forks() ? Rule.UntrustedTrigger : Rule.UnprotectedTrigger;
+        out.add(rule.finding(where, name + " trusts sub '" + subject + "': " + trigger.why()));
+      }
+    }
   }
 
   private static Optional<String> pinnedRepository(String subject) {
@@ -375,6 +504,13 @@ public final class TrustLint {
         lintExactSubject(member.substring(subject + "/subject/".length()), binding, where, out);
       }
     }
+    Optional<Dialect> dialect = Dialect.bySaasIssuer(gcp.issuerUri());
+    if (dialect.isPresent()) {
+      Matcher startsWith = STARTS_WITH.matcher(condition);
+      while (startsWith.find()) {
+        untrustedTriggers(startsWith.group(1) + "*", dialect.get(), provider, where, out);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------ Azure
@@ -388,6 +524,22 @@ public final class TrustLint {
                 where, name + " has the audiences " + credential.audiences()));
       }
       lintExactSubject(credential.subject(), name, where, out);
+      Optional<Dialect> dialect = Dialect.bySaasIssuer(credential.issuer());
+      if (dialect.isPresent()) {
+        if (!dialect.get().couldStartWith(credential.subject())) {
+          out.add(
+              Rule.UnmatchableSubject.finding(
+                  where,
+                  name
+                      + " trusts sub '"
+                      + credential.subject()
+                      + "', but "
+                      + dialect.get().ciName()
+                      + " issues only subjects like "
+                      + dialect.get().subjectShape()));
+        }
+        untrustedTriggers(credential.subject(), dialect.get(), name, where, out);
+      }
     }
   }
 

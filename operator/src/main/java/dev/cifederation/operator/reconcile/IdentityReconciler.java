@@ -14,6 +14,7 @@ import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.PolicyCompliantReason;
 import dev.cifederation.operator.api.v1alpha1.ReadyReason;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -261,6 +262,7 @@ public class IdentityReconciler
                 identity.getMetadata().getName(),
                 spec);
         status.setSubject(trust.subject());
+        status.setSubjectMigrationPhase(trust.migrationPhase());
         status.setWhoCanAssume(trust.whoCanAssume());
       } catch (TrustCompilationException e) {
         notCompiledReason = ReadyReason.InvalidSpec;
@@ -305,7 +307,22 @@ public class IdentityReconciler
     summarise(conditions);
     refusedByCloud(passes, conditions);
     UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
-    return retry.map(control::rescheduleAfter).orElse(control);
+    return earliest(retry, migrationWindowEnd(trust, spec))
+        .map(control::rescheduleAfter)
+        .orElse(control);
+  }
+
+  /** During a subject migration, come back when the window ends to drop the old subject. */
+  private static Optional<Duration> migrationWindowEnd(
+      CompiledTrust trust, CIFederatedIdentitySpec spec) {
+    if (trust.migrationPhase() != SubjectMigrationPhase.BothSubjects) {
+      return Optional.empty();
+    }
+    Duration left =
+        Duration.between(
+            java.time.Instant.now(),
+            java.time.Instant.parse(spec.getSubjectMigration().getDropNamesAfter()));
+    return Optional.of(left.isNegative() ? Duration.ZERO : left.plusSeconds(1));
   }
 
   /**

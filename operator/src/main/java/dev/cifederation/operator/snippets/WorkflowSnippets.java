@@ -31,6 +31,18 @@ public final class WorkflowSnippets {
   /** ConfigMap key of the GitLab CI job. */
   public static final String GITLAB_KEY = "gitlab-ci.yml";
 
+  /** ConfigMap keys of the other CI systems' configuration, by dialect. */
+  public static final Map<IssuerDialect, String> KEYS =
+      Map.of(
+          IssuerDialect.GitHub, GITHUB_KEY,
+          IssuerDialect.GitLab, GITLAB_KEY,
+          IssuerDialect.CircleCI, "circleci-config.yml",
+          IssuerDialect.Buildkite, "buildkite-pipeline.yml",
+          IssuerDialect.BitbucketPipelines, "bitbucket-pipelines.yml",
+          IssuerDialect.AzureDevOps, "azure-pipelines.yml",
+          IssuerDialect.HCPTerraform, "hcp-terraform-variables.tf",
+          IssuerDialect.Jenkins, "Jenkinsfile");
+
   private static final Pattern PLAIN_SCALAR = Pattern.compile("[A-Za-z0-9._/@:=+-]+");
   // YAML 1.1 reads these as numbers, booleans or null rather than strings
   private static final Pattern NOT_A_STRING =
@@ -49,11 +61,18 @@ public final class WorkflowSnippets {
       CompiledTrust trust,
       CIFederatedIdentityStatus status) {
     Map<String, String> snippets = new LinkedHashMap<>();
-    if (issuer.dialect() == IssuerDialect.GitLab) {
-      snippets.put(GITLAB_KEY, gitlab(identity, trust, status));
-    } else {
-      snippets.put(GITHUB_KEY, github(identity, trust, status));
-    }
+    String text =
+        switch (issuer.dialect()) {
+          case GitHub -> github(identity, trust, status);
+          case GitLab -> gitlab(identity, trust, status);
+          case CircleCI -> OtherCiSnippets.circleci(identity, trust, status);
+          case Buildkite -> OtherCiSnippets.buildkite(identity, trust, status);
+          case BitbucketPipelines -> OtherCiSnippets.bitbucket(identity, trust, status);
+          case AzureDevOps -> OtherCiSnippets.azureDevOps(identity, trust, status);
+          case HCPTerraform -> OtherCiSnippets.hcpTerraform(identity, trust, status);
+          case Jenkins -> OtherCiSnippets.jenkins(identity, trust, status);
+        };
+    snippets.put(KEYS.get(issuer.dialect()), text);
     return snippets;
   }
 
@@ -311,7 +330,7 @@ public final class WorkflowSnippets {
 
   // ---------------------------------------------------------------------------------------- shared
 
-  private static void header(
+  static void header(
       StringBuilder out, String what, CIFederatedIdentity identity, CompiledTrust trust) {
     out.append("# ")
         .append(what)
@@ -328,7 +347,7 @@ public final class WorkflowSnippets {
         .append("). Nothing below is a secret.\n");
   }
 
-  private static void notReady(
+  static void notReady(
       StringBuilder out, String indent, String cloud, String what, String condition) {
     out.append(indent)
         .append("# ")
@@ -340,11 +359,11 @@ public final class WorkflowSnippets {
         .append(" condition); its step appears here when it is.\n");
   }
 
-  private static String gcpAudience(CompiledTrust trust, GcpIdentityStatus gcp) {
+  static String gcpAudience(CompiledTrust trust, GcpIdentityStatus gcp) {
     return gcp.getAudience() != null ? gcp.getAudience() : trust.gcp().audience();
   }
 
-  private static String azureAudience(CompiledTrust trust) {
+  static String azureAudience(CompiledTrust trust) {
     return trust.azure().audiences().isEmpty()
         ? IssuerInfo.DEFAULT_AZURE_AUDIENCE
         : trust.azure().audiences().get(0);

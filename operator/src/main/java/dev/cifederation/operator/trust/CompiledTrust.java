@@ -1,5 +1,6 @@
 package dev.cifederation.operator.trust;
 
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +16,9 @@ import java.util.Objects;
  * @param aws null when the spec has no aws block
  * @param gcp null when the spec has no gcp block
  * @param azure null when the spec has no azure block
+ * @param alternativeSubjects further exact subjects admitted too: during a subject migration, the
+ *     name-based subject the repository is moving away from
+ * @param migrationPhase the phase of the spec's subject migration, or null without one
  */
 public record CompiledTrust(
     String subject,
@@ -22,11 +26,25 @@ public record CompiledTrust(
     String whoCanAssume,
     AwsTrust aws,
     GcpTrust gcp,
-    AzureTrust azure) {
+    AzureTrust azure,
+    List<String> alternativeSubjects,
+    SubjectMigrationPhase migrationPhase) {
 
   public CompiledTrust {
     Objects.requireNonNull(subject, "subject");
     Objects.requireNonNull(whoCanAssume, "whoCanAssume");
+    alternativeSubjects =
+        alternativeSubjects == null ? List.of() : List.copyOf(alternativeSubjects);
+  }
+
+  public CompiledTrust(
+      String subject,
+      boolean subjectIsPattern,
+      String whoCanAssume,
+      AwsTrust aws,
+      GcpTrust gcp,
+      AzureTrust azure) {
+    this(subject, subjectIsPattern, whoCanAssume, aws, gcp, azure, List.of(), null);
   }
 
   /**

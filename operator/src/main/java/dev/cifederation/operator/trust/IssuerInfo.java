@@ -3,6 +3,7 @@ package dev.cifederation.operator.trust;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import java.util.Objects;
 
 /**
@@ -15,13 +16,16 @@ import java.util.Objects;
  *     (its own resource URL)
  * @param azureAudience the audience of Azure federated credentials (default {@value
  *     #DEFAULT_AZURE_AUDIENCE})
+ * @param subjectTemplate GitHub only: the subject template the issuer declares, or null for
+ *     GitHub's default
  */
 public record IssuerInfo(
     String url,
     IssuerDialect dialect,
     String awsAudience,
     String gcpAudienceOverride,
-    String azureAudience) {
+    String azureAudience,
+    SubjectTemplate subjectTemplate) {
 
   public static final String DEFAULT_AWS_AUDIENCE = "sts.amazonaws.com";
   public static final String DEFAULT_AZURE_AUDIENCE = "api://AzureADTokenExchange";
@@ -40,6 +44,21 @@ public record IssuerInfo(
     }
   }
 
+  public IssuerInfo(
+      String url,
+      IssuerDialect dialect,
+      String awsAudience,
+      String gcpAudienceOverride,
+      String azureAudience) {
+    this(url, dialect, awsAudience, gcpAudienceOverride, azureAudience, null);
+  }
+
+  /** The dialect's table entry. */
+  public Dialect dialectInfo() {
+    return Dialect.of(dialect);
+  }
+
+  /** AWS's default audience is the one the dialect's documented AWS setup requests. */
   public static IssuerInfo from(CIIssuerSpec spec) {
     IssuerAudiences audiences = spec.getAudiences();
     String aws = audiences == null ? null : audiences.getAws();
@@ -48,9 +67,14 @@ public record IssuerInfo(
     return new IssuerInfo(
         spec.getUrl(),
         spec.getDialect(),
-        isBlank(aws) ? DEFAULT_AWS_AUDIENCE : aws,
+        isBlank(aws)
+            ? (spec.getDialect() == null
+                ? DEFAULT_AWS_AUDIENCE
+                : Dialect.of(spec.getDialect()).defaultAwsAudience())
+            : aws,
         isBlank(gcp) ? null : gcp,
-        isBlank(azure) ? DEFAULT_AZURE_AUDIENCE : azure);
+        isBlank(azure) ? DEFAULT_AZURE_AUDIENCE : azure,
+        spec.getSubjectTemplate());
   }
 
   /**

@@ -6,11 +6,19 @@ import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.GitHubClaim;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.api.v1alpha1.RunPhase;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
 import dev.cifederation.operator.api.v1alpha1.SubjectKind;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,7 +49,20 @@ public final class TrustCompiler {
   private static final Pattern AZURE_IDENTITY_NAME =
       Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{2,127}");
 
-  public TrustCompiler() {}
+  private static final Pattern BITBUCKET_UUID =
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  // decides only which phase of a subject migration applies
+  private final Clock clock;
+
+  public TrustCompiler() {
+    this(Clock.systemUTC());
+  }
+
+  public TrustCompiler(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
 
   /**
    * Compiles the trust for every cloud block present in the spec.
@@ -56,7 +77,7 @@ public final class TrustCompiler {
       throws TrustCompilationException {
     Objects.requireNonNull(issuer, "issuer");
     Objects.requireNonNull(spec, "spec");
-    Subject subject = compileSubject(issuer.dialect(), spec);
+    Subject subject = compileSubject(issuer, spec);
     AwsTrust aws =
         spec.getAws() == null ? null : compileAws(issuer, namespace, name, spec.getAws(), subject);
     GcpTrust gcp =
@@ -68,20 +89,48 @@ public final class TrustCompiler {
             ? null
             : compileAzure(issuer, namespace, name, spec.getAzure(), subject);
     return new CompiledTrust(
-        subject.value(), subject.isPattern(), subject.whoCanAssume(), aws, gcp, azure);
+        subject.value(),
+        subject.isPattern(),
+        subject.whoCanAssume(),
+        aws,
+        gcp,
+        azure,
+        subject.alternatives(),
+        subject.phase());
   }
 
   // ---------------------------------------------------------------------------------- subject
 
-  /** The compiled {@code sub} and how it came about, for messages further down. */
-  private record Subject(String value, Selector selector, String whoCanAssume) {
+  /**
+   * The compiled {@code sub} and how it came about, for messages further down.
+   *
+   * @param value the subject; an AWS pattern when {@link #isPattern()}
+   * @param stable the part of the subject that is the same for every run: the subject itself,
+   *     unless the dialect's form ends in per-run values
+   * @param separator what follows {@code stable} in every token's sub when the form ends in per-run
+   *     values, else null
+   * @param alternatives further exact subjects admitted as well (a subject migration's old one)
+   */
+  private record Subject(
+      String value,
+      String stable,
+      String separator,
+      Selector selector,
+      String whoCanAssume,
+      Dialect dialect,
+      List<String> alternatives,
+      SubjectMigrationPhase phase) {
     boolean isPattern() {
-      return selector.isPattern();
+      return selector.isPattern() || separator != null;
+    }
+
+    boolean perRun() {
+      return separator != null;
     }
   }
 
-  /** The one selector set in spec.subject; value is null for pullRequest. */
-  private record Selector(SubjectKind kind, String value) {
+  /** The one selector set in spec.subject; value is null for pullRequest and everyRun. */
+  private record Selector(SubjectKind kind, String value, RunPhase phase) {
     String field() {
       return "spec.subject." + kind.name();
     }
@@ -91,8 +140,9 @@ public final class TrustCompiler {
     }
   }
 
-  private static Subject compileSubject(IssuerDialect dialect, CIFederatedIdentitySpec spec)
+  private Subject compileSubject(IssuerInfo issuer, CIFederatedIdentitySpec spec)
       throws TrustCompilationException {
+    Dialect dialect = issuer.dialectInfo();
     String repository = spec.getRepository();
     if (repository == null || !REPOSITORY.matcher(repository).matches()) {
       throw new TrustCompilationException(
@@ -101,12 +151,39 @@ public final class TrustCompiler {
               + "' must be owner/name (GitLab: group/subgroup/name) of letters, digits, '.', '_'"
               + " and '-'; wildcards are not allowed");
     }
+    if (!dialect.repository().matcher(repository).matches()) {
+      throw new TrustCompilationException(
+          "spec.repository '"
+              + repository
+              + "' must be "
+              + dialect.repositoryShape()
+              + (dialect.id() == IssuerDialect.GitHub ? " with exactly one '/'" : "")
+              + " for a "
+              + dialect.id()
+              + " issuer");
+    }
     boolean idsPinned = immutableIdsPinned(spec);
     Selector selector = selector(spec.getSubject());
-    return switch (dialect) {
-      case GitHub -> gitHubSubject(repository, idsPinned, spec, selector);
-      case GitLab -> gitLabSubject(repository, idsPinned, selector);
-    };
+    if (dialect.id() != IssuerDialect.GitHub) {
+      if (idsPinned) {
+        throw new TrustCompilationException(
+            "spec.repositoryId and spec.ownerId are GitHub's immutable-ID form; "
+                + dialect.ciName()
+                + "'s sub has no such form: remove them for a "
+                + dialect.id()
+                + " issuer");
+      }
+      Subject subject = tableSubject(issuer, dialect, repository, selector);
+      if (spec.getSubjectTemplate() != null || spec.getSubjectMigration() != null) {
+        throw new TrustCompilationException(
+            (spec.getSubjectTemplate() != null ? "spec.subjectTemplate" : "spec.subjectMigration")
+                + " describes GitHub's subjects; remove it for a "
+                + dialect.id()
+                + " issuer");
+      }
+      return subject;
+    }
+    return gitHubSubject(issuer, dialect, repository, idsPinned, spec, selector);
   }
 
   private static boolean immutableIdsPinned(CIFederatedIdentitySpec spec)
@@ -134,26 +211,35 @@ public final class TrustCompiler {
 
   private static Selector selector(SubjectSelector subject) throws TrustCompilationException {
     String exactlyOne =
-        "spec.subject must set exactly one selector: environment, branch, tag, workflowRef or"
-            + " pullRequest: true";
+        "spec.subject must set exactly one selector: environment, branch, tag, workflowRef,"
+            + " pullRequest: true, everyRun: true, workspace or serviceConnection";
     if (subject == null) {
       throw new TrustCompilationException(exactlyOne);
     }
     List<Selector> set = new ArrayList<>();
     if (subject.getEnvironment() != null) {
-      set.add(new Selector(SubjectKind.environment, subject.getEnvironment()));
+      set.add(new Selector(SubjectKind.environment, subject.getEnvironment(), null));
     }
     if (subject.getBranch() != null) {
-      set.add(new Selector(SubjectKind.branch, subject.getBranch()));
+      set.add(new Selector(SubjectKind.branch, subject.getBranch(), null));
     }
     if (subject.getTag() != null) {
-      set.add(new Selector(SubjectKind.tag, subject.getTag()));
+      set.add(new Selector(SubjectKind.tag, subject.getTag(), null));
     }
     if (subject.getWorkflowRef() != null) {
-      set.add(new Selector(SubjectKind.workflowRef, subject.getWorkflowRef()));
+      set.add(new Selector(SubjectKind.workflowRef, subject.getWorkflowRef(), null));
     }
     if (Boolean.TRUE.equals(subject.getPullRequest())) {
-      set.add(new Selector(SubjectKind.pullRequest, null));
+      set.add(new Selector(SubjectKind.pullRequest, null, null));
+    }
+    if (Boolean.TRUE.equals(subject.getEveryRun())) {
+      set.add(new Selector(SubjectKind.everyRun, null, null));
+    }
+    if (subject.getWorkspace() != null) {
+      set.add(new Selector(SubjectKind.workspace, subject.getWorkspace(), subject.getRunPhase()));
+    }
+    if (subject.getServiceConnection() != null) {
+      set.add(new Selector(SubjectKind.serviceConnection, subject.getServiceConnection(), null));
     }
     if (set.size() != 1) {
       // Picking one of several would silently ignore what the user also asked for.
@@ -161,6 +247,16 @@ public final class TrustCompiler {
           exactlyOne + " (found " + set.stream().map(s -> s.kind().name()).toList() + ")");
     }
     Selector selector = set.get(0);
+    if (subject.getRunPhase() != null && selector.kind() != SubjectKind.workspace) {
+      throw new TrustCompilationException(
+          "spec.subject.runPhase qualifies spec.subject.workspace (HCP Terraform); remove it or"
+              + " select a workspace");
+    }
+    if (selector.kind() == SubjectKind.workspace && selector.phase() == null) {
+      throw new TrustCompilationException(
+          "spec.subject.runPhase is required with spec.subject.workspace: plan or apply (one"
+              + " identity per phase; give the plan identity read-only permissions)");
+    }
     checkSelectorValue(selector);
     return selector;
   }
@@ -202,75 +298,176 @@ public final class TrustCompiler {
               + selector.kind().name()
               + " name, without refs/heads/ or refs/tags/");
     }
+    if ((selector.kind() == SubjectKind.serviceConnection
+            || selector.kind() == SubjectKind.workspace)
+        && (value.contains("/") || value.contains(":") || value.isBlank())) {
+      throw new TrustCompilationException(
+          field + " '" + value + "' must be a single name: no '/' or ':'");
+    }
   }
 
-  private static Subject gitHubSubject(
-      String repository, boolean idsPinned, CIFederatedIdentitySpec spec, Selector selector)
+  private Subject gitHubSubject(
+      IssuerInfo issuer,
+      Dialect dialect,
+      String repository,
+      boolean idsPinned,
+      CIFederatedIdentitySpec spec,
+      Selector selector)
       throws TrustCompilationException {
     String[] ownerAndRepo = repository.split("/", -1);
-    if (ownerAndRepo.length != 2) {
-      throw new TrustCompilationException(
-          "spec.repository '"
-              + repository
-              + "' must be OWNER/REPO with exactly one '/' for a GitHub issuer");
+    SubjectTemplate template =
+        spec.getSubjectTemplate() != null ? spec.getSubjectTemplate() : issuer.subjectTemplate();
+    List<GitHubClaim> keys = template == null ? null : template.getIncludeClaimKeys();
+    SubjectFormat format = template == null ? null : template.getFormat();
+    if (format == null) {
+      // Before formats were declared, pinned IDs meant the immutable form: keep that meaning.
+      format = idsPinned ? SubjectFormat.ImmutableIds : SubjectFormat.Names;
     }
-    // GitHub's immutable-ID form appends the numeric IDs with '@', so a renamed or re-created
-    // repository of the same name no longer matches.
-    String prefix =
-        idsPinned
-            ? "repo:"
-                + ownerAndRepo[0]
-                + "@"
-                + spec.getOwnerId()
-                + "/"
-                + ownerAndRepo[1]
-                + "@"
-                + spec.getRepositoryId()
-            : "repo:" + repository;
+    SubjectMigration migration = spec.getSubjectMigration();
+    if ((format == SubjectFormat.ImmutableIds || migration != null) && !idsPinned) {
+      throw new TrustCompilationException(
+          (migration != null ? "spec.subjectMigration" : "the subject format ImmutableIds")
+              + " needs spec.repositoryId and spec.ownerId: GitHub's immutable subject embeds"
+              + " them (repo:OWNER@OWNER_ID/REPO@REPOSITORY_ID:...)");
+    }
+    if (migration != null && format == SubjectFormat.Names) {
+      throw new TrustCompilationException(
+          "spec.subjectMigration migrates to the ImmutableIds format, but the declared"
+              + " subjectTemplate.format is Names: set it to ImmutableIds or remove it");
+    }
+    SubjectKind kind = selector.kind();
     String value = selector.value();
-    String suffix =
-        switch (selector.kind()) {
-          case environment -> ":environment:" + value;
-          case branch -> ":ref:refs/heads/" + value;
-          case tag -> ":ref:refs/tags/" + value;
-          case workflowRef -> ":job_workflow_ref:" + value;
-          case pullRequest -> ":pull_request";
-        };
-    String who = whoCanAssume(repository, selector, "GitHub Actions");
+    GitHubSubjects.Facts immutable =
+        new GitHubSubjects.Facts(
+            ownerAndRepo[0],
+            ownerAndRepo[1],
+            spec.getOwnerId(),
+            spec.getRepositoryId(),
+            format == SubjectFormat.ImmutableIds,
+            kind,
+            value);
+    String sub = GitHubSubjects.render(keys, immutable);
+    List<String> alternatives = List.of();
+    SubjectMigrationPhase phase = null;
+    if (migration != null) {
+      Instant dropAfter = dropNamesAfter(migration);
+      if (clock.instant().isBefore(dropAfter)) {
+        phase = SubjectMigrationPhase.BothSubjects;
+        if (selector.isPattern()) {
+          throw new TrustCompilationException(
+              "spec.subjectMigration admits two exact subjects; "
+                  + selector.field()
+                  + " '"
+                  + value
+                  + "' is a pattern: migrate with an exact selector");
+        }
+        alternatives =
+            List.of(
+                GitHubSubjects.render(
+                    keys,
+                    new GitHubSubjects.Facts(
+                        ownerAndRepo[0],
+                        ownerAndRepo[1],
+                        spec.getOwnerId(),
+                        spec.getRepositoryId(),
+                        false,
+                        kind,
+                        value)));
+      } else {
+        phase = SubjectMigrationPhase.ImmutableOnly;
+      }
+    }
+    String who = whoCanAssume(repository, selector, dialect.ciName());
     if (idsPinned) {
       who += ", repository ID " + spec.getRepositoryId() + ", owner ID " + spec.getOwnerId();
     }
-    return new Subject(prefix + suffix, selector, who);
+    if (phase == SubjectMigrationPhase.BothSubjects) {
+      who += "; name-based subject admitted until " + migration.getDropNamesAfter();
+    }
+    return new Subject(sub, sub, null, selector, who, dialect, alternatives, phase);
   }
 
-  private static Subject gitLabSubject(String repository, boolean idsPinned, Selector selector)
+  private static Instant dropNamesAfter(SubjectMigration migration)
       throws TrustCompilationException {
-    if (idsPinned) {
+    String text = migration.getDropNamesAfter();
+    try {
+      return Instant.parse(Objects.requireNonNull(text, "dropNamesAfter"));
+    } catch (RuntimeException e) {
       throw new TrustCompilationException(
-          "spec.repositoryId and spec.ownerId are GitHub's immutable-ID form; GitLab's sub has no"
-              + " such form: remove them for a GitLab issuer");
+          "spec.subjectMigration.dropNamesAfter '"
+              + text
+              + "' must be an RFC 3339 UTC time, e.g. 2026-09-01T00:00:00Z");
     }
-    String prefix = "project_path:" + repository;
-    String value = selector.value();
-    String sub =
-        switch (selector.kind()) {
-          case branch -> prefix + ":ref_type:branch:ref:" + value;
-          case tag -> prefix + ":ref_type:tag:ref:" + value;
-          case environment ->
-              throw new TrustCompilationException(
-                  "spec.subject.environment cannot be expressed for a GitLab issuer: GitLab's sub"
-                      + " has no environment (it is project_path:...:ref_type:...:ref:...); use"
-                      + " branch or tag, and a protected environment in GitLab");
-          case workflowRef ->
-              throw new TrustCompilationException(
-                  "spec.subject.workflowRef cannot be expressed for a GitLab issuer: GitLab's sub"
-                      + " has no job_workflow_ref; use branch or tag");
-          case pullRequest ->
-              throw new TrustCompilationException(
-                  "spec.subject.pullRequest cannot be expressed for a GitLab issuer: GitLab's sub"
-                      + " has no merge-request form; use branch or tag");
-        };
-    return new Subject(sub, selector, whoCanAssume(repository, selector, "GitLab CI"));
+  }
+
+  /** A subject from the dialect table: the form of the selector, filled in. */
+  private static Subject tableSubject(
+      IssuerInfo issuer, Dialect dialect, String repository, Selector selector)
+      throws TrustCompilationException {
+    Dialect.Form form = dialect.forms().get(selector.kind());
+    if (form == null) {
+      String why = dialect.notExpressible().get(selector.kind());
+      throw new TrustCompilationException(
+          selector.field()
+              + " cannot be expressed for a "
+              + dialect.id()
+              + " issuer: "
+              + (why != null
+                  ? why
+                  : dialect.ciName()
+                      + "'s sub is "
+                      + dialect.subjectShape()
+                      + "; use "
+                      + String.join(
+                          " or ", dialect.forms().keySet().stream().map(Enum::name).toList())));
+    }
+    if (dialect.id() == IssuerDialect.BitbucketPipelines
+        && selector.kind() == SubjectKind.environment
+        && !BITBUCKET_UUID.matcher(selector.value()).matches()) {
+      throw new TrustCompilationException(
+          "spec.subject.environment '"
+              + selector.value()
+              + "' must be the deployment environment's UUID without braces (Repository settings"
+              + " > OpenID Connect in Bitbucket)");
+    }
+    String[] parts = repository.split("/", -1);
+    String stable =
+        form.stable()
+            .replace("<repo>", repository)
+            .replace("<0>", parts[0])
+            .replace("<1>", parts.length > 1 ? parts[1] : "")
+            .replace("<jobPath>", String.join("/job/", parts))
+            .replace("<phase>", selector.phase() == null ? "" : selector.phase().name());
+    if (stable.contains("<root>")) {
+      stable = stable.replace("<root>", jenkinsRoot(issuer));
+    }
+    stable = stable.replace("<value>", selector.value() == null ? "" : selector.value());
+    String value = stable + form.rest();
+    return new Subject(
+        value,
+        stable,
+        form.perRun() ? form.separator() : null,
+        selector,
+        whoCanAssume(repository, selector, dialect.ciName()),
+        dialect,
+        List.of(),
+        null);
+  }
+
+  /** The Jenkins root URL the plugin's job URLs start with: the issuer without /oidc. */
+  private static String jenkinsRoot(IssuerInfo issuer) throws TrustCompilationException {
+    String url = issuer.url();
+    if (!url.endsWith("/oidc")) {
+      throw new TrustCompilationException(
+          "the Jenkins issuer URL '"
+              + url
+              + "' must end in /oidc, as the OpenID Connect Provider plugin serves it"
+              + " (https://JENKINS_ROOT/oidc)");
+    }
+    String root = url.substring(0, url.length() - "/oidc".length());
+    int folder = root.indexOf("/job/");
+    // a folder-scoped issuer (ROOT/job/FOLDER/oidc) still names jobs by their full URL
+    return folder < 0 ? root : root.substring(0, folder);
   }
 
   private static String whoCanAssume(String repository, Selector selector, String provider) {
@@ -282,6 +479,9 @@ public final class TrustCompiler {
           case tag -> (selector.isPattern() ? "tags matching " : "tag ") + value;
           case workflowRef -> "workflow " + value;
           case pullRequest -> "pull requests";
+          case everyRun -> "every run";
+          case workspace -> "workspace " + value + ", " + selector.phase() + " phase";
+          case serviceConnection -> "service connection " + value;
         };
     return repository + ", " + runs + " (" + provider + ")";
   }
@@ -350,8 +550,12 @@ public final class TrustCompiler {
     stringEquals.put(conditionKeyPrefix + ":aud", audience);
     if (subject.isPattern()) {
       condition.putObject("StringLike").put(conditionKeyPrefix + ":sub", subject.value());
-    } else {
+    } else if (subject.alternatives().isEmpty()) {
       stringEquals.put(conditionKeyPrefix + ":sub", subject.value());
+    } else {
+      // a subject migration: either subject, new first
+      var values = stringEquals.putArray(conditionKeyPrefix + ":sub").add(subject.value());
+      subject.alternatives().forEach(values::add);
     }
     return policy;
   }
@@ -383,12 +587,14 @@ public final class TrustCompiler {
               + poolId
               + "' must be 4-32 of [a-z0-9-] and must not start with gcp-");
     }
-    int subjectBytes = subject.value().getBytes(StandardCharsets.UTF_8).length;
+    // google.subject is the stable part: a per-run subject maps to what is the same for every run
+    String googleSubject = subject.stable();
+    int subjectBytes = googleSubject.getBytes(StandardCharsets.UTF_8).length;
     if (subjectBytes > GCP_SUBJECT_MAX_BYTES) {
       throw new TrustCompilationException(
           subject.selector().field()
               + ": the subject '"
-              + subject.value()
+              + googleSubject
               + "' is "
               + subjectBytes
               + " bytes; GCP maps it to google.subject, which allows at most "
@@ -400,19 +606,49 @@ public final class TrustCompiler {
     String providerName = pool + "/providers/" + providerId;
     String override = issuer.gcpAudienceOverride();
     SortedMap<String, String> attributeMapping = new TreeMap<>();
-    attributeMapping.put("google.subject", "assertion.sub");
-    String repositoryClaim =
-        switch (issuer.dialect()) {
-          case GitHub -> "repository";
-          case GitLab -> "project_path";
-        };
-    attributeMapping.put("attribute." + repositoryClaim, "assertion." + repositoryClaim);
+    String subjectCondition;
+    if (subject.perRun()) {
+      attributeMapping.put(
+          "google.subject",
+          "assertion.sub.extract(" + Cel.quote("{stable}" + subject.separator()) + ")");
+      subjectCondition =
+          "assertion.sub.startsWith(" + Cel.quote(subject.stable() + subject.separator()) + ")";
+    } else if (!subject.alternatives().isEmpty()) {
+      // A subject migration: both subjects map to the new one, so one principal admits both
+      // while the condition admits exactly these two.
+      String old = subject.alternatives().get(0);
+      attributeMapping.put(
+          "google.subject",
+          Cel.equalsLiteral("assertion.sub", old)
+              + " ? "
+              + Cel.quote(subject.value())
+              + " : assertion.sub");
+      subjectCondition =
+          "("
+              + Cel.equalsLiteral("assertion.sub", subject.value())
+              + " || "
+              + Cel.equalsLiteral("assertion.sub", old)
+              + ")";
+    } else {
+      attributeMapping.put("google.subject", "assertion.sub");
+      subjectCondition = Cel.equalsLiteral("assertion.sub", subject.value());
+    }
     // The condition makes this provider accept only this identity's tokens (GCP rejects GitHub and
     // GitLab providers without one); the principal binding pins the subject once more.
-    String condition =
-        Cel.equalsLiteral("assertion." + repositoryClaim, spec.getRepository())
-            + " && "
-            + Cel.equalsLiteral("assertion.sub", subject.value());
+    List<String> conditions = new ArrayList<>();
+    String[] parts = spec.getRepository().split("/", -1);
+    for (Dialect.Pin pin : subject.dialect().pins()) {
+      String claim = claimReference(pin.claim());
+      attributeMapping.put("attribute." + pin.attribute(), claim);
+      String value =
+          pin.value()
+              .replace("<repo>", spec.getRepository())
+              .replace("<0>", parts[0])
+              .replace("<1>", parts.length > 1 ? parts[1] : "");
+      conditions.add(Cel.equalsLiteral(claim, value));
+    }
+    conditions.add(subjectCondition);
+    String condition = String.join(" && ", conditions);
     if (spec.getRepositoryId() != null) {
       attributeMapping.put("attribute.repository_id", "assertion.repository_id");
       attributeMapping.put("attribute.repository_owner_id", "assertion.repository_owner_id");
@@ -432,7 +668,7 @@ public final class TrustCompiler {
         override == null ? List.of() : List.of(override),
         attributeMapping,
         condition,
-        "principal://iam.googleapis.com/" + pool + "/subject/" + subject.value(),
+        "principal://iam.googleapis.com/" + pool + "/subject/" + googleSubject,
         override == null ? "https://iam.googleapis.com/" + providerName : override,
         gcp.getServiceAccount());
   }
@@ -455,6 +691,24 @@ public final class TrustCompiler {
       IssuerInfo issuer, String namespace, String name, AzureIdentitySpec azure, Subject subject)
       throws TrustCompilationException {
     requireExactSubject(subject, "spec.azure");
+    if (subject.perRun()) {
+      throw new TrustCompilationException(
+          "Azure matches the subject exactly, and "
+              + subject.dialect().ciName()
+              + "'s sub ends in per-run values ("
+              + subject.dialect().subjectShape()
+              + "): no federated credential can admit "
+              + subject.selector().field()
+              + "; remove spec.azure");
+    }
+    if (!subject.alternatives().isEmpty()) {
+      // Entra's route is a second federated credential, which the Azure adapter does not manage
+      // yet; a trust it would apply only half of must not compile.
+      throw new TrustCompilationException(
+          "spec.subjectMigration is not supported with spec.azure yet: it needs a second federated"
+              + " credential; migrate the Azure identity by setting subjectTemplate.format:"
+              + " ImmutableIds when the repository switches");
+    }
     requireNonBlank(azure.getSubscriptionId(), "spec.azure.subscriptionId");
     requireNonBlank(azure.getResourceGroup(), "spec.azure.resourceGroup");
     String identityName =
@@ -479,9 +733,16 @@ public final class TrustCompiler {
 
   // ---------------------------------------------------------------------------------- helpers
 
+  /** A CEL reference to a claim: a field selection, or an index for names with '.', '/' or '-'. */
+  private static String claimReference(String claim) {
+    return claim.matches("[A-Za-z_][A-Za-z0-9_]*")
+        ? "assertion." + claim
+        : "assertion[" + Cel.quote(claim) + "]";
+  }
+
   private static void requireExactSubject(Subject subject, String cloudField)
       throws TrustCompilationException {
-    if (subject.isPattern()) {
+    if (subject.selector().isPattern()) {
       throw new TrustCompilationException(
           "GCP and Azure match the subject exactly; "
               + subject.selector().field()

@@ -713,7 +713,10 @@ public final class WhoCanAssume {
     if (lower.contains("gitlab")) {
       return "GitLab CI";
     }
-    return "OIDC (" + AwsTrustEvaluator.hostAndPath(issuer == null ? "" : issuer) + ")";
+    String hostAndPath = AwsTrustEvaluator.hostAndPath(issuer == null ? "" : issuer);
+    return Dialect.bySaasIssuer(hostAndPath)
+        .map(d -> d.ciName() + " (" + hostAndPath + ")")
+        .orElse("OIDC (" + hostAndPath + ")");
   }
 
   private static boolean matchesAny(String value, List<String> patterns) {

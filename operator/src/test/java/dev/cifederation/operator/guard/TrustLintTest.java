@@ -269,7 +269,124 @@ class TrustLintTest {
         passes(Rule.SessionDurationAbovePolicy, "1h at a 1h cap", awsSession(Duration.ofHours(1))),
         // ---------------------------------------------------------------- UnneededStringLike
         flags(Rule.UnneededStringLike, "StringLike with an exact value", aws(likeValues(SUB))),
-        passes(Rule.UnneededStringLike, "StringEquals", aws(SAFE_CONDITION)));
+        passes(Rule.UnneededStringLike, "StringEquals", aws(SAFE_CONDITION)),
+        // ----------------------------------------------- subjects of the other CI systems
+        passes(
+            Rule.WildcardSubject,
+            "CircleCI: every user of one project",
+            awsFor(CIRCLE, like(CIRCLE, "org/" + UUID + "/project/" + UUID + "/user/*"))),
+        passes(
+            Rule.WildcardSubject,
+            "Buildkite: every commit and step of one pipeline's main",
+            awsFor(
+                BUILDKITE,
+                like(
+                    BUILDKITE,
+                    "organization:acme:pipeline:app:ref:refs/heads/main:commit:*:step:*"))),
+        flags(
+            Rule.WildcardSubject,
+            "Buildkite: every pipeline of an organisation",
+            awsFor(BUILDKITE, like(BUILDKITE, "organization:acme:pipeline:*"))),
+        // ---------------------------------------------------------------- UnmatchableSubject
+        flags(
+            Rule.UnmatchableSubject,
+            "a literal '*' under StringEquals",
+            aws(equalsSub("repo:my-org/my-app:*"))),
+        flags(
+            Rule.UnmatchableSubject,
+            "a GitHub subject under CircleCI's provider",
+            awsFor(CIRCLE, equalsFor(CIRCLE, "repo:my-org/my-app:ref:refs/heads/main"))),
+        flags(
+            Rule.UnmatchableSubject,
+            "a GitLab subject on a GitHub federated credential",
+            azure("project_path:my-group/my-app:ref_type:branch:ref:main", AZURE_AUDIENCE)),
+        passes(Rule.UnmatchableSubject, "the exact subject", aws(SAFE_CONDITION)),
+        passes(
+            Rule.UnmatchableSubject,
+            "a GitHub custom-template subject",
+            aws(equalsSub("job_workflow_ref:my-org/shared/.github/workflows/d.yml@refs/tags/v1"))),
+        passes(
+            Rule.UnmatchableSubject,
+            "HCP Terraform's subject",
+            awsFor(
+                TERRAFORM,
+                equalsFor(TERRAFORM, "organization:o:project:p:workspace:w:run_phase:apply"))),
+        // ------------------------------------------------------------------ ForeignIssuerKey
+        flags(
+            Rule.ForeignIssuerKey,
+            "an enterprise issuer's key under the plain host's provider",
+            aws(
+                "{\"StringEquals\": {\""
+                    + GH
+                    + ":aud\": \"sts.amazonaws.com\", \""
+                    + GH
+                    + "/my-enterprise:sub\": \""
+                    + SUB
+                    + "\"}}")),
+        passes(Rule.ForeignIssuerKey, "the provider's own keys", aws(SAFE_CONDITION)),
+        // ------------------------------------------------------------------ UntrustedTrigger
+        flags(
+            Rule.UntrustedTrigger,
+            "Buildkite: any ref",
+            awsFor(BUILDKITE, like(BUILDKITE, "organization:acme:pipeline:app:ref:*"))),
+        passes(
+            Rule.UntrustedTrigger,
+            "Buildkite: main only",
+            awsFor(
+                BUILDKITE,
+                like(
+                    BUILDKITE,
+                    "organization:acme:pipeline:app:ref:refs/heads/main:commit:*:step:*"))),
+        // ---------------------------------------------------------------- UnprotectedTrigger
+        flags(
+            Rule.UnprotectedTrigger,
+            "HCP Terraform: the plan phase (speculative plans of pull requests)",
+            awsFor(
+                TERRAFORM,
+                equalsFor(TERRAFORM, "organization:o:project:p:workspace:w:run_phase:plan"))),
+        flags(
+            Rule.UnprotectedTrigger,
+            "CircleCI: every run of a project",
+            awsFor(CIRCLE, like(CIRCLE, "org/" + UUID + "/project/" + UUID + "/user/*"))),
+        passes(
+            Rule.UnprotectedTrigger,
+            "HCP Terraform: the apply phase",
+            awsFor(
+                TERRAFORM,
+                equalsFor(TERRAFORM, "organization:o:project:p:workspace:w:run_phase:apply"))));
+  }
+
+  private static final String UUID = "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11";
+  private static final String CIRCLE = "oidc.circleci.com/org/" + UUID;
+  private static final String BUILDKITE = "agent.buildkite.com";
+  private static final String TERRAFORM = "app.terraform.io";
+  private static final String AZURE_AUDIENCE = "api://AzureADTokenExchange";
+
+  private static String like(String provider, String sub) {
+    return "{\"StringEquals\": {\""
+        + provider
+        + ":aud\": \"sts.amazonaws.com\"}, \"StringLike\": {\""
+        + provider
+        + ":sub\": \""
+        + sub
+        + "\"}}";
+  }
+
+  private static String equalsFor(String provider, String sub) {
+    return "{\"StringEquals\": {\""
+        + provider
+        + ":aud\": \"sts.amazonaws.com\", \""
+        + provider
+        + ":sub\": \""
+        + sub
+        + "\"}}";
+  }
+
+  /** A role trusting the given provider with this condition. */
+  private static LiveTrust awsFor(String provider, String condition) {
+    return new LiveTrust.Aws(
+        "arn:aws:iam::123456789012:role/ci",
+        policy(condition).replace("oidc-provider/" + GH, "oidc-provider/" + provider));
   }
 
   @ParameterizedTest(name = "{0} {1}: {2}")

@@ -18,6 +18,7 @@ import dev.cifederation.operator.api.v1alpha1.GcpIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.TrustCompilationException;
@@ -156,6 +157,125 @@ class WorkflowSnippetsTest {
         .isEqualTo("$CI_COMMIT_TAG =~ /^v/");
   }
 
+  /** One golden per other CI system, every cloud its subject can express, each parsed. */
+  @Test
+  void otherCiSystemsGetTheirOwnSyntax() throws IOException {
+    var status = readyStatus();
+    status.getGcp().setAudience("https://iam.googleapis.com/" + PROVIDER);
+
+    String circleci =
+        other(
+            "https://oidc.circleci.com/org/d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11",
+            IssuerDialect.CircleCI,
+            "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11/8b8e0f4c-6d4a-4e8a-9a5e-1c2d3e4f5a6b",
+            s -> s.setEveryRun(true),
+            true,
+            true,
+            false,
+            status);
+    assertMatches("circleci-every-run.yml", circleci);
+    String command = YAML.readTree(circleci).at("/jobs/deploy/steps/1/run/command").asText();
+    assertThat(command)
+        .contains("circleci run oidc get --claims '{\"aud\":\"sts.amazonaws.com\"}'")
+        .contains("export AWS_ROLE_ARN=" + ROLE_ARN)
+        .contains("create-cred-config " + PROVIDER);
+
+    String buildkite =
+        other(
+            "https://agent.buildkite.com",
+            IssuerDialect.Buildkite,
+            "acme-inc/deploy-app",
+            s -> s.setBranch("main"),
+            true,
+            false,
+            false,
+            status);
+    assertMatches("buildkite-branch.yml", buildkite);
+    JsonNode step = YAML.readTree(buildkite).at("/steps/0");
+    assertThat(step.path("branches").asText()).isEqualTo("main");
+    assertThat(step.path("command").asText())
+        .contains("buildkite-agent oidc request-token --audience sts.amazonaws.com");
+
+    String bitbucket =
+        other(
+            "https://api.bitbucket.org/2.0/workspaces/w/pipelines-config/identity/oidc",
+            IssuerDialect.BitbucketPipelines,
+            "w/7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            s -> s.setEnvironment("0b6e2a4c-3f1d-4e5a-8c7b-9d0e1f2a3b4c"),
+            true,
+            true,
+            false,
+            status);
+    assertMatches("bitbucket-environment.yml", bitbucket);
+    JsonNode bitbucketStep = YAML.readTree(bitbucket).at("/pipelines/branches/main/0/step");
+    assertThat(bitbucketStep.at("/oidc/audiences/0").asText()).isEqualTo("sts.amazonaws.com");
+    assertThat(bitbucketStep.path("script").toString()).contains("BITBUCKET_STEP_OIDC_TOKEN");
+
+    String azureDevOps =
+        other(
+            "https://vstoken.dev.azure.com/x",
+            IssuerDialect.AzureDevOps,
+            "my-org/my-project",
+            s -> s.setServiceConnection("prod-deploy"),
+            false,
+            false,
+            true,
+            status);
+    assertMatches("azure-devops-service-connection.yml", azureDevOps);
+    assertThat(YAML.readTree(azureDevOps).at("/steps/0/inputs/azureSubscription").asText())
+        .isEqualTo("prod-deploy");
+
+    String terraform =
+        other(
+            "https://app.terraform.io",
+            IssuerDialect.HCPTerraform,
+            "my-org/networking",
+            s -> {
+              s.setWorkspace("prod-vpc");
+              s.setRunPhase(dev.cifederation.operator.api.v1alpha1.RunPhase.apply);
+            },
+            true,
+            true,
+            true,
+            status);
+    assertMatches("hcp-terraform-apply.tf", terraform);
+    assertThat(terraform)
+        .contains("key          = \"TFC_AWS_APPLY_ROLE_ARN\"")
+        .contains("value        = \"" + ROLE_ARN + "\"")
+        .contains("value        = \"aws.workload.identity\"");
+
+    String jenkins =
+        other(
+            "https://jenkins.example.com/oidc",
+            IssuerDialect.Jenkins,
+            "platform/deploy-app",
+            s -> s.setBranch("main"),
+            true,
+            false,
+            false,
+            status);
+    assertMatches("jenkins-branch.groovy", jenkins);
+    assertThat(jenkins).contains("when { branch 'main' }").contains("credentialsId: 'deploy-oidc'");
+  }
+
+  private static String other(
+      String url,
+      IssuerDialect dialect,
+      String repository,
+      Consumer<SubjectSelector> selector,
+      boolean aws,
+      boolean gcp,
+      boolean azure,
+      CIFederatedIdentityStatus status) {
+    var identity = identity(selector, aws, gcp, azure);
+    identity.getSpec().setRepository(repository);
+    IssuerInfo issuer = issuer(url, dialect, null);
+    Map<String, String> snippets =
+        WorkflowSnippets.render(identity, issuer, compile(issuer, identity), status);
+    assertThat(snippets).containsOnlyKeys(WorkflowSnippets.KEYS.get(dialect));
+    return snippets.get(WorkflowSnippets.KEYS.get(dialect));
+  }
+
   @Test
   void sessionNameStaysWithinWhatStsAccepts() {
     var identity = identity(s -> s.setBranch("main"), true, false, false);
@@ -206,6 +326,15 @@ class WorkflowSnippetsTest {
     var subject = new SubjectSelector();
     selector.accept(subject);
     spec.setSubject(subject);
+    if (subject.getWorkflowRef() != null) {
+      // job_workflow_ref is in the sub only under a template that includes it
+      var template = new SubjectTemplate();
+      template.setIncludeClaimKeys(
+          java.util.List.of(
+              dev.cifederation.operator.api.v1alpha1.GitHubClaim.repo,
+              dev.cifederation.operator.api.v1alpha1.GitHubClaim.job_workflow_ref));
+      spec.setSubjectTemplate(template);
+    }
     if (aws) {
       var a = new AwsIdentitySpec();
       a.setAccountId("123456789012");

@@ -5,9 +5,12 @@ import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.GitHubClaim;
 import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /** Specs as users write them, built in code so each test shows only what it varies. */
@@ -46,6 +49,14 @@ final class Fixtures {
     SubjectSelector subject = new SubjectSelector();
     selector.accept(subject);
     spec.setSubject(subject);
+    return spec;
+  }
+
+  /** The repository's GitHub subject template: these include_claim_keys. */
+  static CIFederatedIdentitySpec withTemplate(CIFederatedIdentitySpec spec, String... keys) {
+    SubjectTemplate template = new SubjectTemplate();
+    template.setIncludeClaimKeys(Arrays.stream(keys).map(GitHubClaim::valueOf).toList());
+    spec.setSubjectTemplate(template);
     return spec;
   }
 

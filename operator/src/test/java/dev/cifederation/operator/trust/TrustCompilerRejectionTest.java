@@ -9,6 +9,11 @@ import static dev.cifederation.operator.trust.Fixtures.withAws;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.api.v1alpha1.RunPhase;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -188,7 +193,149 @@ class TrustCompilerRejectionTest {
                   s.getGcp().setPoolId("gcp-pool");
                 }),
             "spec.gcp.poolId 'gcp-pool'",
-            "must not start with gcp-"));
+            "must not start with gcp-"),
+        // ---- GitHub subject templates: a selector the template cannot carry
+        rejected(
+            "workflowRef under GitHub's default template",
+            gitHub(),
+            withAws(
+                spec(s -> s.setWorkflowRef("my-org/x/.github/workflows/d.yml@refs/heads/main"))),
+            "spec.subject.workflowRef",
+            "subject template [repo, context]",
+            "without the claim job_workflow_ref"),
+        rejected(
+            "environment under [repo, job_workflow_ref]",
+            gitHub(),
+            Fixtures.withTemplate(
+                withAws(spec(s -> s.setEnvironment("production"))), "repo", "job_workflow_ref"),
+            "spec.subject.environment",
+            "without the claim context or environment"),
+        rejected(
+            "a template claim the selector does not fix",
+            gitHub(),
+            Fixtures.withTemplate(
+                withAws(spec(s -> s.setEnvironment("production"))),
+                "repo",
+                "context",
+                "job_workflow_ref"),
+            "spec.subject.environment",
+            "the claim job_workflow_ref is not fixed"),
+        rejected(
+            "repository_id in the template without IDs",
+            gitHub(),
+            Fixtures.withTemplate(
+                withAws(spec(s -> s.setBranch("main"))), "repository_id", "context"),
+            "the claim repository_id needs spec.repositoryId"),
+        rejected(
+            "ImmutableIds format without IDs",
+            gitHub(),
+            with(
+                withAws(spec(s -> s.setBranch("main"))),
+                s -> {
+                  var template = new SubjectTemplate();
+                  template.setFormat(SubjectFormat.ImmutableIds);
+                  s.setSubjectTemplate(template);
+                }),
+            "ImmutableIds needs spec.repositoryId and spec.ownerId"),
+        rejected(
+            "migration with Azure",
+            gitHub(),
+            with(
+                withIds(withAws(spec(s -> s.setBranch("main"))), "1", "2"),
+                s -> {
+                  s.setAzure(Fixtures.azure());
+                  var migration = new SubjectMigration();
+                  migration.setDropNamesAfter("2999-01-01T00:00:00Z");
+                  s.setSubjectMigration(migration);
+                }),
+            "spec.subjectMigration is not supported with spec.azure"),
+        rejected(
+            "subject template on a GitLab issuer",
+            gitLab(),
+            Fixtures.withTemplate(withAws(spec(s -> s.setBranch("main"))), "repo", "ref"),
+            "spec.subjectTemplate describes GitHub's subjects"),
+        // ---- dialect table: selectors a CI system's sub cannot carry
+        rejected(
+            "CircleCI + branch",
+            issuer("https://oidc.circleci.com/org/" + CIRCLE_ORG, IssuerDialect.CircleCI),
+            withAws(spec(CIRCLE_ORG + "/" + CIRCLE_ORG, s -> s.setBranch("main"))),
+            "spec.subject.branch cannot be expressed for a CircleCI issuer",
+            "no branch"),
+        rejected(
+            "CircleCI + Azure",
+            issuer("https://oidc.circleci.com/org/" + CIRCLE_ORG, IssuerDialect.CircleCI),
+            with(
+                spec(CIRCLE_ORG + "/" + CIRCLE_ORG, s -> s.setEveryRun(true)),
+                s -> s.setAzure(Fixtures.azure())),
+            "Azure matches the subject exactly",
+            "per-run values",
+            "remove spec.azure"),
+        rejected(
+            "CircleCI repository that is not two UUIDs",
+            issuer("https://oidc.circleci.com/org/" + CIRCLE_ORG, IssuerDialect.CircleCI),
+            withAws(spec("my-org/my-app", s -> s.setEveryRun(true))),
+            "spec.repository 'my-org/my-app' must be ORGANIZATION_ID/PROJECT_ID"),
+        rejected(
+            "Buildkite + environment",
+            issuer("https://agent.buildkite.com", IssuerDialect.Buildkite),
+            withAws(spec("acme/app", s -> s.setEnvironment("production"))),
+            "spec.subject.environment cannot be expressed for a Buildkite issuer",
+            "use branch or tag"),
+        rejected(
+            "HCP Terraform workspace without run phase",
+            issuer("https://app.terraform.io", IssuerDialect.HCPTerraform),
+            withAws(spec("my-org/networking", s -> s.setWorkspace("prod"))),
+            "spec.subject.runPhase is required"),
+        rejected(
+            "runPhase without workspace",
+            issuer("https://app.terraform.io", IssuerDialect.HCPTerraform),
+            withAws(
+                spec(
+                    "my-org/networking",
+                    s -> {
+                      s.setBranch("main");
+                      s.setRunPhase(RunPhase.apply);
+                    })),
+            "spec.subject.runPhase qualifies spec.subject.workspace"),
+        rejected(
+            "Jenkins issuer without /oidc",
+            issuer("https://jenkins.example.com", IssuerDialect.Jenkins),
+            withAws(spec("platform/app", s -> s.setBranch("main"))),
+            "must end in /oidc"),
+        rejected(
+            "Bitbucket environment that is not a UUID",
+            issuer(
+                "https://api.bitbucket.org/2.0/workspaces/w/pipelines-config/identity/oidc",
+                IssuerDialect.BitbucketPipelines),
+            withAws(spec("w/" + CIRCLE_ORG, s -> s.setEnvironment("production"))),
+            "spec.subject.environment 'production' must be the deployment environment's UUID"),
+        rejected(
+            "GitHub selector on Azure DevOps",
+            issuer("https://vstoken.dev.azure.com/x", IssuerDialect.AzureDevOps),
+            withAws(spec("org/project", s -> s.setBranch("main"))),
+            "spec.subject.branch cannot be expressed for a AzureDevOps issuer",
+            "use serviceConnection"),
+        rejected(
+            "immutable IDs on HCP Terraform",
+            issuer("https://app.terraform.io", IssuerDialect.HCPTerraform),
+            withIds(
+                withAws(
+                    spec(
+                        "my-org/networking",
+                        s -> {
+                          s.setWorkspace("prod");
+                          s.setRunPhase(RunPhase.apply);
+                        })),
+                "1",
+                "2"),
+            "GitHub's immutable-ID form",
+            "remove them for a HCPTerraform issuer"));
+  }
+
+  private static final String CIRCLE_ORG = "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11";
+
+  private static IssuerInfo issuer(String url, IssuerDialect dialect) {
+    return Fixtures.issuer(url, dialect, null);
   }
 
   @ParameterizedTest(name = "{0}")

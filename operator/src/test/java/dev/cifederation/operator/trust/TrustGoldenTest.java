@@ -14,10 +14,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.api.v1alpha1.RunPhase;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -30,14 +37,46 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TrustGoldenTest {
 
-  private final TrustCompiler compiler = new TrustCompiler();
+  // the goldens of a subject migration are taken inside its window (which ends 2026-09-01)
+  static final Instant NOW = Instant.parse("2026-08-01T00:00:00Z");
 
-  record Case(String name, IssuerInfo issuer, CIFederatedIdentitySpec spec) {
+  private final TrustCompiler compiler = new TrustCompiler(Clock.fixed(NOW, ZoneOffset.UTC));
+
+  /**
+   * @param documentation the provider page the expected subject is traced to; null for the cases
+   *     that predate this field (GitHub's and GitLab's default subjects, traced in the README)
+   */
+  record Case(String name, IssuerInfo issuer, CIFederatedIdentitySpec spec, String documentation) {
+    Case(String name, IssuerInfo issuer, CIFederatedIdentitySpec spec) {
+      this(name, issuer, spec, null);
+    }
+
     @Override
     public String toString() {
       return name;
     }
   }
+
+  // The providers' pages each golden's subject is traced to (also in the dialect table).
+  static final String GITHUB_TEMPLATES =
+      "https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository";
+  // GitHub's changelog of 2026-04-23 (immutable subject claims) and its OIDC reference
+  static final String GITHUB_IMMUTABLE =
+      "https://docs.github.com/en/actions/reference/security/oidc";
+  static final String CIRCLECI = "https://circleci.com/docs/openid-connect-tokens/";
+  static final String BUILDKITE = "https://buildkite.com/docs/pipelines/security/oidc/aws";
+  static final String BITBUCKET =
+      "https://support.atlassian.com/bitbucket-cloud/docs/integrate-pipelines-with-resource-servers-using-oidc/";
+  static final String AZURE_DEVOPS =
+      "https://learn.microsoft.com/en-us/azure/devops/pipelines/library/connect-to-azure";
+  static final String HCP_TERRAFORM =
+      "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/dynamic-provider-credentials/workload-identity-tokens";
+  static final String JENKINS = "https://plugins.jenkins.io/oidc-provider/";
+
+  static final String CIRCLECI_ORG = "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11";
+  static final String CIRCLECI_PROJECT = "8b8e0f4c-6d4a-4e8a-9a5e-1c2d3e4f5a6b";
+  static final String BITBUCKET_REPO = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+  static final String BITBUCKET_ENV = "0b6e2a4c-3f1d-4e5a-8c7b-9d0e1f2a3b4c";
 
   static List<Case> cases() {
     return List.of(
@@ -50,14 +89,19 @@ class TrustGoldenTest {
         // Patterns exist for AWS only: GCP and Azure blocks would be rejected.
         new Case("github-tag-pattern", gitHub(), withAws(spec(s -> s.setTag("v*")))),
         new Case("github-branch-pattern", gitHub(), withAws(spec(s -> s.setBranch("release/*")))),
+        // job_workflow_ref is in the sub only under a template that includes it
         new Case(
             "github-workflow-ref",
             gitHub(),
-            withAllClouds(
-                spec(
-                    s ->
-                        s.setWorkflowRef(
-                            "my-org/my-app/.github/workflows/deploy.yml@refs/heads/main")))),
+            Fixtures.withTemplate(
+                withAllClouds(
+                    spec(
+                        s ->
+                            s.setWorkflowRef(
+                                "my-org/my-app/.github/workflows/deploy.yml@refs/heads/main"))),
+                "repo",
+                "job_workflow_ref"),
+            GITHUB_TEMPLATES),
         new Case("github-pull-request", gitHub(), withAllClouds(spec(s -> s.setPullRequest(true)))),
         new Case(
             "github-immutable-ids",
@@ -73,7 +117,158 @@ class TrustGoldenTest {
             selfManagedGitLab(),
             issuerRef(
                 "gitlab-self-managed",
-                withAllClouds(spec("my-group/sub-group/my-app", s -> s.setTag("v1.2.3"))))));
+                withAllClouds(spec("my-group/sub-group/my-app", s -> s.setTag("v1.2.3"))))),
+        // ---- GitHub subject templates (include_claim_keys) and formats
+        new Case(
+            "github-template-repo-ref",
+            gitHub(),
+            Fixtures.withTemplate(withAllClouds(spec(s -> s.setBranch("main"))), "repo", "ref"),
+            GITHUB_TEMPLATES),
+        new Case(
+            "github-template-job-workflow-ref",
+            gitHub(),
+            Fixtures.withTemplate(
+                withAllClouds(
+                    spec(
+                        s ->
+                            s.setWorkflowRef(
+                                "my-org/shared/.github/workflows/deploy.yml@refs/tags/v2"))),
+                "job_workflow_ref"),
+            GITHUB_TEMPLATES),
+        new Case(
+            "github-template-ids-context",
+            gitHub(),
+            Fixtures.withTemplate(
+                withImmutableIds(withAllClouds(spec(s -> s.setEnvironment("production")))),
+                "repository_owner_id",
+                "repository_id",
+                "context"),
+            GITHUB_TEMPLATES),
+        new Case(
+            "github-format-immutable-ids",
+            gitHub(),
+            withFormat(
+                withImmutableIds(withAllClouds(spec(s -> s.setBranch("main")))),
+                SubjectFormat.ImmutableIds),
+            GITHUB_IMMUTABLE),
+        new Case(
+            "github-migration-both-subjects",
+            gitHub(),
+            withMigration(
+                withImmutableIds(withClouds(spec(s -> s.setEnvironment("production")), true, true)),
+                "2026-09-01T00:00:00Z"),
+            GITHUB_IMMUTABLE),
+        new Case(
+            "github-migration-done",
+            gitHub(),
+            withMigration(
+                withImmutableIds(withAllClouds(spec(s -> s.setEnvironment("production")))),
+                "2026-07-01T00:00:00Z"),
+            GITHUB_IMMUTABLE),
+        // ---- the other CI systems, one golden per selector each supports
+        new Case(
+            "circleci-every-run",
+            issuer("https://oidc.circleci.com/org/" + CIRCLECI_ORG, IssuerDialect.CircleCI),
+            withClouds(
+                spec(CIRCLECI_ORG + "/" + CIRCLECI_PROJECT, s -> s.setEveryRun(true)), true, true),
+            CIRCLECI),
+        new Case(
+            "buildkite-branch",
+            issuer("https://agent.buildkite.com", IssuerDialect.Buildkite),
+            withClouds(spec("acme-inc/deploy-app", s -> s.setBranch("main")), true, true),
+            BUILDKITE),
+        new Case(
+            "buildkite-tag-pattern",
+            issuer("https://agent.buildkite.com", IssuerDialect.Buildkite),
+            withAws(spec("acme-inc/deploy-app", s -> s.setTag("v*"))),
+            BUILDKITE),
+        new Case(
+            "bitbucket-environment",
+            issuer(
+                "https://api.bitbucket.org/2.0/workspaces/my-workspace/pipelines-config/identity/oidc",
+                IssuerDialect.BitbucketPipelines),
+            withClouds(
+                spec("my-workspace/" + BITBUCKET_REPO, s -> s.setEnvironment(BITBUCKET_ENV)),
+                true,
+                true),
+            BITBUCKET),
+        new Case(
+            "bitbucket-every-run",
+            issuer(
+                "https://api.bitbucket.org/2.0/workspaces/my-workspace/pipelines-config/identity/oidc",
+                IssuerDialect.BitbucketPipelines),
+            withAws(spec("my-workspace/" + BITBUCKET_REPO, s -> s.setEveryRun(true))),
+            BITBUCKET),
+        new Case(
+            "azure-devops-service-connection",
+            issuer(
+                "https://vstoken.dev.azure.com/4f8a1c2e-9b3d-4e5f-a6b7-c8d9e0f1a2b3",
+                IssuerDialect.AzureDevOps),
+            withAllClouds(spec("my-org/my-project", s -> s.setServiceConnection("prod-deploy"))),
+            AZURE_DEVOPS),
+        new Case(
+            "hcp-terraform-apply",
+            issuer("https://app.terraform.io", IssuerDialect.HCPTerraform),
+            withAllClouds(
+                spec(
+                    "my-org/networking",
+                    s -> {
+                      s.setWorkspace("prod-vpc");
+                      s.setRunPhase(RunPhase.apply);
+                    })),
+            HCP_TERRAFORM),
+        new Case(
+            "hcp-terraform-plan",
+            issuer("https://app.terraform.io", IssuerDialect.HCPTerraform),
+            withAws(
+                spec(
+                    "my-org/networking",
+                    s -> {
+                      s.setWorkspace("prod-vpc");
+                      s.setRunPhase(RunPhase.plan);
+                    })),
+            HCP_TERRAFORM),
+        new Case(
+            "jenkins-multibranch",
+            issuer("https://jenkins.example.com/oidc", IssuerDialect.Jenkins),
+            withAllClouds(spec("platform/deploy-app", s -> s.setBranch("main"))),
+            JENKINS),
+        new Case(
+            "jenkins-folder-job",
+            issuer("https://jenkins.example.com/job/platform/oidc", IssuerDialect.Jenkins),
+            withAws(spec("platform/infra/terraform-apply", s -> s.setEveryRun(true))),
+            JENKINS));
+  }
+
+  private static IssuerInfo issuer(String url, IssuerDialect dialect) {
+    return Fixtures.issuer(url, dialect, null);
+  }
+
+  private static CIFederatedIdentitySpec withClouds(
+      CIFederatedIdentitySpec spec, boolean aws, boolean gcp) {
+    if (aws) {
+      spec.setAws(Fixtures.aws());
+    }
+    if (gcp) {
+      spec.setGcp(Fixtures.gcp());
+    }
+    return spec;
+  }
+
+  private static CIFederatedIdentitySpec withFormat(
+      CIFederatedIdentitySpec spec, SubjectFormat format) {
+    SubjectTemplate template = new SubjectTemplate();
+    template.setFormat(format);
+    spec.setSubjectTemplate(template);
+    return spec;
+  }
+
+  private static CIFederatedIdentitySpec withMigration(
+      CIFederatedIdentitySpec spec, String dropNamesAfter) {
+    SubjectMigration migration = new SubjectMigration();
+    migration.setDropNamesAfter(dropNamesAfter);
+    spec.setSubjectMigration(migration);
+    return spec;
   }
 
   /** The CIIssuer the spec names: it decides the default GCP pool (one per issuer). */
@@ -142,8 +337,17 @@ class TrustGoldenTest {
 
   private static ObjectNode document(Case testCase, CompiledTrust trust) {
     ObjectNode document = JsonNodeFactory.instance.objectNode();
+    if (testCase.documentation() != null) {
+      document.put("documentation", testCase.documentation());
+    }
     document.set("input", input(testCase));
     document.put("subject", trust.subject());
+    if (!trust.alternativeSubjects().isEmpty()) {
+      trust.alternativeSubjects().forEach(document.putArray("alternativeSubjects")::add);
+    }
+    if (trust.migrationPhase() != null) {
+      document.put("migrationPhase", trust.migrationPhase().name());
+    }
     document.put("subjectIsPattern", trust.subjectIsPattern());
     document.put("whoCanAssume", trust.whoCanAssume());
     document.set("aws", trust.aws() == null ? null : aws(trust.aws()));
@@ -166,6 +370,22 @@ class TrustGoldenTest {
       input.put("repositoryId", spec.getRepositoryId());
       input.put("ownerId", spec.getOwnerId());
     }
+    if (spec.getSubjectTemplate() != null) {
+      ObjectNode template = input.putObject("subjectTemplate");
+      if (spec.getSubjectTemplate().getIncludeClaimKeys() != null) {
+        var keys = template.putArray("includeClaimKeys");
+        spec.getSubjectTemplate().getIncludeClaimKeys().forEach(key -> keys.add(key.name()));
+      }
+      if (spec.getSubjectTemplate().getFormat() != null) {
+        template.put("format", spec.getSubjectTemplate().getFormat().name());
+      }
+    }
+    if (spec.getSubjectMigration() != null) {
+      input
+          .putObject("subjectMigration")
+          .put("dropNamesAfter", spec.getSubjectMigration().getDropNamesAfter());
+      input.put("now", NOW.toString());
+    }
     SubjectSelector selector = spec.getSubject();
     ObjectNode subject = input.putObject("subject");
     switch (selector.kind()) {
@@ -174,6 +394,12 @@ class TrustGoldenTest {
       case tag -> subject.put("tag", selector.getTag());
       case workflowRef -> subject.put("workflowRef", selector.getWorkflowRef());
       case pullRequest -> subject.put("pullRequest", true);
+      case everyRun -> subject.put("everyRun", true);
+      case workspace ->
+          subject
+              .put("workspace", selector.getWorkspace())
+              .put("runPhase", selector.getRunPhase().name());
+      case serviceConnection -> subject.put("serviceConnection", selector.getServiceConnection());
     }
     return input;
   }

@@ -50,6 +50,16 @@ public class CIFederatedIdentitySpec {
       "GitHub's immutable numeric ID of the repository owner (organisation or user).")
   private String ownerId;
 
+  @JsonPropertyDescription(
+      "GitHub only: the subject template of this repository when it differs from the CIIssuer's"
+          + " (a repository-level include_claim_keys, or a repository switched to immutable-ID subjects).")
+  private SubjectTemplate subjectTemplate;
+
+  @JsonPropertyDescription(
+      "GitHub only: a migration to immutable-ID subjects without downtime. Until the given time the identity"
+          + " admits both the name-based and the immutable subject; afterwards only the immutable one.")
+  private SubjectMigration subjectMigration;
+
   @Required
   @JsonPropertyDescription(
       "Which runs of the repository may assume the identity: exactly one selector.")
@@ -171,6 +181,22 @@ public class CIFederatedIdentitySpec {
 
   public void setManagementPolicy(ManagementPolicy managementPolicy) {
     this.managementPolicy = managementPolicy;
+  }
+
+  public SubjectTemplate getSubjectTemplate() {
+    return subjectTemplate;
+  }
+
+  public void setSubjectTemplate(SubjectTemplate subjectTemplate) {
+    this.subjectTemplate = subjectTemplate;
+  }
+
+  public SubjectMigration getSubjectMigration() {
+    return subjectMigration;
+  }
+
+  public void setSubjectMigration(SubjectMigration subjectMigration) {
+    this.subjectMigration = subjectMigration;
   }
 
   public boolean isSuspend() {

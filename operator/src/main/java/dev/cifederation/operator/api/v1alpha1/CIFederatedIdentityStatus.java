@@ -10,6 +10,11 @@ public class CIFederatedIdentityStatus extends ConditionedStatus {
   private String subject;
 
   @JsonPropertyDescription(
+      "During spec.subjectMigration: BothSubjects (name-based and immutable-ID subjects admitted) or"
+          + " ImmutableOnly (the window has passed); absent without a migration.")
+  private SubjectMigrationPhase subjectMigrationPhase;
+
+  @JsonPropertyDescription(
       "Who can assume this identity, in words, per cloud: read from the trust each cloud has live"
           + " (a cloud not read yet is described from the spec and says so); a live trust that is"
           + " wider than or different from the spec says so.")
@@ -88,5 +93,13 @@ public class CIFederatedIdentityStatus extends ConditionedStatus {
 
   public void setFindings(List<Finding> findings) {
     this.findings = findings;
+  }
+
+  public SubjectMigrationPhase getSubjectMigrationPhase() {
+    return subjectMigrationPhase;
+  }
+
+  public void setSubjectMigrationPhase(SubjectMigrationPhase subjectMigrationPhase) {
+    this.subjectMigrationPhase = subjectMigrationPhase;
   }
 }

@@ -22,7 +22,8 @@ public class CIFederationPolicySpec {
           + " policy does not restrict repositories.")
   private List<@Size(max = 255) String> repositories = new ArrayList<>();
 
-  @Size(max = 5)
+  // one entry per SubjectKind at most
+  @Size(max = 8)
   @JsonPropertyDescription(
       "Subject selectors identities may use. pullRequest is allowed only when listed here; default: all but"
           + " pullRequest.")

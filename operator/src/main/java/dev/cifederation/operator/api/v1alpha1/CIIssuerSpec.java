@@ -19,8 +19,15 @@ public class CIIssuerSpec {
   private String url;
 
   @Required
-  @JsonPropertyDescription("GitHub or GitLab: decides the sub syntax and claim names.")
+  @JsonPropertyDescription(
+      "The CI system: GitHub, GitLab, CircleCI, Buildkite, BitbucketPipelines, AzureDevOps, HCPTerraform or"
+          + " Jenkins; decides the sub syntax and claim names.")
   private IssuerDialect dialect;
+
+  @JsonPropertyDescription(
+      "GitHub only: the OIDC subject template in force for the repositories of this issuer (include_claim_keys"
+          + " and name- or ID-based format); an identity can override it. Absent: GitHub's default template.")
+  private SubjectTemplate subjectTemplate;
 
   @JsonPropertyDescription(
       "Audience overrides per cloud; defaults: AWS sts.amazonaws.com, GCP the provider's own"
@@ -74,5 +81,13 @@ public class CIIssuerSpec {
 
   public void setCaBundle(String caBundle) {
     this.caBundle = caBundle;
+  }
+
+  public SubjectTemplate getSubjectTemplate() {
+    return subjectTemplate;
+  }
+
+  public void setSubjectTemplate(SubjectTemplate subjectTemplate) {
+    this.subjectTemplate = subjectTemplate;
   }
 }

@@ -6,5 +6,8 @@ public enum SubjectKind {
   branch,
   tag,
   workflowRef,
-  pullRequest
+  pullRequest,
+  everyRun,
+  workspace,
+  serviceConnection
 }

@@ -8,9 +8,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value =
         "[has(self.environment), has(self.branch), has(self.tag), has(self.workflowRef),"
-            + " has(self.pullRequest) && self.pullRequest].filter(x, x).size() == 1",
+            + " has(self.pullRequest) && self.pullRequest, has(self.everyRun) && self.everyRun,"
+            + " has(self.workspace), has(self.serviceConnection)].filter(x, x).size() == 1",
     message =
-        "spec.subject must set exactly one selector: environment, branch, tag, workflowRef or pullRequest: true")
+        "spec.subject must set exactly one selector: environment, branch, tag, workflowRef,"
+            + " pullRequest: true, everyRun: true, workspace or serviceConnection")
+@ValidationRule(
+    value = "!has(self.runPhase) || has(self.workspace)",
+    message = "spec.subject.runPhase qualifies spec.subject.workspace (HCP Terraform): set both")
 public class SubjectSelector {
 
   @Size(min = 1, max = 255)
@@ -56,6 +61,36 @@ public class SubjectSelector {
           + " credentials): accepted by the schema, denied unless a CIFederationPolicy explicitly allows it.")
   private Boolean pullRequest;
 
+  @JsonPropertyDescription(
+      "Every run of the project, whatever branch or trigger: for CI systems whose sub names nothing"
+          + " narrower (CircleCI; Bitbucket Pipelines steps outside a deployment environment; a Jenkins job"
+          + " that is not multibranch). Broad: the lint reports it.")
+  private Boolean everyRun;
+
+  @Size(min = 1, max = 90)
+  @ValidationRule(
+      value = "self.matches('^[A-Za-z0-9_-]+$')",
+      message =
+          "spec.subject.workspace is an HCP Terraform workspace name: letters, digits, '-' and '_'")
+  @JsonPropertyDescription(
+      "HCP Terraform: runs of this workspace (spec.repository is ORGANIZATION/PROJECT); requires runPhase.")
+  private String workspace;
+
+  @JsonPropertyDescription(
+      "HCP Terraform: the run phase, plan or apply, with workspace. Plan runs include speculative plans of"
+          + " pull requests: give the plan identity read-only permissions.")
+  private RunPhase runPhase;
+
+  @Size(min = 1, max = 255)
+  @ValidationRule(
+      value = "self.matches('^[^*?/\\\\s]+$')",
+      message =
+          "spec.subject.serviceConnection is an Azure DevOps service connection name: no '/', wildcards"
+              + " or whitespace")
+  @JsonPropertyDescription(
+      "Azure DevOps: pipelines using this service connection (spec.repository is ORGANIZATION/PROJECT).")
+  private String serviceConnection;
+
   /** The kind of the one selector that is set, or null when none is. */
   @JsonIgnore
   public SubjectKind kind() {
@@ -73,6 +108,15 @@ public class SubjectSelector {
     }
     if (Boolean.TRUE.equals(pullRequest)) {
       return SubjectKind.pullRequest;
+    }
+    if (Boolean.TRUE.equals(everyRun)) {
+      return SubjectKind.everyRun;
+    }
+    if (workspace != null) {
+      return SubjectKind.workspace;
+    }
+    if (serviceConnection != null) {
+      return SubjectKind.serviceConnection;
     }
     return null;
   }
@@ -115,5 +159,37 @@ public class SubjectSelector {
 
   public void setPullRequest(Boolean pullRequest) {
     this.pullRequest = pullRequest;
+  }
+
+  public Boolean getEveryRun() {
+    return everyRun;
+  }
+
+  public void setEveryRun(Boolean everyRun) {
+    this.everyRun = everyRun;
+  }
+
+  public String getWorkspace() {
+    return workspace;
+  }
+
+  public void setWorkspace(String workspace) {
+    this.workspace = workspace;
+  }
+
+  public RunPhase getRunPhase() {
+    return runPhase;
+  }
+
+  public void setRunPhase(RunPhase runPhase) {
+    this.runPhase = runPhase;
+  }
+
+  public String getServiceConnection() {
+    return serviceConnection;
+  }
+
+  public void setServiceConnection(String serviceConnection) {
+    this.serviceConnection = serviceConnection;
   }
 }

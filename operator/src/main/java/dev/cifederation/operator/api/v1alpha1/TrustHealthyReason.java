@@ -22,6 +22,10 @@ public enum TrustHealthyReason implements Reason {
   UnpinnedReusableWorkflow,
   SessionDurationAbovePolicy,
   UnneededStringLike,
+  UnmatchableSubject,
+  ForeignIssuerKey,
+  UntrustedTrigger,
+  UnprotectedTrigger,
   // findings the Azure adapter reports on what it reads
   ForeignFederatedCredential,
   UndeclaredRoleAssignment,

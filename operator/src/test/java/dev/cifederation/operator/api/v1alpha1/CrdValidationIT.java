@@ -194,6 +194,43 @@ class CrdValidationIT {
             "spec.subject",
             "spec.subject must set exactly one selector"),
         rejects(
+            "runPhase without workspace",
+            """
+            spec:
+              subject:
+                runPhase: apply
+            """,
+            "spec.subject",
+            "spec.subject.runPhase qualifies spec.subject.workspace"),
+        rejects(
+            "service connection with a slash",
+            """
+            spec:
+              subject:
+                environment: null
+                serviceConnection: a/b
+            """,
+            "spec.subject.serviceConnection",
+            "Azure DevOps service connection name"),
+        rejects(
+            "subject template with a claim GitHub does not have",
+            """
+            spec:
+              subjectTemplate:
+                includeClaimKeys: [repo, branch]
+            """,
+            "spec.subjectTemplate.includeClaimKeys[1]",
+            "Unsupported value: \"branch\""),
+        rejects(
+            "migration window that is not RFC 3339",
+            """
+            spec:
+              subjectMigration:
+                dropNamesAfter: next week
+            """,
+            "spec.subjectMigration.dropNamesAfter",
+            "RFC 3339 UTC time"),
+        rejects(
             "workflowRef without .github/workflows path",
             """
             spec:
@@ -672,10 +709,10 @@ class CrdValidationIT {
         rejects(
             "dialect not in the enum",
             """
-            spec: {dialect: Jenkins}
+            spec: {dialect: Drone}
             """,
             "spec.dialect",
-            "Unsupported value: \"Jenkins\""),
+            "Unsupported value: \"Drone\""),
         rejects(
             "dialect missing",
             """

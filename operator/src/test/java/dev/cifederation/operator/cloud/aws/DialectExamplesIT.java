@@ -1,0 +1,296 @@
+package dev.cifederation.operator.cloud.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
+import dev.cifederation.operator.reconcile.EventRecorder;
+import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.trust.Admission;
+import dev.cifederation.operator.trust.Claims;
+import dev.cifederation.operator.trust.CloudNames;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.LiveTrust;
+import dev.cifederation.operator.trust.TrustCompiler;
+import dev.cifederation.operator.trust.TrustEvaluator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.Role;
+
+/**
+ * The CircleCI, Buildkite and HCP Terraform examples applied as users apply them, with the operator
+ * in the loop against a real kube-apiserver and moto: each converges to a role whose trust policy
+ * is exactly the compiled one, and that policy admits the example token of its CI system and
+ * refuses its neighbours. Then a GitHub migration to immutable subjects: both subjects during the
+ * window, only the immutable one after it, with the phase in status.
+ */
+class DialectExamplesIT {
+
+  private static final Duration RESYNC = Duration.ofSeconds(4);
+
+  private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
+  private static final KubernetesClient CLIENT = API.newClient();
+  private static final MotoServer MOTO = MotoServer.start();
+  private static final IamClient ADMIN =
+      AwsTestSupport.iamClient(MOTO.endpoint(), AwsCloudIT.TEST_CREDENTIALS);
+  private static final AwsCloud AWS =
+      new AwsCloud(
+          AwsTestSupport.operatorSettings(MOTO.endpoint()),
+          AwsCloudIT.TEST_CREDENTIALS,
+          ThumbprintSource.notRequired(),
+          "/cifederation/",
+          "it-dialects",
+          RESYNC,
+          new SimpleMeterRegistry(),
+          Clock.systemUTC());
+
+  @RegisterExtension
+  static final LocallyRunOperatorExtension OPERATOR =
+      LocallyRunOperatorExtension.builder()
+          .withKubernetesClient(API.newClient())
+          .withReconciler(
+              new IdentityReconciler(
+                  new TrustCompiler(),
+                  List.of(AWS),
+                  new EventRecorder(CLIENT, Clock.systemUTC()),
+                  Clock.systemUTC()),
+              o -> o.withReconciliationMaxInterval(RESYNC))
+          .oneNamespacePerClass(true)
+          .waitForNamespaceDeletion(false)
+          .build();
+
+  @BeforeAll
+  static void issuers() {
+    for (String file :
+        List.of(
+            "issuer-circleci.yaml",
+            "issuer-buildkite.yaml",
+            "issuer-hcp-terraform.yaml",
+            "issuer-github.yaml")) {
+      for (CIIssuer issuer : load(file, CIIssuer.class)) {
+        CLIENT.resource(issuer).serverSideApply();
+      }
+    }
+  }
+
+  @Test
+  void circleCiBuildkiteAndHcpTerraformExamplesConvergeToTheCompiledTrust() {
+    List<CIFederatedIdentity> examples = new ArrayList<>();
+    for (String file :
+        List.of("circleci-aws.yaml", "buildkite-aws.yaml", "hcp-terraform-aws.yaml")) {
+      for (CIFederatedIdentity example : load(file, CIFederatedIdentity.class)) {
+        example.getMetadata().setNamespace(namespace());
+        CLIENT.resource(example).create();
+        examples.add(example);
+      }
+    }
+
+    for (CIFederatedIdentity example : examples) {
+      String name = example.getMetadata().getName();
+      CIFederatedIdentity synced = awaitStatus(name, i -> hasCondition(i, "AWSReady", "Synced"));
+      Role role = role(name);
+      assertThat(
+              PolicyDocuments.equivalent(
+                  PolicyDocuments.parse(role.assumeRolePolicyDocument()),
+                  compile(synced).aws().trustPolicy()))
+          .as(name + ": the live trust policy is the compiled one")
+          .isTrue();
+      assertThat(hasCondition(synced, "Ready", "Ready")).as(name + " Ready").isTrue();
+    }
+    assertThat(
+            ADMIN.listOpenIDConnectProviders().openIDConnectProviderList().stream()
+                .map(p -> p.arn())
+                .toList())
+        .contains(
+            "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11",
+            "arn:aws:iam::123456789012:oidc-provider/agent.buildkite.com",
+            "arn:aws:iam::123456789012:oidc-provider/app.terraform.io");
+
+    // the live roles judged against each CI system's documented token
+    assertThat(admits("web-deploy-circleci", claims("circleci-job.json"))).isTrue();
+    assertThat(admits("deploy-app-main-buildkite", claims("buildkite-main.json"))).isTrue();
+    assertThat(
+            admits(
+                "deploy-app-main-buildkite",
+                with(
+                    claims("buildkite-main.json"),
+                    "sub",
+                    "organization:acme-inc:pipeline:deploy-app:ref:refs/heads/feature:commit:abc:step:deploy")))
+        .as("another branch of the pipeline")
+        .isFalse();
+    assertThat(admits("prod-vpc-plan", claims("hcp-terraform-plan.json"))).isTrue();
+    assertThat(admits("prod-vpc-apply", claims("hcp-terraform-plan.json")))
+        .as("a plan-phase token cannot assume the apply role")
+        .isFalse();
+  }
+
+  @Test
+  void migrationAdmitsBothSubjectsUntilTheWindowEndsThenOnlyTheImmutableOne() {
+    CIFederatedIdentity identity =
+        load("github-immutable-migration.yaml", CIFederatedIdentity.class).get(0);
+    identity.getMetadata().setNamespace(namespace());
+    identity.getSpec().setGcp(null);
+    SubjectMigration window = new SubjectMigration();
+    Instant end = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
+    window.setDropNamesAfter(end.toString());
+    identity.getSpec().setSubjectMigration(window);
+    CLIENT.resource(identity).create();
+    String name = identity.getMetadata().getName();
+    String names = "repo:my-org/my-app:environment:production";
+    String immutable = "repo:my-org@987654/my-app@123456789:environment:production";
+
+    CIFederatedIdentity both =
+        awaitStatus(
+            name,
+            i ->
+                hasCondition(i, "AWSReady", "Synced")
+                    && i.getStatus().getSubjectMigrationPhase()
+                        == SubjectMigrationPhase.BothSubjects);
+    assertThat(both.getStatus().getSubject()).isEqualTo(immutable);
+    assertThat(admits(name, token(names))).as("the name-based subject, in the window").isTrue();
+    assertThat(admits(name, token(immutable))).as("the immutable subject").isTrue();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> get(name),
+            i ->
+                i.getStatus().getSubjectMigrationPhase() == SubjectMigrationPhase.ImmutableOnly
+                    && hasCondition(i, "AWSReady", "Synced")
+                    && !admits(name, token(names)));
+    assertThat(Instant.now()).isAfter(end);
+    assertThat(admits(name, token(immutable))).as("the immutable subject, after").isTrue();
+  }
+
+  // -------------------------------------------------------------------------------- helpers
+
+  private static boolean admits(String name, Claims claims) {
+    Role role = role(name);
+    Admission admission =
+        TrustEvaluator.evaluate(
+            new LiveTrust.Aws(
+                role.arn(), PolicyDocuments.parse(role.assumeRolePolicyDocument()).toString()),
+            claims);
+    return admission.admitted();
+  }
+
+  private static Role role(String name) {
+    CIFederatedIdentity identity = get(name);
+    String roleName =
+        identity.getSpec().getAws().getRoleName() != null
+            ? identity.getSpec().getAws().getRoleName()
+            : CloudNames.awsRoleName(namespace(), name);
+    return ADMIN.getRole(r -> r.roleName(roleName)).role();
+  }
+
+  private static Claims token(String sub) {
+    return Claims.of(
+        Map.of(
+            "iss", "https://token.actions.githubusercontent.com",
+            "aud", "sts.amazonaws.com",
+            "sub", sub,
+            "repository", "my-org/my-app"));
+  }
+
+  private static Claims claims(String file) {
+    try {
+      return Claims.parse(
+          Files.readString(Path.of(API.repoRoot().toString(), "examples", "claims", file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Claims with(Claims claims, String name, Object value) {
+    Map<String, Object> changed = new java.util.LinkedHashMap<>(claims.asMap());
+    changed.put(name, value);
+    return Claims.of(changed);
+  }
+
+  private static String namespace() {
+    return OPERATOR.getNamespace();
+  }
+
+  private static CIFederatedIdentity get(String name) {
+    return CLIENT
+        .resources(CIFederatedIdentity.class)
+        .inNamespace(namespace())
+        .withName(name)
+        .get();
+  }
+
+  private static boolean hasCondition(CIFederatedIdentity identity, String type, String reason) {
+    return identity.getStatus() != null
+        && identity.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals(type) && c.getReason().equals(reason));
+  }
+
+  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> get(name),
+            i ->
+                i != null
+                    && i.getStatus() != null
+                    && i.getStatus().getObservedGeneration() != null
+                    && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration())
+                    && done.test(i));
+  }
+
+  private static CompiledTrust compile(CIFederatedIdentity identity) {
+    CIIssuer issuer =
+        CLIENT.resources(CIIssuer.class).withName(identity.getSpec().getIssuerRef()).get();
+    try {
+      return new TrustCompiler()
+          .compile(
+              IssuerInfo.from(issuer.getSpec()),
+              identity.getMetadata().getNamespace(),
+              identity.getMetadata().getName(),
+              identity.getSpec());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every document of an example file, as the given kind. */
+  private static <T> List<T> load(String example, Class<T> type) {
+    try {
+      String text = Files.readString(Path.of(API.repoRoot().toString(), "examples", example));
+      List<T> documents = new ArrayList<>();
+      for (String document : text.split("(?m)^---\\s*$")) {
+        if (!document.isBlank()) {
+          documents.add(Serialization.unmarshal(document, type));
+        }
+      }
+      return documents;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
