@@ -34,7 +34,7 @@ resource "tfe_variable" "tfc_gcp_workload_provider_name" {
   workspace_id = data.tfe_workspace.this.id
   category     = "env"
   key          = "TFC_GCP_WORKLOAD_PROVIDER_NAME"
-  value        = "projects/123456789012/locations/global/workloadIdentityPools/ci-federation/providers/cifed-team-a-deploy-0123456789"
+  value        = "projects/123456789012/locations/global/workloadIdentityPools/cifed-github/providers/cifed-team-a-deploy-0123456789"
 }
 resource "tfe_variable" "tfc_gcp_apply_service_account_email" {
   workspace_id = data.tfe_workspace.this.id

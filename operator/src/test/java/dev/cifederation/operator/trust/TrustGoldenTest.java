@@ -47,6 +47,15 @@ class TrustGoldenTest {
    *     that predate this field (GitHub's and GitLab's default subjects, traced in the README)
    */
   record Case(String name, IssuerInfo issuer, CIFederatedIdentitySpec spec, String documentation) {
+    Case {
+      // the spec names the CIIssuer of its CI system (it decides the default GCP pool)
+      if ("github".equals(spec.getIssuerRef())
+          && issuer.dialect() != IssuerDialect.GitHub
+          && issuer.dialect() != IssuerDialect.GitLab) {
+        spec.setIssuerRef(issuer.dialect().name().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+
     Case(String name, IssuerInfo issuer, CIFederatedIdentitySpec spec) {
       this(name, issuer, spec, null);
     }
