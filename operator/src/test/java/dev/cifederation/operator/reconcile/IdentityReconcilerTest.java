@@ -703,6 +703,40 @@ class IdentityReconcilerTest {
     assertThat(requests).hasSize(2);
   }
 
+  @Test
+  void cloudPermissionsVanishingMidDeleteKeepTheFinalizerAndSaySo() {
+    CloudReconciler refused =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            throw new AssertionError("deleting");
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            return CloudOutcome.failed(
+                CloudReason.Unauthorized,
+                "IAM refused DeleteRole: AccessDenied",
+                Optional.of(Duration.ofSeconds(30)));
+          }
+        };
+    var reconciler = defaultDeny(refused, Tenancy.DEFAULT);
+
+    var control = reconciler.cleanup(withRecordedRole(), context(issuer()));
+
+    assertThat(control.isRemoveFinalizer())
+        .as("nothing is left behind unannounced: the finalizer stays")
+        .isFalse();
+    assertThat(control.getScheduleDelay()).contains(Duration.ofSeconds(30).toMillis());
+    assertThat(events)
+        .contains("Warning CleanupPending: AWS: IAM refused DeleteRole: AccessDenied");
+  }
+
   /** A context whose client answers only "get the CIFederatedIdentity CRD" with {@code crd}. */
   @SuppressWarnings("unchecked")
   private static Context<CIFederatedIdentity> contextWithCrd(
