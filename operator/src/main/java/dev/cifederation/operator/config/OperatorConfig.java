@@ -19,7 +19,8 @@ public record OperatorConfig(
     Optional<Path> extraCaFile,
     Optional<LeaderElection> leaderElection,
     LogFormat logFormat,
-    boolean workflowSnippets) {
+    boolean workflowSnippets,
+    boolean issuerAllowPrivate) {
 
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
   public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
@@ -51,7 +52,9 @@ public record OperatorConfig(
                     Optional.ofNullable(blankToNull(env.get("CIFED_LEADER_ELECTION_NAMESPACE")))))
             : Optional.empty(),
         parseLogFormat(env.get("CIFED_LOG_FORMAT")),
-        parseBoolean("CIFED_WORKFLOW_SNIPPETS", env.get("CIFED_WORKFLOW_SNIPPETS"), true));
+        parseBoolean("CIFED_WORKFLOW_SNIPPETS", env.get("CIFED_WORKFLOW_SNIPPETS"), true),
+        // issuers on loopback or private addresses only when asked for: see AddressPolicy
+        parseBoolean("CIFED_ISSUER_ALLOW_PRIVATE", env.get("CIFED_ISSUER_ALLOW_PRIVATE"), false));
   }
 
   static boolean parseBoolean(String variable, String value, boolean fallback) {
