@@ -1,6 +1,8 @@
 package dev.cifederation.operator.guard;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AwsPolicy;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
@@ -22,8 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Checks an identity's spec against every CIFederationPolicy whose namespaceSelector selects its
