@@ -57,6 +57,8 @@ public final class TrustCompiler {
       throws TrustCompilationException {
     Objects.requireNonNull(issuer, "issuer");
     Objects.requireNonNull(spec, "spec");
+    // before any other reading: a spec past the CRD's limits never reaches the rules below
+    SpecLimits.check(spec);
     Subject subject = compileSubject(issuer.dialect(), spec);
     AwsTrust aws =
         spec.getAws() == null ? null : compileAws(issuer, namespace, name, spec.getAws(), subject);
