@@ -47,10 +47,10 @@ public final class IssuerProbe {
 
   private static final ObjectMapper JSON =
       JsonMapper.builder(
-          JsonFactory.builder()
-              .streamReadConstraints(
-              StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
-              .build())
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
+                  .build())
           .build();
 
   private final TrustAnchors anchors;

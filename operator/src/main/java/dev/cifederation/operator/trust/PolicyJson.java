@@ -22,13 +22,13 @@ public final class PolicyJson {
   // ObjectMapper is thread-safe once configured; a constant, not shared mutable state.
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(
-          JsonFactory.builder()
-              .streamReadConstraints(
-              StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxDocumentLength(MAX_LENGTH)
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxDocumentLength(MAX_LENGTH)
+                          .build())
                   .build())
-              .build())
           .build();
 
   private PolicyJson() {}
