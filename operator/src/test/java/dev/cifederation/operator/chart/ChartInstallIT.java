@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +86,40 @@ class ChartInstallIT {
           .isNotNull();
       // and the server still accepts it as rendered (server-side apply, dry run)
       ADMIN.resource(expected).dryRun().fieldManager("helm").forceConflicts().serverSideApply();
+    }
+  }
+
+  @Test
+  void theOptionalObjectsOfEveryValueAreAcceptedByTheApiServerToo() {
+    // NetworkPolicy and the snippet Roles are off by default: the server checks them as rendered
+    // with every value set (server-side apply, dry run)
+    List<JsonNode> rendered =
+        Chart.objects(
+            Chart.template(Path.of("src/test/resources/chart/every-value.yaml"), Map.of()));
+    List<JsonNode> optional =
+        rendered.stream()
+            .filter(
+                o ->
+                    o.path("kind").asText().equals("NetworkPolicy")
+                        || o.at("/metadata/name").asText().endsWith("-workflow-snippets"))
+            .toList();
+    assertThat(optional).extracting(o -> o.path("kind").asText()).contains("NetworkPolicy", "Role");
+    ADMIN
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("team-a")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    for (JsonNode object : optional) {
+      GenericKubernetesResource resource =
+          Serialization.unmarshal(object.toString(), GenericKubernetesResource.class);
+      if (resource.getMetadata().getNamespace() == null) {
+        resource.getMetadata().setNamespace(Chart.NAMESPACE);
+      }
+      ADMIN.resource(resource).dryRun().fieldManager("helm").forceConflicts().serverSideApply();
     }
   }
 
