@@ -58,7 +58,10 @@ final class Cluster implements AutoCloseable {
     client = new KubernetesClientBuilder().withConfig(config).build();
   }
 
-  /** CRDs from crds/ (server-side), established; then the issuer and the namespace. */
+  /**
+   * CRDs from crds/ (server-side), established; then the namespace, the issuer and the policy that
+   * grants the namespace its targets.
+   */
   void install(Path repoRoot) throws IOException {
     try (Stream<Path> files = Files.list(repoRoot.resolve("crds"))) {
       for (Path crd : files.sorted().toList()) {
@@ -110,6 +113,11 @@ final class Cluster implements AutoCloseable {
                     Map.of("url", Workload.ISSUER_URL, "dialect", "GitHub"))),
             GenericKubernetesResource.class);
     client.resource(issuer).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    // the operator denies by default: the platform team's grant for the bench namespace
+    GenericKubernetesResource policy =
+        Serialization.unmarshal(
+            Serialization.asJson(Workload.policy()), GenericKubernetesResource.class);
+    client.resource(policy).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
   }
 
   /** Watches the namespace's identities from now on. */

@@ -35,6 +35,7 @@ final class OperatorProcess implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>(clouds.operatorEnvironment());
     env.put("KUBECONFIG", kubeconfig.toString());
     env.put("CIFED_METRICS_PORT", Integer.toString(port));
+    env.put("CIFED_CLUSTER_NAME", "bench");
     env.putAll(extraEnv);
     List<String> command = new ArrayList<>();
     command.add("java");

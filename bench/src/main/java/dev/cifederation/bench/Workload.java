@@ -81,6 +81,38 @@ record Workload(int count, Set<String> clouds) {
                 "arn:aws:s3:::bench-artifacts/app-" + i + "/*")));
   }
 
+  /**
+   * The CIFederationPolicy that grants the bench namespace exactly the targets the workload uses,
+   * as a platform team would write it.
+   */
+  static Map<String, Object> policy() {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put(
+        "namespaceSelector",
+        Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", NAMESPACE)));
+    spec.put("repositories", List.of("bench-org/*"));
+    spec.put("aws", Map.of("accounts", List.of(AWS_ACCOUNT), "roleNames", List.of("bench-*")));
+    spec.put(
+        "gcp",
+        Map.of(
+            "projects",
+            List.of(GCP_PROJECT),
+            "serviceAccounts",
+            List.of("deployer-*@" + GCP_PROJECT + ".iam.gserviceaccount.com")));
+    spec.put(
+        "azure",
+        Map.of("subscriptions", List.of(AZURE_SUBSCRIPTION), "scopes", List.of(azureScope())));
+    return Map.of(
+        "apiVersion",
+        "cifederation.dev/v1alpha1",
+        "kind",
+        "CIFederationPolicy",
+        "metadata",
+        Map.of("name", "bench"),
+        "spec",
+        spec);
+  }
+
   /** The CIFederatedIdentity of identity i, as a user would write it. */
   Map<String, Object> manifest(int i) {
     Map<String, Object> spec = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.issuer.AddressPolicy;
 import dev.cifederation.operator.issuer.IssuerProbe;
 import dev.cifederation.operator.issuer.KnownThumbprints;
@@ -21,6 +22,7 @@ import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.IssuerReconciler;
 import dev.cifederation.operator.reconcile.SnippetPublisher;
+import dev.cifederation.operator.reconcile.Tenancy;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -92,6 +94,22 @@ public final class OperatorApp implements AutoCloseable {
       MeterRegistry registry,
       Clock clock) {
     var events = new EventRecorder(client, clock);
+    Tenancy tenancy = Tenancy.from(config);
+    if (tenancy.ungoverned() == PolicyEvaluator.Ungoverned.Allow) {
+      log.warn(
+          "Single-team mode ({}): namespaces no CIFederationPolicy selects may reach every cloud"
+              + " target these credentials reach",
+          PolicyEvaluator.UNGOVERNED_SWITCH);
+    } else {
+      log.info(
+          "Default deny: an identity reaches only the cloud targets a CIFederationPolicy selecting"
+              + " its namespace grants");
+    }
+    if (tenancy.neverDelete()) {
+      log.info(
+          "CIFED_NEVER_DELETE=true: deletions orphan the cloud objects, whatever the spec says");
+    }
+    log.info("Cluster name (ownership mark): {}", config.clusterName());
     // the issuer checks decide the thumbprints a new AWS provider starts with
     var knownThumbprints = new KnownThumbprints();
     AwsCloud aws =
@@ -122,6 +140,7 @@ public final class OperatorApp implements AutoCloseable {
                 : Optional.empty(),
             Optional.of(new DriftCorrections(registry)),
             new FindingsGauge(registry),
+            tenancy,
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
     operator.register(
@@ -135,6 +154,7 @@ public final class OperatorApp implements AutoCloseable {
             new CertificateExpiry(registry, clock),
             events,
             config.resyncInterval(),
+            tenancy,
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
   }

@@ -395,9 +395,9 @@ final class ArmHandler implements HttpHandler {
     node.put("type", "Microsoft.Authorization/roleDefinitions");
     ObjectNode properties = node.putObject("properties");
     properties.put("roleName", definition.roleName());
-    properties.put("type", "BuiltInRole");
+    properties.put("type", definition.type());
     properties.put("description", definition.description());
-    properties.putArray("assignableScopes").add("/");
+    definition.assignableScopes().forEach(properties.putArray("assignableScopes")::add);
     ObjectNode permission = properties.putArray("permissions").addObject();
     permission.putArray("actions").add("*");
     permission.putArray("notActions");

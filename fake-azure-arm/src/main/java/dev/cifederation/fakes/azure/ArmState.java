@@ -134,8 +134,36 @@ public final class ArmState {
     }
   }
 
-  /** A role definition; {@code name} is its GUID. */
-  public record RoleDefinition(String name, String roleName, String description) {
+  /**
+   * A role definition; {@code name} is its GUID, {@code type} {@code BuiltInRole} or {@code
+   * CustomRole}. A built-in role is assignable everywhere ({@code /}); a custom one at and below
+   * its assignable scopes only.
+   */
+  public record RoleDefinition(
+      String name,
+      String roleName,
+      String description,
+      String type,
+      List<String> assignableScopes) {
+    public RoleDefinition {
+      assignableScopes = List.copyOf(assignableScopes);
+    }
+
+    /** A built-in role. */
+    public RoleDefinition(String name, String roleName, String description) {
+      this(name, roleName, description, "BuiltInRole", List.of("/"));
+    }
+
+    boolean builtIn() {
+      return "BuiltInRole".equals(type);
+    }
+
+    /** Whether the role can be seen and assigned at {@code scope}. */
+    boolean visibleAt(String scope) {
+      return builtIn()
+          || assignableScopes.stream().anyMatch(assignable -> isWithin(scope, assignable));
+    }
+
     /** The definition's ID as seen from a scope (subscription-relative unless at the root). */
     public String idAt(String subscriptionId) {
       return (subscriptionId == null ? "" : "/subscriptions/" + subscriptionId)
@@ -162,6 +190,7 @@ public final class ArmState {
   private final Set<String> credentialWritesInFlight = new HashSet<>();
   private final Map<String, RoleAssignment> assignments = new LinkedHashMap<>();
   private final Map<String, Principal> principals = new LinkedHashMap<>();
+  private final Map<String, RoleDefinition> customRoles = new LinkedHashMap<>();
 
   /**
    * @param principalReplicationDelay how long a new principal is unknown to role assignments that
@@ -475,7 +504,7 @@ public final class ArmState {
    */
   public synchronized List<RoleDefinition> listRoleDefinitions(String scope, String filter) {
     checkDefinitionScope(scope);
-    List<RoleDefinition> all = BUILT_IN_ROLES;
+    List<RoleDefinition> all = definitionsVisibleAt(scope);
     if (filter == null || filter.isBlank()) {
       return all;
     }
@@ -486,15 +515,19 @@ public final class ArmState {
     }
     Matcher type = Pattern.compile("type eq '(.*)'").matcher(filter.trim());
     if (type.matches()) {
-      return type.group(1).equalsIgnoreCase("BuiltInRole") ? all : List.of();
+      return all.stream().filter(d -> d.type().equalsIgnoreCase(type.group(1))).toList();
     }
     throw ArmException.badRequest(
         "InvalidFilterInQueryString", "The filter '" + filter + "' is not supported.");
   }
 
+  /**
+   * GET of one role definition by GUID: a built-in one from anywhere, a custom one from a scope it
+   * is assignable at.
+   */
   public synchronized RoleDefinition getRoleDefinition(String scope, String name) {
     checkDefinitionScope(scope);
-    return builtIn(name)
+    return definitionAt(scope, name)
         .orElseThrow(
             () ->
                 ArmException.notFound(
@@ -535,7 +568,7 @@ public final class ArmState {
     }
     Matcher definition = ROLE_DEFINITION_ID.matcher(roleDefinitionId);
     Optional<RoleDefinition> role =
-        definition.matches() ? builtIn(definition.group(1)) : Optional.empty();
+        definition.matches() ? definitionAt(scope, definition.group(1)) : Optional.empty();
     if (role.isEmpty()) {
       throw ArmException.badRequest(
           "RoleDefinitionDoesNotExist",
@@ -746,6 +779,45 @@ public final class ArmState {
         null);
   }
 
+  /**
+   * A custom role definition, as an administrator makes one (PUT roleDefinitions): a GUID of its
+   * own, assignable at and below {@code assignableScopes}. Role names are unique in the directory,
+   * built-in ones included (400 RoleDefinitionWithSameNameExists).
+   */
+  public synchronized RoleDefinition defineCustomRole(
+      String guid, String roleName, List<String> assignableScopes) {
+    if (!GUID.matcher(guid).matches()) {
+      throw ArmException.badRequest(
+          "InvalidRoleDefinitionId", "The role definition ID '" + guid + "' is not valid.");
+    }
+    if (assignableScopes.isEmpty()) {
+      throw ArmException.badRequest(
+          "InvalidAssignableScopes", "A custom role needs at least one assignable scope.");
+    }
+    assignableScopes.forEach(this::checkAssignmentScope);
+    boolean taken =
+        BUILT_IN_ROLES.stream().anyMatch(r -> r.roleName().equalsIgnoreCase(roleName))
+            || customRoles.values().stream()
+                .anyMatch(
+                    r ->
+                        r.roleName().equalsIgnoreCase(roleName)
+                            && !r.name().equalsIgnoreCase(guid));
+    if (taken) {
+      throw ArmException.badRequest(
+          "RoleDefinitionWithSameNameExists",
+          "A role definition cannot be updated with a name that already exists.");
+    }
+    if (builtIn(guid).isPresent()) {
+      throw ArmException.badRequest(
+          "RoleDefinitionUpdateNotPermitted", "A built-in role definition cannot be updated.");
+    }
+    RoleDefinition role =
+        new RoleDefinition(
+            guid.toLowerCase(Locale.ROOT), roleName, "", "CustomRole", assignableScopes);
+    customRoles.put(role.name(), role);
+    return role;
+  }
+
   /** Removes a role assignment as someone in the portal would. */
   public synchronized boolean removeRoleAssignmentOutOfBand(String assignmentId) {
     return assignments.remove(key(assignmentId)) != null;
@@ -810,6 +882,18 @@ public final class ArmState {
 
   private static Optional<RoleDefinition> builtIn(String name) {
     return BUILT_IN_ROLES.stream().filter(r -> r.name().equalsIgnoreCase(name)).findFirst();
+  }
+
+  private List<RoleDefinition> definitionsVisibleAt(String scope) {
+    List<RoleDefinition> all = new ArrayList<>(BUILT_IN_ROLES);
+    customRoles.values().stream().filter(d -> d.visibleAt(scope)).forEach(all::add);
+    return all;
+  }
+
+  private Optional<RoleDefinition> definitionAt(String scope, String guid) {
+    return definitionsVisibleAt(scope).stream()
+        .filter(r -> r.name().equalsIgnoreCase(guid))
+        .findFirst();
   }
 
   private static void checkTags(Map<String, String> tags) {

@@ -301,6 +301,93 @@ class FakeAzureArmTest {
   }
 
   @Test
+  void roleDefinitionsByGuidBuiltInEverywhereCustomWhereAssignable() throws Exception {
+    String owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    String custom = "3f2c9d44-8b1e-4c0a-9f6e-5d7a1b2c3d4e";
+    String subscription = "/subscriptions/" + SUB;
+    fake.state().addResourceGroup(SUB, "rg-other");
+    fake.state()
+        .defineCustomRole(custom, "Deploy Admin", List.of(subscription + "/resourceGroups/" + RG));
+    String definitions = "/providers/Microsoft.Authorization/roleDefinitions/";
+
+    Reply builtIn =
+        call("GET", subscription + "/resourceGroups/rg-other" + definitions + owner + AUTHZ, null);
+    assertThat(builtIn.status()).isEqualTo(200);
+    assertThat(builtIn.body().at("/properties/roleName").asText()).isEqualTo("Owner");
+    assertThat(builtIn.body().at("/properties/type").asText()).isEqualTo("BuiltInRole");
+
+    Reply customHere =
+        call(
+            "GET",
+            subscription + "/resourceGroups/" + RG + definitions + custom.toUpperCase() + AUTHZ,
+            null);
+    assertThat(customHere.status()).isEqualTo(200);
+    assertThat(customHere.body().get("name").asText()).isEqualTo(custom);
+    assertThat(customHere.body().at("/properties/roleName").asText()).isEqualTo("Deploy Admin");
+    assertThat(customHere.body().at("/properties/type").asText()).isEqualTo("CustomRole");
+    assertThat(customHere.body().at("/properties/assignableScopes/0").asText())
+        .isEqualTo(subscription + "/resourceGroups/" + RG);
+
+    Reply customElsewhere =
+        call("GET", subscription + "/resourceGroups/rg-other" + definitions + custom + AUTHZ, null);
+    assertThat(customElsewhere.status()).as("outside its assignable scopes").isEqualTo(404);
+    assertThat(customElsewhere.errorCode()).isEqualTo("RoleDefinitionDoesNotExist");
+    assertThat(
+            call(
+                    "GET",
+                    subscription + definitions + "0badc0de-0000-4000-8000-000000000000" + AUTHZ,
+                    null)
+                .errorCode())
+        .isEqualTo("RoleDefinitionDoesNotExist");
+
+    Reply byName =
+        call(
+            "GET",
+            subscription
+                + "/resourceGroups/"
+                + RG
+                + "/providers/Microsoft.Authorization/roleDefinitions"
+                + AUTHZ
+                + "&$filter="
+                + enc("roleName eq 'deploy admin'"),
+            null);
+    assertThat(byName.body().at("/value/0/name").asText()).isEqualTo(custom);
+
+    assertThatThrownBy(
+            () ->
+                fake.state()
+                    .defineCustomRole(
+                        "4f2c9d44-8b1e-4c0a-9f6e-5d7a1b2c3d4e", "owner", List.of(subscription)))
+        .as("role names are unique in the directory, built-in ones included")
+        .isInstanceOf(ArmException.class)
+        .hasMessageContaining("already exists");
+
+    String principal =
+        call("PUT", identityPath("custom-identity") + MSI, "{\"location\":\"eastus\"}")
+            .body()
+            .at("/properties/principalId")
+            .asText();
+    String scope = subscription + "/resourceGroups/" + RG;
+    Reply assigned =
+        putAssignment(
+            scope,
+            "5f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            subscription + definitions + custom,
+            principal,
+            "ServicePrincipal");
+    assertThat(assigned.status()).isEqualTo(201);
+    assertThat(
+            putAssignment(
+                    subscription + "/resourceGroups/rg-other",
+                    "6f2504e0-4f89-11d3-9a0c-0305e82c3301",
+                    subscription + definitions + custom,
+                    principal,
+                    "ServicePrincipal")
+                .errorCode())
+        .isEqualTo("RoleDefinitionDoesNotExist");
+  }
+
+  @Test
   void roleAssignmentRulesGuidNamesImmutableUniqueAndReplication() throws Exception {
     String principal =
         call("PUT", identityPath("ra-identity") + MSI, "{\"location\":\"eastus\"}")

@@ -1,13 +1,75 @@
 package dev.cifederation.operator.cloud;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
+import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.trust.CompiledTrust;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What an adapter needs for one identity: the resource as the API server has it (spec, metadata,
- * last status) and the trust compiled from it.
+ * last status), the trust compiled from it, and what tenancy decided for it.
+ *
+ * @param trust the compiled trust; null in a cleanup whose issuer or spec no longer compiles
+ * @param revocation present when the trust must be withdrawn in place (suspended, or no longer
+ *     compliant): the adapter keeps the objects but makes the cloud admit no token, acting only on
+ *     objects it owns — those this identity's status records first, never a target the spec newly
+ *     names
+ * @param deletionPolicy the deletion policy in force: the spec's, or Orphan when the operator runs
+ *     with its never-delete switch
+ * @param grants what the selecting CIFederationPolicies grant this cloud beyond the spec checks
  */
-public record CloudRequest(CIFederatedIdentity identity, CompiledTrust trust) {
+public record CloudRequest(
+    CIFederatedIdentity identity,
+    CompiledTrust trust,
+    Optional<Revocation> revocation,
+    DeletionPolicy deletionPolicy,
+    Grants grants) {
+
+  /**
+   * Why the trust is withdrawn, for status and Events.
+   *
+   * @param reason Suspended or Revoked
+   * @param message for people: by what (spec.suspend, which policy, which rule)
+   */
+  public record Revocation(TrustActiveReason reason, String message) {
+    public Revocation {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * Decisions that need the cloud's own answer, handed to the adapter by the reconciler.
+   *
+   * @param adoptable patterns of existing objects of this cloud (AWS role ARNs, GCP provider names,
+   *     Azure identity resource IDs) an identity with spec.adoptExisting may take over, from the
+   *     selecting policies; empty: an existing unowned object is a Conflict
+   * @param forbiddenRoles Azure: role names or definition IDs the selecting policies forbid, to be
+   *     checked again once a role is resolved in the cloud
+   */
+  public record Grants(List<String> adoptable, List<String> forbiddenRoles) {
+    public static final Grants NONE = new Grants(List.of(), List.of());
+
+    public Grants {
+      adoptable = List.copyOf(adoptable);
+      forbiddenRoles = List.copyOf(forbiddenRoles);
+    }
+  }
+
+  public CloudRequest {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(revocation, "revocation");
+    Objects.requireNonNull(deletionPolicy, "deletionPolicy");
+    Objects.requireNonNull(grants, "grants");
+  }
+
+  /** A request with no revocation, the spec's deletion policy and no grants (tests, plain flow). */
+  public CloudRequest(CIFederatedIdentity identity, CompiledTrust trust) {
+    this(identity, trust, Optional.empty(), specDeletionPolicy(identity), Grants.NONE);
+  }
 
   public String namespace() {
     return identity.getMetadata().getNamespace();
@@ -20,5 +82,25 @@ public record CloudRequest(CIFederatedIdentity identity, CompiledTrust trust) {
   /** The value of the {@code cifederation.dev/owner} ownership tag: {@code <namespace>/<name>}. */
   public String owner() {
     return namespace() + "/" + name();
+  }
+
+  /**
+   * The identity object's UID: carried as an ownership mark beside the owner, so an object of the
+   * same namespace/name created later (after a stripped finalizer) cannot inherit what this one
+   * left. Empty only for objects that were never stored (unit tests).
+   */
+  public String uid() {
+    String uid = identity.getMetadata().getUid();
+    return uid == null ? "" : uid;
+  }
+
+  public boolean revoked() {
+    return revocation.isPresent();
+  }
+
+  private static DeletionPolicy specDeletionPolicy(CIFederatedIdentity identity) {
+    return identity.getSpec() == null || identity.getSpec().getDeletionPolicy() == null
+        ? DeletionPolicy.Delete
+        : identity.getSpec().getDeletionPolicy();
   }
 }

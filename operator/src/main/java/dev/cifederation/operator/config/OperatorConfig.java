@@ -20,10 +20,17 @@ public record OperatorConfig(
     Optional<LeaderElection> leaderElection,
     LogFormat logFormat,
     boolean workflowSnippets,
+    boolean allowUngovernedNamespaces,
+    boolean neverDelete,
     boolean issuerAllowPrivate) {
 
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
   public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
+
+  /** The cluster name under {@code CIFED_LOCAL_MODE=true}, where none is required. */
+  public static final String LOCAL_CLUSTER_NAME = "local";
+
+  static final String CLUSTER_NAME_RULE = "[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?";
 
   /**
    * One replica reconciles, the others wait on a coordination.k8s.io Lease.
@@ -43,7 +50,7 @@ public record OperatorConfig(
         parseDuration("CIFED_RESYNC_INTERVAL", env.get("CIFED_RESYNC_INTERVAL"), DEFAULT_RESYNC),
         parseIamPath(env.getOrDefault("CIFED_IAM_PATH", "/cifederation/")),
         parsePort("CIFED_METRICS_PORT", env.getOrDefault("CIFED_METRICS_PORT", "8080")),
-        env.getOrDefault("CIFED_CLUSTER_NAME", "default"),
+        clusterName(env),
         Optional.ofNullable(blankToNull(env.get("CIFED_EXTRA_CA_FILE"))).map(Path::of),
         parseBoolean("CIFED_LEADER_ELECTION", env.get("CIFED_LEADER_ELECTION"), false)
             ? Optional.of(
@@ -53,8 +60,39 @@ public record OperatorConfig(
             : Optional.empty(),
         parseLogFormat(env.get("CIFED_LOG_FORMAT")),
         parseBoolean("CIFED_WORKFLOW_SNIPPETS", env.get("CIFED_WORKFLOW_SNIPPETS"), true),
+        parseBoolean(
+            "CIFED_ALLOW_UNGOVERNED_NAMESPACES",
+            env.get("CIFED_ALLOW_UNGOVERNED_NAMESPACES"),
+            false),
+        parseBoolean("CIFED_NEVER_DELETE", env.get("CIFED_NEVER_DELETE"), false),
         // issuers on loopback or private addresses only when asked for: see AddressPolicy
         parseBoolean("CIFED_ISSUER_ALLOW_PRIVATE", env.get("CIFED_ISSUER_ALLOW_PRIVATE"), false));
+  }
+
+  /**
+   * The value of the cluster ownership mark. It has no silent default: two operators sharing a
+   * cloud account with the same name would take each other's objects for their own. Only the
+   * explicit local/demo switch {@code CIFED_LOCAL_MODE=true} supplies one.
+   */
+  static String clusterName(Map<String, String> env) {
+    String name = blankToNull(env.get("CIFED_CLUSTER_NAME"));
+    if (name == null) {
+      if (parseBoolean("CIFED_LOCAL_MODE", env.get("CIFED_LOCAL_MODE"), false)) {
+        return LOCAL_CLUSTER_NAME;
+      }
+      throw new IllegalArgumentException(
+          "CIFED_CLUSTER_NAME is required: it marks every cloud object this operator owns, and two"
+              + " clusters sharing an account must use different names (CIFED_LOCAL_MODE=true for a"
+              + " local or demo run)");
+    }
+    if (!name.matches(CLUSTER_NAME_RULE)) {
+      throw new IllegalArgumentException(
+          "CIFED_CLUSTER_NAME="
+              + name
+              + " must be 1-63 lower-case letters, digits, '.' or '-', starting and ending with a"
+              + " letter or digit");
+    }
+    return name;
   }
 
   static boolean parseBoolean(String variable, String value, boolean fallback) {

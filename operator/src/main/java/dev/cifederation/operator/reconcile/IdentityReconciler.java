@@ -12,11 +12,14 @@ import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.api.v1alpha1.PolicyCompliantReason;
 import dev.cifederation.operator.api.v1alpha1.ReadyReason;
+import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.CloudRequest.Revocation;
 import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.guard.PolicyVerdict;
 import dev.cifederation.operator.guard.TrustGuard;
@@ -48,9 +51,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -72,6 +77,7 @@ public class IdentityReconciler
 
   public static final String NAME = "cifederatedidentity";
   static final String ISSUER_INDEX = "spec.issuerRef";
+  static final String CRD_NAME = "cifederatedidentities.cifederation.dev";
   private static final Logger log = LoggerFactory.getLogger(IdentityReconciler.class);
 
   private static final Duration CLEANUP_RETRY = Duration.ofSeconds(30);
@@ -82,11 +88,12 @@ public class IdentityReconciler
   private final Optional<SnippetPublisher> snippets;
   private final Optional<DriftCorrections> driftCorrections;
   private final FindingsGauge findingsGauge;
+  private final Tenancy tenancy;
   private final Clock clock;
 
   /**
-   * Without workflow-snippet ConfigMaps, drift metrics or a shared registry for the findings gauge
-   * (tests of the cloud flow).
+   * Without workflow-snippet ConfigMaps, drift metrics or a shared registry for the findings gauge,
+   * in single-team mode (tests of the cloud flow).
    */
   public IdentityReconciler(
       TrustCompiler compiler, List<CloudReconciler> adapters, EventRecorder events, Clock clock) {
@@ -100,11 +107,7 @@ public class IdentityReconciler
         clock);
   }
 
-  /**
-   * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
-   * @param driftCorrections counts corrections per cloud
-   * @param findingsGauge exports the current findings by rule and severity
-   */
+  /** In single-team mode (tests of the cloud flow that need no policy). */
   public IdentityReconciler(
       TrustCompiler compiler,
       List<CloudReconciler> adapters,
@@ -113,12 +116,39 @@ public class IdentityReconciler
       Optional<DriftCorrections> driftCorrections,
       FindingsGauge findingsGauge,
       Clock clock) {
+    this(
+        compiler,
+        adapters,
+        events,
+        snippets,
+        driftCorrections,
+        findingsGauge,
+        Tenancy.SINGLE_TEAM,
+        clock);
+  }
+
+  /**
+   * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
+   * @param driftCorrections counts corrections per cloud
+   * @param findingsGauge exports the current findings by rule and severity
+   * @param tenancy default deny or single-team mode, and the never-delete switch
+   */
+  public IdentityReconciler(
+      TrustCompiler compiler,
+      List<CloudReconciler> adapters,
+      EventRecorder events,
+      Optional<SnippetPublisher> snippets,
+      Optional<DriftCorrections> driftCorrections,
+      FindingsGauge findingsGauge,
+      Tenancy tenancy,
+      Clock clock) {
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
     this.snippets = snippets;
     this.driftCorrections = driftCorrections;
     this.findingsGauge = findingsGauge;
+    this.tenancy = tenancy;
     this.clock = clock;
   }
 
@@ -199,49 +229,56 @@ public class IdentityReconciler
     var conditions = new ConditionBook(previousConditions(identity), generation(identity), clock);
 
     PolicyVerdict verdict =
-        PolicyEvaluator.evaluate(spec, namespaceLabels(identity, context), policies(context));
+        PolicyEvaluator.evaluate(
+            spec,
+            identity.getMetadata().getNamespace(),
+            namespaceLabels(identity, context),
+            policies(context),
+            tenancy.ungoverned());
     conditions.set(
         ConditionType.PolicyCompliant,
         verdict.compliant() ? True : False,
         verdict.reason(),
         verdict.message());
+    Optional<Revocation> revocation = revocation(spec, verdict);
 
+    // the trust, when the issuer exists and the spec compiles; a revocation does not need it
     Optional<CIIssuer> issuer = context.getSecondaryResource(CIIssuer.class);
-    if (issuer.isEmpty()) {
-      conditions.set(
-          ConditionType.Ready,
-          False,
-          ReadyReason.IssuerNotFound,
-          "CIIssuer " + spec.getIssuerRef() + " does not exist; create it or fix spec.issuerRef");
-      return finish(identity, status, conditions);
+    IssuerInfo issuerInfo = issuer.map(i -> IssuerInfo.from(i.getSpec())).orElse(null);
+    CompiledTrust trust = null;
+    String notCompiled = null;
+    ReadyReason notCompiledReason = null;
+    if (issuerInfo == null) {
+      notCompiledReason = ReadyReason.IssuerNotFound;
+      notCompiled =
+          "CIIssuer " + spec.getIssuerRef() + " does not exist; create it or fix spec.issuerRef";
+    } else {
+      try {
+        trust =
+            compiler.compile(
+                issuerInfo,
+                identity.getMetadata().getNamespace(),
+                identity.getMetadata().getName(),
+                spec);
+        status.setSubject(trust.subject());
+        status.setWhoCanAssume(trust.whoCanAssume());
+      } catch (TrustCompilationException e) {
+        notCompiledReason = ReadyReason.InvalidSpec;
+        notCompiled = e.getMessage();
+      }
     }
-
-    IssuerInfo issuerInfo = IssuerInfo.from(issuer.get().getSpec());
-    CompiledTrust trust;
-    try {
-      trust =
-          compiler.compile(
-              issuerInfo,
-              identity.getMetadata().getNamespace(),
-              identity.getMetadata().getName(),
-              spec);
-    } catch (TrustCompilationException e) {
-      conditions.set(ConditionType.Ready, False, ReadyReason.InvalidSpec, e.getMessage());
-      return finish(identity, status, conditions);
-    }
-    status.setSubject(trust.subject());
-    status.setWhoCanAssume(trust.whoCanAssume());
     var limits = new TrustLint.Limits(verdict.sessionCap());
 
-    if (!verdict.compliant()) {
-      // fail closed: nothing is created, corrected or released in any cloud for this identity
-      // until it complies; what earlier passes recorded stays in status for a later cleanup
-      for (Cloud cloud : Cloud.values()) {
-        if (cloud.isRecordedIn(identity.getStatus())) {
-          cloud.carryStatus(identity.getStatus(), status);
-        }
+    if (!verdict.compliant() && !recordsAnyCloud(identity)) {
+      // fail closed: nothing was ever granted here, so no cloud is called at all
+      conditions.set(
+          ConditionType.TrustActive,
+          False,
+          TrustActiveReason.Revoked,
+          "Nothing is granted while PolicyCompliant is False");
+      if (trust != null) {
+        guard(identity, trust, status, conditions, new Passes(), limits);
       }
-      guard(identity, trust, status, conditions, new Passes(), limits);
       conditions.set(
           ConditionType.Ready,
           False,
@@ -249,14 +286,141 @@ public class IdentityReconciler
           verdict.message() + "; no cloud is called until the identity complies");
       return finish(identity, status, conditions);
     }
+    if (revocation.isPresent()) {
+      return revoke(identity, trust, verdict, revocation.get(), status, conditions, limits);
+    }
+    if (trust == null) {
+      carryRecordedClouds(identity, status);
+      conditions.set(ConditionType.Ready, False, notCompiledReason, notCompiled);
+      return finish(identity, status, conditions);
+    }
 
+    conditions.set(
+        ConditionType.TrustActive, True, TrustActiveReason.Active, "The clouds trust the subject");
     Passes passes = new Passes();
-    Optional<Duration> retry = reconcileClouds(identity, trust, status, conditions, passes);
+    Optional<Duration> retry =
+        reconcileClouds(identity, trust, verdict, Optional.empty(), status, conditions, passes);
     publishSnippets(identity, issuerInfo, trust, status);
     guard(identity, trust, status, conditions, passes, limits);
     summarise(conditions);
+    refusedByCloud(passes, conditions);
     UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
     return retry.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /**
+   * Why the trust must be withdrawn, if it must: the identity no longer complies (Revoked), or a
+   * selecting policy or the identity itself suspends it. An administrator's suspend is named before
+   * the identity's own.
+   */
+  private static Optional<Revocation> revocation(
+      CIFederatedIdentitySpec spec, PolicyVerdict verdict) {
+    if (!verdict.compliant()) {
+      return Optional.of(
+          new Revocation(
+              TrustActiveReason.Revoked,
+              "the identity no longer complies with policy (" + verdict.reason() + ")"));
+    }
+    if (verdict.suspendedBy().isPresent()) {
+      return Optional.of(
+          new Revocation(
+              TrustActiveReason.Suspended,
+              verdict.suspendedBy().get() + " suspends every identity it selects"));
+    }
+    if (spec.isSuspend()) {
+      return Optional.of(new Revocation(TrustActiveReason.Suspended, "spec.suspend is true"));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The incident button: every cloud the status records withdraws its trust in place, keeping the
+   * objects so that ids come back unchanged; a cloud block removed from the spec is released as
+   * usual; nothing is created. Works without a compiled trust, so a spec broken on purpose cannot
+   * dodge it.
+   */
+  private UpdateControl<CIFederatedIdentity> revoke(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      PolicyVerdict verdict,
+      Revocation revocation,
+      CIFederatedIdentityStatus status,
+      ConditionBook conditions,
+      TrustLint.Limits limits) {
+    Passes passes = new Passes();
+    Optional<Duration> retry =
+        reconcileClouds(
+            identity, trust, verdict, Optional.of(revocation), status, conditions, passes);
+    boolean withdrawn =
+        Arrays.stream(Cloud.values())
+            .map(cloud -> conditions.get(cloud.condition()))
+            .flatMap(Optional::stream)
+            .allMatch(c -> CloudReason.Revoked.name().equals(c.getReason()));
+    String message =
+        (withdrawn ? "Trust withdrawn in place, objects kept: " : "Withdrawing the trust: ")
+            + revocation.message();
+    conditions.set(ConditionType.TrustActive, False, revocation.reason(), message);
+    if (trust != null) {
+      guard(identity, trust, status, conditions, passes, limits);
+    }
+    if (revocation.reason() == TrustActiveReason.Revoked) {
+      conditions.set(
+          ConditionType.Ready,
+          False,
+          ReadyReason.Revoked,
+          verdict.message()
+              + "; "
+              + message.substring(0, 1).toLowerCase(Locale.ROOT)
+              + message.substring(1));
+    } else {
+      conditions.set(ConditionType.Ready, False, ReadyReason.Suspended, message);
+    }
+    if (!conditions
+        .previous(ConditionType.TrustActive)
+        .map(c -> c.getReason().equals(revocation.reason().name()))
+        .orElse(false)) {
+      events.record(identity, EventRecorder.Type.Warning, revocation.reason().name(), message);
+    }
+    UpdateControl<CIFederatedIdentity> control = finish(identity, status, conditions);
+    return retry.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /**
+   * A refusal only the cloud could decide (an Azure role given by a GUID that resolves to a
+   * forbidden role, or resolves to nothing) is a policy refusal too.
+   */
+  private static void refusedByCloud(Passes passes, ConditionBook conditions) {
+    for (Cloud cloud : Cloud.values()) {
+      Optional<Condition> condition = conditions.get(cloud.condition());
+      if (condition.isPresent()
+          && CloudReason.ForbiddenByPolicy.name().equals(condition.get().getReason())) {
+        conditions.set(
+            ConditionType.PolicyCompliant,
+            False,
+            PolicyCompliantReason.ForbiddenRole,
+            condition.get().getMessage());
+        conditions.set(
+            ConditionType.Ready,
+            False,
+            ReadyReason.PolicyViolation,
+            cloud + ": " + condition.get().getMessage());
+        return;
+      }
+    }
+  }
+
+  private static boolean recordsAnyCloud(CIFederatedIdentity identity) {
+    return Arrays.stream(Cloud.values()).anyMatch(c -> c.isRecordedIn(identity.getStatus()));
+  }
+
+  /** Keeps what earlier passes recorded in status, for a later revocation or cleanup. */
+  private static void carryRecordedClouds(
+      CIFederatedIdentity identity, CIFederatedIdentityStatus status) {
+    for (Cloud cloud : Cloud.values()) {
+      if (cloud.isRecordedIn(identity.getStatus())) {
+        cloud.carryStatus(identity.getStatus(), status);
+      }
+    }
   }
 
   /** What the adapters handed back in this pass for the guardrails. */
@@ -357,6 +521,8 @@ public class IdentityReconciler
   private Optional<Duration> reconcileClouds(
       CIFederatedIdentity identity,
       CompiledTrust trust,
+      PolicyVerdict verdict,
+      Optional<Revocation> revocation,
       CIFederatedIdentityStatus status,
       ConditionBook conditions,
       Passes passes) {
@@ -364,6 +530,15 @@ public class IdentityReconciler
     for (Cloud cloud : Cloud.values()) {
       if (!cloud.isConfigured(identity.getSpec())) {
         retry = earliest(retry, releaseRemovedCloud(identity, trust, cloud, status, conditions));
+        continue;
+      }
+      if (revocation.isPresent() && !cloud.isRecordedIn(identity.getStatus())) {
+        // withdrawn before it was ever created: nothing to call
+        conditions.set(
+            cloud.condition(),
+            False,
+            CloudReason.Revoked,
+            "Nothing is created while the trust is withdrawn: " + revocation.get().message());
         continue;
       }
       CloudReconciler adapter = adapters.get(cloud);
@@ -378,7 +553,8 @@ public class IdentityReconciler
                 + " objects yet");
         continue;
       }
-      CloudOutcome outcome = adapter.reconcile(new CloudRequest(identity, trust));
+      CloudOutcome outcome =
+          adapter.reconcile(request(identity, trust, cloud, verdict, revocation));
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
       outcome.statusWriter().accept(status);
       passes.findings.addAll(outcome.findings());
@@ -386,8 +562,42 @@ public class IdentityReconciler
       recordCloudEvents(identity, cloud, outcome, status, conditions);
       retry = earliest(retry, outcome.retryAfter());
     }
-    status.setWhoCanAssume(whoCanAssume(trust, passes.live));
+    if (trust != null) {
+      status.setWhoCanAssume(whoCanAssume(trust, passes.live));
+    }
     return retry;
+  }
+
+  private CloudRequest request(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      Cloud cloud,
+      PolicyVerdict verdict,
+      Optional<Revocation> revocation) {
+    PolicyEvaluator.Target target =
+        switch (cloud) {
+          case AWS -> PolicyEvaluator.Target.aws;
+          case GCP -> PolicyEvaluator.Target.gcp;
+          case Azure -> PolicyEvaluator.Target.azure;
+        };
+    return new CloudRequest(
+        identity,
+        trust,
+        revocation,
+        tenancy.deletionPolicy(identity.getSpec().getDeletionPolicy()),
+        new CloudRequest.Grants(
+            verdict.adoptable(target),
+            cloud == Cloud.Azure ? verdict.forbiddenRoles() : List.of()));
+  }
+
+  /** A request for cleanup: no grants are needed to remove what the identity has. */
+  private CloudRequest cleanupRequest(CIFederatedIdentity identity, CompiledTrust trust) {
+    return new CloudRequest(
+        identity,
+        trust,
+        Optional.empty(),
+        tenancy.deletionPolicy(identity.getSpec().getDeletionPolicy()),
+        CloudRequest.Grants.NONE);
   }
 
   /**
@@ -484,7 +694,7 @@ public class IdentityReconciler
     if (adapter == null || !cloud.isRecordedIn(identity.getStatus())) {
       return Optional.empty();
     }
-    CloudOutcome outcome = adapter.cleanup(new CloudRequest(identity, trust));
+    CloudOutcome outcome = adapter.cleanup(cleanupRequest(identity, trust));
     if (outcome.done()) {
       events.record(
           identity,
@@ -509,6 +719,20 @@ public class IdentityReconciler
    */
   @Override
   public DeleteControl cleanup(CIFederatedIdentity identity, Context<CIFederatedIdentity> context) {
+    if (crdBeingDeleted(context)) {
+      // `kubectl delete crd` takes every identity with it; that must not wipe every role, pool
+      // provider and managed identity in every cloud. The objects stay, marked as they are.
+      log.warn(
+          "The CIFederatedIdentity CRD is being deleted: {} released, its cloud objects retained",
+          key(identity));
+      events.record(
+          identity,
+          EventRecorder.Type.Warning,
+          "Retained",
+          "The CIFederatedIdentity CRD is being deleted: the cloud objects are kept as they are");
+      findingsGauge.forget(key(identity));
+      return DeleteControl.defaultDelete();
+    }
     CompiledTrust trust = compileQuietly(identity, context.getSecondaryResource(CIIssuer.class));
     Optional<Duration> retry = Optional.empty();
     boolean done = true;
@@ -519,7 +743,7 @@ public class IdentityReconciler
               || cloud.isRecordedIn(identity.getStatus()))) {
         continue;
       }
-      CloudOutcome outcome = adapter.cleanup(new CloudRequest(identity, trust));
+      CloudOutcome outcome = adapter.cleanup(cleanupRequest(identity, trust));
       if (!outcome.done()) {
         done = false;
         retry = earliest(retry, outcome.retryAfter().or(() -> Optional.of(CLEANUP_RETRY)));
@@ -539,6 +763,28 @@ public class IdentityReconciler
       return DeleteControl.defaultDelete();
     }
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry.orElse(CLEANUP_RETRY));
+  }
+
+  /**
+   * Whether the CIFederatedIdentity CRD itself is being deleted. When it cannot be read, cleanup
+   * follows the deletion policy as usual.
+   */
+  private static boolean crdBeingDeleted(Context<CIFederatedIdentity> context) {
+    try {
+      var crd =
+          context
+              .getClient()
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(CRD_NAME)
+              .get();
+      return crd != null && crd.getMetadata().getDeletionTimestamp() != null;
+    } catch (RuntimeException e) {
+      // forbidden, unreachable, or a client that cannot say: follow the deletion policy
+      log.warn("Could not read CRD {}: {}; cleanup follows deletionPolicy", CRD_NAME, e.toString());
+      return false;
+    }
   }
 
   private CompiledTrust compileQuietly(CIFederatedIdentity identity, Optional<CIIssuer> issuer) {

@@ -6,6 +6,7 @@ import static dev.cifederation.operator.api.v1alpha1.ConditionStatus.Unknown;
 
 import dev.cifederation.operator.api.v1alpha1.AwsProviderStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerStatus;
@@ -17,6 +18,8 @@ import dev.cifederation.operator.api.v1alpha1.IssuerReadyReason;
 import dev.cifederation.operator.api.v1alpha1.ThumbprintsReason;
 import dev.cifederation.operator.cloud.OidcProviders;
 import dev.cifederation.operator.cloud.ProviderReport;
+import dev.cifederation.operator.guard.PolicyEvaluator;
+import dev.cifederation.operator.guard.PolicyVerdict;
 import dev.cifederation.operator.issuer.HostChain;
 import dev.cifederation.operator.issuer.IssuerCheckException;
 import dev.cifederation.operator.issuer.IssuerHealth;
@@ -44,6 +47,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +84,7 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
   private final CertificateExpiry expiry;
   private final EventRecorder events;
   private final Duration resyncInterval;
+  private final Tenancy tenancy;
   private final Clock clock;
 
   /** The last "deletion blocked" message per issuer, so that each new one is recorded once. */
@@ -93,12 +98,29 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
       EventRecorder events,
       Duration resyncInterval,
       Clock clock) {
+    this(probe, aws, known, expiry, events, resyncInterval, Tenancy.SINGLE_TEAM, clock);
+  }
+
+  /**
+   * @param tenancy decides which identities' AWS accounts the issuer may touch: only those of
+   *     identities that comply with the policies selecting their namespace
+   */
+  public IssuerReconciler(
+      IssuerProbe probe,
+      Optional<OidcProviders> aws,
+      KnownThumbprints known,
+      CertificateExpiry expiry,
+      EventRecorder events,
+      Duration resyncInterval,
+      Tenancy tenancy,
+      Clock clock) {
     this.probe = probe;
     this.aws = aws;
     this.known = known;
     this.expiry = expiry;
     this.events = events;
     this.resyncInterval = resyncInterval;
+    this.tenancy = tenancy;
     this.clock = clock;
   }
 
@@ -169,7 +191,7 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
 
     List<ProviderReport> reports = new ArrayList<>();
     String audience = IssuerInfo.from(spec).awsAudience();
-    for (String account : accounts(context)) {
+    for (String account : accounts(context, tenancy)) {
       if (aws.isEmpty()) {
         continue;
       }
@@ -423,13 +445,41 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
 
   // ---------------------------------------------------------------------------------- helpers
 
-  /** The accounts of the identities that use this issuer in AWS, each once, sorted. */
-  private static SortedSet<String> accounts(Context<CIIssuer> context) {
+  /**
+   * The accounts of the identities that use this issuer in AWS and comply with policy, each once,
+   * sorted: an account only a non-compliant identity names is never touched, not even read. The
+   * policies and namespace labels are read afresh (issuers are few and checked once a resync).
+   */
+  private static SortedSet<String> accounts(Context<CIIssuer> context, Tenancy tenancy) {
     SortedSet<String> accounts = new TreeSet<>();
-    context.getSecondaryResources(CIFederatedIdentity.class).stream()
-        .map(IssuerReconciler::accountOf)
-        .filter(Objects::nonNull)
-        .forEach(accounts::add);
+    List<CIFederatedIdentity> identities =
+        context.getSecondaryResources(CIFederatedIdentity.class).stream()
+            .filter(i -> accountOf(i) != null)
+            .toList();
+    if (identities.isEmpty()) {
+      return accounts;
+    }
+    var client = context.getClient();
+    List<CIFederationPolicy> policies =
+        client.resources(CIFederationPolicy.class).list().getItems();
+    Map<String, Map<String, String>> labels = new HashMap<>();
+    for (CIFederatedIdentity identity : identities) {
+      String namespace = identity.getMetadata().getNamespace();
+      Map<String, String> namespaceLabels =
+          labels.computeIfAbsent(
+              namespace,
+              n ->
+                  Optional.ofNullable(client.namespaces().withName(n).get())
+                      .map(ns -> ns.getMetadata().getLabels())
+                      .map(l -> (Map<String, String>) l)
+                      .orElse(Map.of()));
+      PolicyVerdict verdict =
+          PolicyEvaluator.evaluate(
+              identity.getSpec(), namespace, namespaceLabels, policies, tenancy.ungoverned());
+      if (verdict.compliant()) {
+        accounts.add(accountOf(identity));
+      }
+    }
     return accounts;
   }
 

@@ -39,6 +39,23 @@ final class Chart {
     return new Helm(dir());
   }
 
+  /** The cluster name the tests render with: the chart refuses to render without one. */
+  static final String CLUSTER_NAME = "test-cluster";
+
+  /**
+   * The chart as users lint it once they have set the required values: helm-java's lint takes no
+   * values, so a copy whose values.yaml carries the cluster name is linted.
+   */
+  static Helm helmWithRequiredValues() {
+    return new Helm(
+        copy(
+            "chart-with-required-values",
+            (name, text) ->
+                name.equals("values.yaml")
+                    ? text.replace("  clusterName: \"\"", "  clusterName: " + CLUSTER_NAME)
+                    : text));
+  }
+
   /**
    * {@code helm template} with the given --set values and an optional values file. helm-java's
    * template has no --kube-version and assumes Kubernetes 1.20, which the chart's kubeVersion
@@ -50,6 +67,9 @@ final class Chart {
         new Helm(withoutKubeVersion()).template().withName(RELEASE).withNamespace(NAMESPACE);
     if (valuesFile != null) {
       template.withValuesFile(valuesFile);
+    }
+    if (!set.containsKey("config.clusterName") && !mentionsClusterName(valuesFile)) {
+      template.set("config.clusterName", CLUSTER_NAME);
     }
     set.forEach(template::set);
     return template.call();
@@ -70,9 +90,26 @@ final class Chart {
     }
   }
 
-  private static synchronized Path withoutKubeVersion() {
+  private static boolean mentionsClusterName(Path valuesFile) {
     try {
-      Path copy = Path.of("target/chart-without-kube-version/cifederation-operator");
+      return valuesFile != null && Files.readString(valuesFile).contains("clusterName");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path withoutKubeVersion() {
+    return copy(
+        "chart-without-kube-version",
+        (name, text) ->
+            name.equals("Chart.yaml") ? text.replaceAll("(?m)^kubeVersion:.*\\n", "") : text);
+  }
+
+  /** A copy of the chart under target/, each top-level text file passed through {@code edit}. */
+  private static synchronized Path copy(
+      String name, java.util.function.BinaryOperator<String> edit) {
+    try {
+      Path copy = Path.of("target/" + name + "/cifederation-operator");
       if (Files.exists(copy.getParent())) {
         try (var old = Files.walk(copy.getParent())) {
           old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -84,9 +121,10 @@ final class Chart {
           Path target = copy.resolve(source.relativize(file).toString());
           if (Files.isDirectory(file)) {
             Files.createDirectories(target);
-          } else if (file.getFileName().toString().equals("Chart.yaml")) {
+          } else if (file.getParent().equals(source)
+              && file.getFileName().toString().endsWith(".yaml")) {
             Files.writeString(
-                target, Files.readString(file).replaceAll("(?m)^kubeVersion:.*\\n", ""));
+                target, edit.apply(file.getFileName().toString(), Files.readString(file)));
           } else {
             Files.copy(file, target);
           }

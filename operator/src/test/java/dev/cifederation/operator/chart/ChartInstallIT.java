@@ -164,6 +164,7 @@ class ChartInstallIT {
     var config =
         OperatorConfig.fromEnvironment(
             Map.of(
+                "CIFED_CLUSTER_NAME", "chart-it",
                 "CIFED_METRICS_PORT", "0",
                 "CIFED_LEADER_ELECTION", "true",
                 "CIFED_LEADER_ELECTION_NAMESPACE", Chart.NAMESPACE,

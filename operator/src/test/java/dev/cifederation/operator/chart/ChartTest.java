@@ -34,7 +34,7 @@ class ChartTest {
 
   @Test
   void lintsCleanInStrictMode() {
-    LintResult lint = Chart.helm().lint().strict().call();
+    LintResult lint = Chart.helmWithRequiredValues().lint().strict().call();
     assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
   }
 
@@ -58,6 +58,11 @@ class ChartTest {
             env.get("CIFED_LEADER_ELECTION_NAMESPACE").at("/valueFrom/fieldRef/fieldPath").asText())
         .isEqualTo("metadata.namespace");
     assertThat(env.get("CIFED_LOG_FORMAT").path("value").asText()).isEqualTo("json");
+    assertThat(env.get("CIFED_CLUSTER_NAME").path("value").asText()).isEqualTo(Chart.CLUSTER_NAME);
+    assertThat(env.get("CIFED_ALLOW_UNGOVERNED_NAMESPACES").path("value").asText())
+        .as("default deny")
+        .isEqualTo("false");
+    assertThat(env.get("CIFED_NEVER_DELETE").path("value").asText()).isEqualTo("false");
     assertThat(env).doesNotContainKeys("AWS_ENDPOINT_URL", "CIFED_GCP_IAM_ENDPOINT");
     assertThat(all(objects, "ServiceMonitor")).as("off by default").isEmpty();
     assertThat(only(objects, "ServiceAccount").at("/metadata/annotations").isMissingNode())
@@ -177,6 +182,8 @@ class ChartTest {
         only(objects(template(EVERY_VALUE, Map.of())), "Deployment")
             .at("/spec/template/spec/containers/0");
     Set<String> rendered = env(container).keySet();
+    // a local/demo switch only: the chart always names the cluster (config.clusterName is required)
+    documented.remove("CIFED_LOCAL_MODE");
     assertThat(rendered).containsAll(documented);
     JsonNode token = env(container).get("CIFED_GCP_ACCESS_TOKEN");
     assertThat(token.at("/valueFrom/secretKeyRef/name").asText())
@@ -200,6 +207,11 @@ class ChartTest {
     assertThatThrownBy(() -> template(null, Map.of("confg.iamPath", "/x/")))
         .as("a misspelt key is not silently ignored")
         .hasMessageContaining("confg");
+    assertThatThrownBy(() -> template(null, Map.of("config.clusterName", "")))
+        .as("no silent default for the ownership mark")
+        .hasMessageContaining("config.clusterName is required");
+    assertThatThrownBy(() -> template(null, Map.of("config.clusterName", "Prod/EU")))
+        .hasMessageContaining("clusterName");
     assertThatThrownBy(() -> Chart.templateWith("leaderElection: {enabled: false}"))
         .hasMessageContaining("leaderElection.enabled=true");
     assertThat(Chart.templateWith("{leaderElection: {enabled: false}, replicaCount: 1}"))

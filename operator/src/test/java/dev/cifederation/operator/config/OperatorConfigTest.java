@@ -12,9 +12,42 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class OperatorConfigTest {
 
+  /** The environment plus the cluster name every run must now give. */
+  private static OperatorConfig fromEnvironment(Map<String, String> env) {
+    var withCluster = new java.util.HashMap<>(env);
+    withCluster.putIfAbsent("CIFED_CLUSTER_NAME", "test-cluster");
+    return OperatorConfig.fromEnvironment(withCluster);
+  }
+
+  @Test
+  void clusterNameHasNoSilentDefault() {
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of()))
+        .hasMessageContaining("CIFED_CLUSTER_NAME is required");
+    assertThat(OperatorConfig.fromEnvironment(Map.of("CIFED_LOCAL_MODE", "true")).clusterName())
+        .isEqualTo(OperatorConfig.LOCAL_CLUSTER_NAME);
+    assertThat(fromEnvironment(Map.of("CIFED_CLUSTER_NAME", "prod-eu-1")).clusterName())
+        .isEqualTo("prod-eu-1");
+    assertThatThrownBy(() -> fromEnvironment(Map.of("CIFED_CLUSTER_NAME", "Prod/EU")))
+        .hasMessageContaining("CIFED_CLUSTER_NAME=Prod/EU must be");
+  }
+
+  @Test
+  void tenancySwitchesAreExplicitAndOffByDefault() {
+    var config = fromEnvironment(Map.of());
+    assertThat(config.allowUngovernedNamespaces()).isFalse();
+    assertThat(config.neverDelete()).isFalse();
+    var open =
+        fromEnvironment(
+            Map.of("CIFED_ALLOW_UNGOVERNED_NAMESPACES", "true", "CIFED_NEVER_DELETE", "true"));
+    assertThat(open.allowUngovernedNamespaces()).isTrue();
+    assertThat(open.neverDelete()).isTrue();
+    assertThatThrownBy(() -> fromEnvironment(Map.of("CIFED_NEVER_DELETE", "yes")))
+        .hasMessageContaining("CIFED_NEVER_DELETE=yes must be true or false");
+  }
+
   @Test
   void defaultsFollowTheConfigurationContract() {
-    var config = OperatorConfig.fromEnvironment(Map.of());
+    var config = fromEnvironment(Map.of());
     assertThat(config.resyncInterval()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.iamPath()).isEqualTo("/cifederation/");
     assertThat(config.metricsPort()).isEqualTo(8080);
@@ -24,18 +57,21 @@ class OperatorConfigTest {
     assertThat(config.workflowSnippets()).isTrue();
     assertThat(config.issuerAllowPrivate()).as("issuers on private addresses: opt in").isFalse();
     assertThat(
-            OperatorConfig.fromEnvironment(Map.of("CIFED_ISSUER_ALLOW_PRIVATE", "true"))
+            OperatorConfig.fromEnvironment(
+                    Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_ISSUER_ALLOW_PRIVATE", "true"))
                 .issuerAllowPrivate())
         .isTrue();
     assertThatThrownBy(
-            () -> OperatorConfig.fromEnvironment(Map.of("CIFED_ISSUER_ALLOW_PRIVATE", "yes")))
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_ISSUER_ALLOW_PRIVATE", "yes")))
         .hasMessageContaining("CIFED_ISSUER_ALLOW_PRIVATE");
   }
 
   @Test
   void leaderElectionTakesTheLeaseFromTheEnvironment() {
     var config =
-        OperatorConfig.fromEnvironment(
+        fromEnvironment(
             Map.of(
                 "CIFED_LEADER_ELECTION", "true",
                 "CIFED_LEADER_ELECTION_NAMESPACE", "cifed-system",
@@ -44,9 +80,7 @@ class OperatorConfigTest {
         .contains(
             new OperatorConfig.LeaderElection("cifed", java.util.Optional.of("cifed-system")));
     assertThat(
-            OperatorConfig.fromEnvironment(Map.of("CIFED_LEADER_ELECTION", "true"))
-                .leaderElection()
-                .orElseThrow())
+            fromEnvironment(Map.of("CIFED_LEADER_ELECTION", "true")).leaderElection().orElseThrow())
         .isEqualTo(
             new OperatorConfig.LeaderElection(
                 OperatorConfig.DEFAULT_LEASE_NAME, java.util.Optional.empty()));
@@ -55,8 +89,7 @@ class OperatorConfigTest {
   @Test
   void jsonLogsAndNoSnippetsAreSwitchable() {
     var config =
-        OperatorConfig.fromEnvironment(
-            Map.of("CIFED_LOG_FORMAT", "json", "CIFED_WORKFLOW_SNIPPETS", "false"));
+        fromEnvironment(Map.of("CIFED_LOG_FORMAT", "json", "CIFED_WORKFLOW_SNIPPETS", "false"));
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.json);
     assertThat(config.workflowSnippets()).isFalse();
   }
@@ -64,7 +97,7 @@ class OperatorConfigTest {
   @ParameterizedTest
   @CsvSource({"PT10M,600", "PT30S,30", "45,45", "PT1H,3600"})
   void resyncIntervalIsIso8601OrSeconds(String value, long seconds) {
-    var config = OperatorConfig.fromEnvironment(Map.of("CIFED_RESYNC_INTERVAL", value));
+    var config = fromEnvironment(Map.of("CIFED_RESYNC_INTERVAL", value));
     assertThat(config.resyncInterval()).isEqualTo(Duration.ofSeconds(seconds));
   }
 
@@ -82,7 +115,7 @@ class OperatorConfigTest {
     "CIFED_WORKFLOW_SNIPPETS,1"
   })
   void invalidValuesFailWithTheVariableNamed(String variable, String value) {
-    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(variable, value)))
+    assertThatThrownBy(() -> fromEnvironment(Map.of(variable, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(variable);
   }
@@ -90,7 +123,7 @@ class OperatorConfigTest {
   @Test
   void extraCaFileAndIamPathAreTakenAsGiven() {
     var config =
-        OperatorConfig.fromEnvironment(
+        fromEnvironment(
             Map.of("CIFED_EXTRA_CA_FILE", "/etc/ca.pem", "CIFED_IAM_PATH", "/ci/federation/"));
     assertThat(config.extraCaFile()).contains(Path.of("/etc/ca.pem"));
     assertThat(config.iamPath()).isEqualTo("/ci/federation/");

@@ -298,8 +298,34 @@ class AdversarialInputPropertiesTest {
   void thePolicyEvaluatorAlwaysGivesAVerdict(
       @ForAll("specs") CIFederatedIdentitySpec spec,
       @ForAll("policies") CIFederationPolicy policy) {
-    assertThatCode(() -> PolicyEvaluator.evaluate(spec, Map.of("team", "a"), List.of(policy)))
+    assertThatCode(
+            () ->
+                PolicyEvaluator.evaluate(
+                    spec,
+                    "team-a",
+                    Map.of("team", "a"),
+                    List.of(policy),
+                    PolicyEvaluator.Ungoverned.Deny))
         .doesNotThrowAnyException();
+  }
+
+  /** Found by the property above: List.of().contains(null) threw inside the grant checks. */
+  @Example
+  void aCloudBlockWithoutItsIdAndAPolicyWithoutThatCloudIsRefusedNotANullPointer() {
+    CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
+    spec.setRepository("my-org/my-app");
+    spec.setAws(new AwsIdentitySpec());
+    spec.setGcp(new GcpIdentitySpec());
+    CIFederationPolicy policy =
+        Serialization.unmarshal(
+            "{\"apiVersion\": \"cifederation.dev/v1alpha1\", \"kind\": \"CIFederationPolicy\","
+                + " \"metadata\": {\"name\": \"p\"}, \"spec\": {\"repositories\": [\"*\"]}}",
+            CIFederationPolicy.class);
+    assertThat(
+            PolicyEvaluator.evaluate(
+                    spec, "team-a", Map.of(), List.of(policy), PolicyEvaluator.Ungoverned.Deny)
+                .compliant())
+        .isFalse();
   }
 
   // ----------------------------------------------------------------------------- generators

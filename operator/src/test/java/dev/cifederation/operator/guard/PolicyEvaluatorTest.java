@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.PolicyCompliantReason;
+import dev.cifederation.operator.guard.PolicyEvaluator.Ungoverned;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,9 @@ class PolicyEvaluatorTest {
           permissionsBoundaryArn: arn:aws:iam::123456789012:policy/ci-boundary
           maxSessionDuration: 2h
           forbiddenActions: ["*", "iam:*"]
+          roleNames: ["team-a-*"]
+          managedPolicyArns: ["arn:aws:iam::123456789012:policy/ci-*", "arn:aws:iam::aws:policy/ReadOnlyAccess"]
+          adoptableRoles: ["arn:aws:iam::123456789012:role/legacy-*"]
         gcp:
           projects: [my-project]
           serviceAccounts: ["*@my-project.iam.gserviceaccount.com"]
@@ -58,6 +62,7 @@ class PolicyEvaluatorTest {
           maxSessionDuration: 2h
           permissionsBoundaryArn: arn:aws:iam::123456789012:policy/ci-boundary
           inlinePolicy: {Statement: [{Effect: Allow, Action: ["s3:PutObject", "s3:GetObject"], Resource: "*"}]}
+          managedPolicyArns: [arn:aws:iam::123456789012:policy/ci-deploy]
         gcp:
           projectId: my-project
           projectNumber: "1234"
@@ -135,7 +140,31 @@ class PolicyEvaluatorTest {
             PolicyCompliantReason.ForbiddenRole,
             "role: Contributor",
             "role: 8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
-        allows("role: Contributor", "role: Reader"));
+        allows("role: Contributor", "role: Reader"),
+        refuses(
+            PolicyCompliantReason.RoleNameNotAllowed,
+            "accountId: \"123456789012\"\n",
+            "accountId: \"123456789012\"\n    roleName: OrganizationAccountAccessRole\n"),
+        allows(
+            "accountId: \"123456789012\"\n",
+            "accountId: \"123456789012\"\n    roleName: team-a-deploy\n"),
+        refuses(
+            PolicyCompliantReason.ManagedPolicyNotAllowed,
+            "policy/ci-deploy]",
+            "policy/other-team]"),
+        allows("policy/ci-deploy]", "policy/ci-deploy, arn:aws:iam::aws:policy/ReadOnlyAccess]"),
+        refuses(
+            PolicyCompliantReason.PrivilegedManagedPolicy,
+            "arn:aws:iam::123456789012:policy/ci-deploy]",
+            "arn:aws:iam::aws:policy/AdministratorAccess]"),
+        refuses(
+            PolicyCompliantReason.ScopeNotAllowed,
+            "scope: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg}",
+            "scope: /subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/rg}"),
+        refuses(
+            PolicyCompliantReason.ScopeNotAllowed,
+            "scope: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg}",
+            "scope: /providers/Microsoft.Management/managementGroups/root}"));
   }
 
   @ParameterizedTest(name = "{0}: {1} -> {2}")
@@ -144,7 +173,11 @@ class PolicyEvaluatorTest {
     assertThat(ALLOWED).contains(from);
     PolicyVerdict verdict =
         PolicyEvaluator.evaluate(
-            identity(ALLOWED.replace(from, to)).getSpec(), TEAM_A, List.of(policy(POLICY)));
+            identity(ALLOWED.replace(from, to)).getSpec(),
+            "team-a",
+            TEAM_A,
+            List.of(policy(POLICY)),
+            Ungoverned.Deny);
     assertThat(verdict.reason()).isEqualTo(expected);
     assertThat(verdict.message())
         .contains(
@@ -155,33 +188,150 @@ class PolicyEvaluatorTest {
   void everyReasonIsRefusedSomewhere() {
     var refused = table().map(a -> a.get()[0]).toList();
     for (PolicyCompliantReason reason : PolicyCompliantReason.values()) {
-      if (reason != PolicyCompliantReason.Compliant) {
+      if (reason != PolicyCompliantReason.Compliant
+          && reason != PolicyCompliantReason.NoPolicySelects) {
         assertThat(refused).as(reason.name()).contains(reason);
       }
     }
     assertThat(
-            PolicyEvaluator.evaluate(identity(ALLOWED).getSpec(), TEAM_A, List.of(policy(POLICY)))
+            evaluate(identity(ALLOWED), TEAM_A, List.of(policy(POLICY)), Ungoverned.Deny)
                 .compliant())
         .isTrue();
   }
 
+  private static PolicyVerdict evaluate(
+      CIFederatedIdentity identity,
+      Map<String, String> labels,
+      List<CIFederationPolicy> policies,
+      Ungoverned ungoverned) {
+    return PolicyEvaluator.evaluate(
+        identity.getSpec(), identity.getMetadata().getNamespace(), labels, policies, ungoverned);
+  }
+
   @Test
-  void withoutASelectingPolicyTheDefaultDeniesPullRequestsOnly() {
+  void withoutASelectingPolicyNothingIsAllowed() {
+    var other = Map.of("team", "b");
+    PolicyVerdict denied =
+        evaluate(identity(ALLOWED), other, List.of(policy(POLICY)), Ungoverned.Deny);
+    assertThat(denied.reason()).isEqualTo(PolicyCompliantReason.NoPolicySelects);
+    assertThat(denied.message()).contains("namespace team-a").contains("default deny");
+    assertThat(denied.policies()).isEmpty();
+    assertThat(denied.adoptable()).isEmpty();
+  }
+
+  @Test
+  void singleTeamModeAllowsAllButPullRequestsAndSaysSo() {
     var other = Map.of("team", "b");
     var pullRequest =
         identity(
             ALLOWED.replace("subject: {environment: production}", "subject: {pullRequest: true}"));
-    PolicyVerdict denied =
-        PolicyEvaluator.evaluate(pullRequest.getSpec(), other, List.of(policy(POLICY)));
+    PolicyVerdict denied = evaluate(pullRequest, other, List.of(), Ungoverned.Allow);
     assertThat(denied.reason()).isEqualTo(PolicyCompliantReason.SubjectNotAllowed);
-    assertThat(denied.message()).contains("the operator's default policy").contains("pullRequest");
-    assertThat(denied.policies()).isEmpty();
+    assertThat(denied.message()).contains(PolicyEvaluator.UNGOVERNED_SWITCH);
 
     var elsewhere = identity(ALLOWED.replace("my-org/my-app", "other-org/app"));
+    PolicyVerdict allowed = evaluate(elsewhere, other, List.of(), Ungoverned.Allow);
+    assertThat(allowed.compliant()).isTrue();
+    assertThat(allowed.message()).contains(PolicyEvaluator.UNGOVERNED_SWITCH);
+    assertThat(allowed.adoptable()).as("adoption is always an administrator's grant").isEmpty();
+  }
+
+  @Test
+  void anEmptyGrantListGrantsNothingAndAStarOnlyWhereWritten() {
+    var noAccounts = policy(POLICY.replace("accounts: [\"123456789012\"]", "accounts: []"));
+    assertThat(evaluate(identity(ALLOWED), TEAM_A, List.of(noAccounts), Ungoverned.Deny).reason())
+        .isEqualTo(PolicyCompliantReason.AccountNotAllowed);
+    var anyAccount = policy(POLICY.replace("accounts: [\"123456789012\"]", "accounts: [\"*\"]"));
     assertThat(
-            PolicyEvaluator.evaluate(elsewhere.getSpec(), other, List.of(policy(POLICY)))
+            evaluate(
+                    identity(ALLOWED.replace("123456789012\"\n", "999999999999\"\n")),
+                    TEAM_A,
+                    List.of(anyAccount),
+                    Ungoverned.Deny)
                 .compliant())
         .isTrue();
+    var noGcp =
+        policy(
+            POLICY.replace(
+                "serviceAccounts: [\"*@my-project.iam.gserviceaccount.com\"]",
+                "serviceAccounts: []"));
+    assertThat(evaluate(identity(ALLOWED), TEAM_A, List.of(noGcp), Ungoverned.Deny).reason())
+        .isEqualTo(PolicyCompliantReason.ServiceAccountNotAllowed);
+  }
+
+  @Test
+  void aGrantIsOnePolicysWholeTargetNotAPatchwork() {
+    // one policy grants the account, another the role name: neither grants the block alone
+    var accountOnly =
+        policy(
+            POLICY
+                .replace("name: team-a", "name: account-only")
+                .replace("roleNames: [\"team-a-*\"]", "roleNames: []"));
+    var namesOnly =
+        policy(
+            POLICY
+                .replace("name: team-a", "name: names-only")
+                .replace("accounts: [\"123456789012\"]", "accounts: [\"111111111111\"]"));
+    var named =
+        identity(
+            ALLOWED.replace(
+                "accountId: \"123456789012\"\n",
+                "accountId: \"123456789012\"\n    roleName: team-a-deploy\n"));
+    PolicyVerdict verdict =
+        evaluate(named, TEAM_A, List.of(accountOnly, namesOnly), Ungoverned.Deny);
+    assertThat(verdict.reason()).isEqualTo(PolicyCompliantReason.RoleNameNotAllowed);
+    assertThat(verdict.message())
+        .as("the policy that came closest is named")
+        .contains("CIFederationPolicy account-only");
+  }
+
+  @Test
+  void theGrantingPolicyHandsOverItsAdoptablePatternsAndForbiddenRoles() {
+    PolicyVerdict verdict =
+        evaluate(identity(ALLOWED), TEAM_A, List.of(policy(POLICY)), Ungoverned.Deny);
+    assertThat(verdict.adoptable(PolicyEvaluator.Target.aws))
+        .containsExactly("arn:aws:iam::123456789012:role/legacy-*");
+    assertThat(verdict.adoptable(PolicyEvaluator.Target.gcp)).isEmpty();
+    assertThat(verdict.forbiddenRoles()).containsExactly("Owner", "User Access Administrator");
+    assertThat(verdict.suspendedBy()).isEmpty();
+  }
+
+  @Test
+  void aSuspendingPolicyIsNamedAndDoesNotMakeTheIdentityNonCompliant() {
+    var suspending = policy(POLICY.replace("spec:\n", "spec:\n  suspend: true\n"));
+    PolicyVerdict verdict =
+        evaluate(identity(ALLOWED), TEAM_A, List.of(suspending), Ungoverned.Deny);
+    assertThat(verdict.compliant()).isTrue();
+    assertThat(verdict.suspendedBy()).contains("CIFederationPolicy team-a");
+  }
+
+  @Test
+  void privilegedManagedPoliciesNeedTheirExactArn() {
+    var starred =
+        policy(
+            POLICY.replace(
+                "\"arn:aws:iam::aws:policy/ReadOnlyAccess\"", "\"arn:aws:iam::aws:policy/*\""));
+    var admin =
+        identity(
+            ALLOWED.replace(
+                "arn:aws:iam::123456789012:policy/ci-deploy]",
+                "arn:aws:iam::aws:policy/AdministratorAccess]"));
+    assertThat(evaluate(admin, TEAM_A, List.of(starred), Ungoverned.Deny).reason())
+        .isEqualTo(PolicyCompliantReason.PrivilegedManagedPolicy);
+    var exact =
+        policy(
+            POLICY.replace(
+                "\"arn:aws:iam::aws:policy/ReadOnlyAccess\"",
+                "\"arn:aws:iam::aws:policy/AdministratorAccess\""));
+    assertThat(evaluate(admin, TEAM_A, List.of(exact), Ungoverned.Deny).compliant()).isTrue();
+    assertThat(
+            PolicyEvaluator.privilegedManagedPolicy("arn:aws-us-gov:iam::aws:policy/IAMFullAccess"))
+        .contains("IAMFullAccess");
+    assertThat(
+            PolicyEvaluator.privilegedManagedPolicy(
+                "arn:aws:iam::123456789012:policy/AdministratorAccess"))
+        .as("a customer-managed policy of the same name is judged by the patterns")
+        .isEmpty();
   }
 
   @Test
@@ -191,9 +341,7 @@ class PolicyEvaluatorTest {
             ALLOWED.replace("subject: {environment: production}", "subject: {pullRequest: true}"));
     var permissive =
         policy(POLICY.replace("subjects: [environment, branch, tag]", "subjects: [pullRequest]"));
-    assertThat(
-            PolicyEvaluator.evaluate(pullRequest.getSpec(), TEAM_A, List.of(permissive))
-                .compliant())
+    assertThat(evaluate(pullRequest, TEAM_A, List.of(permissive), Ungoverned.Deny).compliant())
         .isTrue();
   }
 
@@ -205,8 +353,7 @@ class PolicyEvaluatorTest {
                 .replace("name: team-a", "name: strict")
                 .replace("maxSessionDuration: 2h", "maxSessionDuration: 1h"));
     PolicyVerdict verdict =
-        PolicyEvaluator.evaluate(
-            identity(ALLOWED).getSpec(), TEAM_A, List.of(policy(POLICY), strict));
+        evaluate(identity(ALLOWED), TEAM_A, List.of(policy(POLICY), strict), Ungoverned.Deny);
     assertThat(verdict.reason()).isEqualTo(PolicyCompliantReason.SessionDurationAboveCap);
     assertThat(verdict.message()).contains("CIFederationPolicy strict");
     assertThat(verdict.sessionCap()).contains(Duration.ofHours(1));

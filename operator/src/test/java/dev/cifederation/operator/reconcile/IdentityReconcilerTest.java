@@ -8,11 +8,14 @@ import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
+import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
@@ -475,6 +478,263 @@ class IdentityReconcilerTest {
     events.clear();
     reconciler.reconcile(identity, context(issuer()));
     assertThat(events).as("findings already in status are not announced again").isEmpty();
+  }
+
+  // ------------------------------------------------------------------------------- tenancy
+
+  private IdentityReconciler defaultDeny(CloudReconciler adapter, Tenancy tenancy) {
+    return new IdentityReconciler(
+        new TrustCompiler(),
+        List.of(adapter),
+        recorder,
+        Optional.empty(),
+        Optional.empty(),
+        new FindingsGauge(new SimpleMeterRegistry()),
+        tenancy,
+        CLOCK);
+  }
+
+  private static CIFederationPolicy grant(String extra) {
+    return Serialization.unmarshal(
+        """
+        apiVersion: cifederation.dev/v1alpha1
+        kind: CIFederationPolicy
+        metadata: {name: team-a}
+        spec:
+          namespaceSelector: {matchLabels: {team: a}}
+        %s  aws: {accounts: ["123456789012"]}
+        """
+            .formatted(extra),
+        CIFederationPolicy.class);
+  }
+
+  /** The identity after a pass that recorded a role in status. */
+  private static CIFederatedIdentity withRecordedRole() {
+    CIFederatedIdentity identity = identity();
+    var status = new dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus();
+    var aws = new AwsIdentityStatus();
+    aws.setRoleArn("arn:aws:iam::123456789012:role/cifederation/deploy");
+    status.setAws(aws);
+    identity.setStatus(status);
+    return identity;
+  }
+
+  private static CloudReconciler capturing(List<CloudRequest> requests, CloudReason reason) {
+    return new CloudReconciler() {
+      @Override
+      public Cloud cloud() {
+        return Cloud.AWS;
+      }
+
+      @Override
+      public CloudOutcome reconcile(CloudRequest request) {
+        requests.add(request);
+        return reason == CloudReason.Synced
+            ? CloudOutcome.synced("in sync", s -> s.setAws(new AwsIdentityStatus()))
+            : new CloudOutcome(
+                ConditionStatus.False,
+                reason,
+                "trust withdrawn",
+                s -> s.setAws(request.identity().getStatus().getAws()),
+                List.of(),
+                List.of(),
+                Optional.empty(),
+                false);
+      }
+
+      @Override
+      public CloudOutcome cleanup(CloudRequest request) {
+        requests.add(request);
+        return CloudOutcome.synced("gone", s -> {});
+      }
+    };
+  }
+
+  @Test
+  void byDefaultAnIdentityNoPolicySelectsMakesNoCloudCall() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler = defaultDeny(capturing(requests, CloudReason.Synced), Tenancy.DEFAULT);
+
+    var status =
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+
+    assertThat(requests).isEmpty();
+    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+        .isEqualTo("NoPolicySelects");
+    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("PolicyViolation");
+    assertThat(find(status.getConditions(), "TrustActive").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void aGrantedIdentityHandsTheAdapterItsGrantsAndTheDeletionPolicyInForce() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler =
+        defaultDeny(
+            capturing(requests, CloudReason.Synced),
+            new Tenancy(PolicyEvaluator.Ungoverned.Deny, true));
+    CIFederationPolicy policy = grant("");
+    policy.getSpec().getAws().setAdoptableRoles(List.of("arn:aws:iam::123456789012:role/legacy-*"));
+
+    var status =
+        reconciler
+            .reconcile(identity(), context(issuer(), List.of(policy)))
+            .getResource()
+            .orElseThrow()
+            .getStatus();
+
+    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Ready");
+    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Active");
+    assertThat(requests)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.revocation()).isEmpty();
+              assertThat(r.grants().adoptable())
+                  .containsExactly("arn:aws:iam::123456789012:role/legacy-*");
+              assertThat(r.deletionPolicy())
+                  .as("never-delete switch")
+                  .isEqualTo(DeletionPolicy.Orphan);
+            });
+  }
+
+  @Test
+  void aTightenedPolicyRevokesWhatWasRecordedInPlace() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler = defaultDeny(capturing(requests, CloudReason.Revoked), Tenancy.DEFAULT);
+    CIFederationPolicy tightened = grant("  repositories: [\"other-org/*\"]\n");
+
+    var status =
+        reconciler
+            .reconcile(withRecordedRole(), context(issuer(), List.of(tightened)))
+            .getResource()
+            .orElseThrow()
+            .getStatus();
+
+    assertThat(requests)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.revocation()).isPresent();
+              assertThat(r.revocation().get().reason()).isEqualTo(TrustActiveReason.Revoked);
+            });
+    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+        .isEqualTo("RepositoryNotAllowed");
+    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Revoked");
+    assertThat(find(status.getConditions(), "TrustActive").getMessage())
+        .startsWith("Trust withdrawn in place");
+    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Revoked");
+    assertThat(status.getAws().getRoleArn()).as("the ids stay recorded").endsWith("/deploy");
+    assertThat(events).anyMatch(e -> e.startsWith("Warning Revoked:"));
+  }
+
+  @Test
+  void aPolicySuspendOverridesTheIdentityAndNeedsNoIssuer() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler = defaultDeny(capturing(requests, CloudReason.Revoked), Tenancy.DEFAULT);
+    CIFederationPolicy suspending = grant("  suspend: true\n");
+
+    var status =
+        reconciler
+            .reconcile(withRecordedRole(), context(null, List.of(suspending)))
+            .getResource()
+            .orElseThrow()
+            .getStatus();
+
+    assertThat(requests)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.trust())
+                  .as("the issuer is gone: revocation works without the trust")
+                  .isNull();
+              assertThat(r.revocation().orElseThrow().message())
+                  .contains("CIFederationPolicy team-a suspends every identity it selects");
+            });
+    assertThat(find(status.getConditions(), "PolicyCompliant").getReason()).isEqualTo("Compliant");
+    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Suspended");
+    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Suspended");
+  }
+
+  @Test
+  void aSuspendedIdentityCreatesNothingWhereNothingIsRecorded() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler = defaultDeny(capturing(requests, CloudReason.Synced), Tenancy.DEFAULT);
+    CIFederatedIdentity identity = identity();
+    identity.getSpec().setSuspend(true);
+
+    var status =
+        reconciler
+            .reconcile(identity, context(issuer(), List.of(grant(""))))
+            .getResource()
+            .orElseThrow()
+            .getStatus();
+
+    assertThat(requests).isEmpty();
+    assertThat(find(status.getConditions(), "AWSReady").getReason()).isEqualTo("Revoked");
+    assertThat(find(status.getConditions(), "TrustActive").getMessage())
+        .contains("spec.suspend is true");
+  }
+
+  @Test
+  void deletingWhileTheCrdIsBeingDeletedRetainsEveryCloudObject() {
+    var requests = new ArrayList<CloudRequest>();
+    var reconciler = defaultDeny(capturing(requests, CloudReason.Synced), Tenancy.DEFAULT);
+    var crd =
+        new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+            .withNewMetadata()
+            .withName(IdentityReconciler.CRD_NAME)
+            .withDeletionTimestamp("2026-11-25T12:00:00Z")
+            .endMetadata()
+            .build();
+
+    var control = reconciler.cleanup(withRecordedRole(), contextWithCrd(crd));
+
+    assertThat(control.isRemoveFinalizer()).isTrue();
+    assertThat(requests).as("no cloud is touched").isEmpty();
+    assertThat(events).anyMatch(e -> e.startsWith("Warning Retained:"));
+
+    // with the CRD in place (or unreadable), deletion follows the deletion policy
+    crd.getMetadata().setDeletionTimestamp(null);
+    reconciler.cleanup(withRecordedRole(), contextWithCrd(crd));
+    assertThat(requests)
+        .singleElement()
+        .satisfies(r -> assertThat(r.deletionPolicy()).isEqualTo(DeletionPolicy.Delete));
+    reconciler.cleanup(withRecordedRole(), context(issuer()));
+    assertThat(requests).hasSize(2);
+  }
+
+  /** A context whose client answers only "get the CIFederatedIdentity CRD" with {@code crd}. */
+  @SuppressWarnings("unchecked")
+  private static Context<CIFederatedIdentity> contextWithCrd(
+      io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition crd) {
+    Context<CIFederatedIdentity> plain = context(issuer());
+    Object client = deepStub(io.fabric8.kubernetes.client.KubernetesClient.class, crd);
+    return (Context<CIFederatedIdentity>)
+        Proxy.newProxyInstance(
+            Context.class.getClassLoader(),
+            new Class<?>[] {Context.class},
+            (proxy, method, args) ->
+                method.getName().equals("getClient") ? client : method.invoke(plain, args));
+  }
+
+  /** Every call returns a stub of its interface type, until get() returns {@code result}. */
+  private static Object deepStub(Class<?> type, Object result) {
+    return Proxy.newProxyInstance(
+        type.getClassLoader(),
+        new Class<?>[] {type},
+        (proxy, method, args) -> {
+          if (method.getName().equals("get") && (args == null || args.length == 0)) {
+            return result;
+          }
+          if (method.getName().equals("withName")) {
+            // generic in fabric8's DSL (erased to Object): the resource of that name
+            return deepStub(io.fabric8.kubernetes.client.dsl.Resource.class, result);
+          }
+          if (method.getReturnType().isInterface()) {
+            return deepStub(method.getReturnType(), result);
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
   }
 
   private static CloudReconciler recording(List<String> calls) {

@@ -15,6 +15,11 @@ public class AzureIdentityStatus {
       "Object (principal) ID of the managed identity; the assignee of its role assignments.")
   private String principalId;
 
+  @JsonPropertyDescription(
+      "Resource ID of the managed identity, where a suspension or revocation withdraws the trust"
+          + " even after the spec names another target.")
+  private String identityId;
+
   @JsonPropertyDescription("Name of the federated identity credential on the managed identity.")
   private String credentialName;
 
@@ -46,6 +51,14 @@ public class AzureIdentityStatus {
 
   public void setPrincipalId(String principalId) {
     this.principalId = principalId;
+  }
+
+  public String getIdentityId() {
+    return identityId;
+  }
+
+  public void setIdentityId(String identityId) {
+    this.identityId = identityId;
   }
 
   public String getCredentialName() {

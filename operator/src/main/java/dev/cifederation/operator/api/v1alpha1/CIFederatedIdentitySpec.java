@@ -79,6 +79,20 @@ public class CIFederatedIdentitySpec {
           + " findings.")
   private ManagementPolicy managementPolicy = ManagementPolicy.Enforce;
 
+  @Default("false")
+  @JsonPropertyDescription(
+      "true withdraws the trust in every cloud while keeping the objects (the AWS role admits no web identity, the"
+          + " GCP provider is disabled, the Azure federated credential is removed), so role ARN, client ID and"
+          + " provider come back unchanged on false. Never blocks deletion. A CIFederationPolicy can suspend too.")
+  private boolean suspend;
+
+  @Default("false")
+  @JsonPropertyDescription(
+      "true asks to take ownership of an existing cloud object of the same name (role, provider, managed"
+          + " identity) that the operator does not own. Honoured only where a CIFederationPolicy selecting the"
+          + " namespace lists the object among its adoptable ones; otherwise an existing object is a Conflict.")
+  private boolean adoptExisting;
+
   public String getIssuerRef() {
     return issuerRef;
   }
@@ -157,5 +171,21 @@ public class CIFederatedIdentitySpec {
 
   public void setManagementPolicy(ManagementPolicy managementPolicy) {
     this.managementPolicy = managementPolicy;
+  }
+
+  public boolean isSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(boolean suspend) {
+    this.suspend = suspend;
+  }
+
+  public boolean isAdoptExisting() {
+    return adoptExisting;
+  }
+
+  public void setAdoptExisting(boolean adoptExisting) {
+    this.adoptExisting = adoptExisting;
   }
 }

@@ -18,7 +18,8 @@ public class CIFederationPolicySpec {
       message =
           "spec.repositories entries must be owner/name patterns where only '*' is a wildcard (e.g. my-org/*)")
   @JsonPropertyDescription(
-      "Repository patterns identities may name, e.g. my-org/*; '*' matches within a segment.")
+      "Repository patterns identities may name, e.g. my-org/*; '*' matches within a segment. Empty: this"
+          + " policy does not restrict repositories.")
   private List<@Size(max = 255) String> repositories = new ArrayList<>();
 
   @Size(max = 5)
@@ -27,13 +28,21 @@ public class CIFederationPolicySpec {
           + " pullRequest.")
   private List<SubjectKind> subjects = new ArrayList<>();
 
-  @JsonPropertyDescription("AWS limits.")
+  @JsonPropertyDescription(
+      "true suspends every identity this policy selects: their trust is withdrawn in place in every cloud (objects"
+          + " kept), whatever the identities say. Overrides spec.suspend of the identities.")
+  private boolean suspend;
+
+  @JsonPropertyDescription(
+      "AWS grants and limits. Without this block the policy grants no AWS account.")
   private AwsPolicy aws;
 
-  @JsonPropertyDescription("GCP limits.")
+  @JsonPropertyDescription(
+      "GCP grants and limits. Without this block the policy grants no project or service account.")
   private GcpPolicy gcp;
 
-  @JsonPropertyDescription("Azure limits.")
+  @JsonPropertyDescription(
+      "Azure grants and limits. Without this block the policy grants no subscription.")
   private AzurePolicy azure;
 
   public LabelSelector getNamespaceSelector() {
@@ -82,5 +91,13 @@ public class CIFederationPolicySpec {
 
   public void setAzure(AzurePolicy azure) {
     this.azure = azure;
+  }
+
+  public boolean isSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(boolean suspend) {
+    this.suspend = suspend;
   }
 }

@@ -26,6 +26,16 @@ public enum CloudReason implements Reason {
   LimitExceeded,
   /** The spec could not be compiled for this cloud. */
   TrustNotCompiled,
+  /**
+   * The trust is withdrawn in place (suspended or revoked): the objects are kept, but the cloud
+   * admits no token for them.
+   */
+  Revoked,
+  /**
+   * Refused by policy at a point only the cloud could decide (e.g. an Azure role given by GUID
+   * resolves to a forbidden role, or cannot be resolved); nothing was written.
+   */
+  ForbiddenByPolicy,
   /** Support for this cloud is not implemented yet. */
   NotImplemented
 }

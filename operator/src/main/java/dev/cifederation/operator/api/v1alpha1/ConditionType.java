@@ -9,6 +9,11 @@ public enum ConditionType {
   AzureReady,
   /** No unsafe trust condition in the spec or the live clouds. */
   TrustHealthy,
+  /**
+   * Whether the clouds trust the subject: False with reason Suspended or Revoked while the trust is
+   * withdrawn in place.
+   */
+  TrustActive,
   /** The identity satisfies the CIFederationPolicy that selects its namespace. */
   PolicyCompliant,
   /** The issuer's discovery document and JWKS are reachable over trusted TLS. */

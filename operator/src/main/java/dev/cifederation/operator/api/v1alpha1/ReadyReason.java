@@ -20,6 +20,13 @@ public enum ReadyReason implements Reason {
    * complies. PolicyCompliant says which rule.
    */
   PolicyViolation,
+  /** spec.suspend or a CIFederationPolicy's spec.suspend: trust withdrawn, objects kept. */
+  Suspended,
+  /**
+   * The identity no longer complies with policy: what it was granted is withdrawn in place, objects
+   * kept.
+   */
+  Revoked,
   /** A cloud is configured whose support is not implemented yet. */
   NotImplemented
 }

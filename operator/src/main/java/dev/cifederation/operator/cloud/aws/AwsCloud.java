@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.aws;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
@@ -54,8 +55,11 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * nothing, and what a pass writes is recorded in the snapshot, so N identities created together
  * cost one bulk read, not N. The bulk read and the shared provider are handled by one pass of an
  * account at a time, each identity's own role in parallel; cleanup has the account to itself, so
- * the operator never races itself on a shared provider. Objects without the operator's ownership
- * tags are a Conflict and never modified or deleted.
+ * the operator never races itself on a shared provider. A role is an identity's only when its
+ * owner, cluster and UID tags say so ({@link Ownership}); any other is a Conflict and never
+ * modified or deleted, unless the identity asks to adopt it and a policy grants it ({@link
+ * Adoption}). A revoked identity only withdraws the trust of the role its status records ({@link
+ * TrustWithdrawal}), creating nothing.
  */
 public final class AwsCloud implements CloudReconciler, OidcProviders, AutoCloseable {
 
@@ -126,6 +130,11 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
   public CloudOutcome reconcile(CloudRequest request) {
     CIFederatedIdentity identity = request.identity();
     AwsIdentityStatus previous = previousStatus(identity);
+    if (request.revoked()) {
+      // before anything else: a revoked identity acts only on what its status records, and never
+      // creates a provider or a role (not even where a changed spec now points)
+      return withdraw(request, previous);
+    }
     AwsTrust trust = request.trust() == null ? null : request.trust().aws();
     if (trust == null) {
       return failure(
@@ -135,10 +144,15 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
           carry(previous));
     }
     boolean observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
-    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
-    Ownership ownership = new Ownership(request.owner(), clusterName);
+    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
+    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
     DesiredRole desired = DesiredRole.of(trust, identity.getSpec().getAws(), iamPath, ownership);
-    Pass pass = new Pass(observe);
+    Pass pass =
+        new Pass(
+            observe,
+            recordedRoleArn(previous),
+            identity.getSpec().isAdoptExisting(),
+            request.grants().adoptable());
 
     String accountId = trust.accountId();
     AccountLocks locks = accountLocks(accountId);
@@ -177,6 +191,172 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     return outcome(request, trust, previous, pass);
   }
 
+  // --------------------------------------------------------------------------------- revocation
+
+  /**
+   * Withdraws the trust in place: the role this identity's status records (whatever the spec now
+   * names) gets a trust policy that admits no web identity; the role, its RoleId and permissions
+   * stay, so a resume brings the same ARN back. Nothing is created, a role our marks do not confirm
+   * is not touched, and a second pass writes nothing. Under Observe it only reports.
+   */
+  private CloudOutcome withdraw(CloudRequest request, AwsIdentityStatus previous) {
+    String why = request.revocation().orElseThrow().message();
+    boolean observe =
+        request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    Optional<String> roleName = Arns.roleName(previous);
+    if (roleName.isEmpty()) {
+      return revoked(
+          "no IAM role is recorded for this identity, so there is no trust to withdraw ("
+              + why
+              + ")",
+          previous,
+          List.of(),
+          Optional.empty());
+    }
+    String recordedArn = previous.getRoleArn();
+    String accountId = Arns.account(previous).orElseThrow();
+    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
+    AccountLocks locks = accountLocks(accountId);
+    locks.shared.readLock().lock();
+    try {
+      IamGateway iam = accounts.gateway(accountId);
+      // read fresh, not from the shared snapshot: this decides a write, and it is the incident
+      // button — an out-of-band change since the last bulk read must not survive it
+      Optional<LiveRole> found = iam.readRole(roleName.get());
+      if (found.isEmpty()) {
+        return revoked(
+            "IAM role "
+                + recordedArn
+                + " no longer exists, so there is no trust to withdraw ("
+                + why
+                + ")",
+            previous,
+            List.of(),
+            Optional.empty());
+      }
+      LiveRole live = found.get();
+      Ownership.Verdict verdict = ownership.verdict(live.tags(), live.arn().equals(recordedArn));
+      if (!verdict.isOurs()) {
+        return failure(
+            CloudReason.Conflict,
+            "IAM role "
+                + live.arn()
+                + " is recorded in status but not managed by this identity ("
+                + ownership.explain(verdict, live.tags())
+                + "): its trust is not this operator's to withdraw, and it is left untouched ("
+                + why
+                + ")",
+            Optional.empty(),
+            carry(previous));
+      }
+      Set<String> providers = live.federatedPrincipals();
+      if (providers.isEmpty() && previous.getProviderArn() != null) {
+        providers = Set.of(previous.getProviderArn());
+      }
+      boolean withdrawn = TrustWithdrawal.isWithdrawn(live.trustPolicy(), providers);
+      if (observe) {
+        if (withdrawn) {
+          return revoked(
+              "IAM role " + live.arn() + " admits no web identity token (Observe; " + why + ")",
+              previous,
+              List.of(),
+              Optional.of(liveTrust(live)));
+        }
+        return failure(
+                CloudReason.DriftDetected,
+                "Observe: the trust of IAM role "
+                    + live.arn()
+                    + " is to be withdrawn ("
+                    + why
+                    + "), but nothing is written; the role still admits what its trust policy"
+                    + " allows",
+                Optional.empty(),
+                carry(previous))
+            .withLiveTrust(liveTrust(live));
+      }
+      List<String> notices = new ArrayList<>();
+      if (verdict == Ownership.Verdict.LEGACY_RECORDED) {
+        Map<String, String> mark = Map.of(Ownership.UID_TAG, ownership.uid());
+        iam.tagRole(live.name(), mark);
+        live = live.withTags(mark);
+        notices.add(
+            "IAM role "
+                + live.arn()
+                + ": ownership mark "
+                + Ownership.UID_TAG
+                + "="
+                + ownership.uid()
+                + " written (the role predates UID marks; this identity's status records it)");
+      }
+      if (withdrawn) {
+        return revoked(
+            "trust withdrawn: IAM role "
+                + live.arn()
+                + " admits no web identity token; the role, its RoleId and permissions are kept ("
+                + why
+                + ")",
+            previous,
+            notices,
+            Optional.of(liveTrust(live)));
+      }
+      ObjectNode document = TrustWithdrawal.document(providers);
+      iam.updateTrustPolicy(live.name(), document);
+      live = live.withTrustPolicy(document);
+      snapshots.record(accountId, live);
+      String wrote =
+          "trust withdrawn: the trust policy of IAM role "
+              + live.arn()
+              + " now admits no web identity token; the role, its RoleId and permissions are kept";
+      log.info("{} in account {}: {} ({})", request.owner(), accountId, wrote, why);
+      if (previousReason(request.identity()).filter(CloudReason.Revoked::equals).isPresent()) {
+        // it was withdrawn already: someone gave the trust back by hand
+        notices.add("IAM role " + live.arn() + ": trust changed while revoked, withdrawn again");
+      }
+      return revoked(wrote + " (" + why + ")", previous, notices, Optional.of(liveTrust(live)));
+    } catch (AwsFailure failure) {
+      snapshots.invalidate(accountId);
+      return failure(failure, request, accountId, carry(previous));
+    } finally {
+      locks.shared.readLock().unlock();
+    }
+  }
+
+  /** Status False, reason Revoked; the status block kept as recorded (the ids do not change). */
+  private CloudOutcome revoked(
+      String message,
+      AwsIdentityStatus previous,
+      List<String> notices,
+      Optional<LiveTrust.Aws> liveTrust) {
+    AwsIdentityStatus status = copy(previous);
+    if (status != null) {
+      status.setLastSyncTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+    }
+    CloudOutcome outcome =
+        new CloudOutcome(
+                ConditionStatus.False,
+                CloudReason.Revoked,
+                message,
+                writer(status),
+                List.of(),
+                List.of(),
+                Optional.empty(),
+                true)
+            .withCorrections(notices);
+    return liveTrust.isPresent() ? outcome.withLiveTrust(liveTrust.get()) : outcome;
+  }
+
+  private static AwsIdentityStatus copy(AwsIdentityStatus previous) {
+    if (previous == null) {
+      return null;
+    }
+    AwsIdentityStatus copy = new AwsIdentityStatus();
+    copy.setRoleArn(previous.getRoleArn());
+    copy.setProviderArn(previous.getProviderArn());
+    copy.setLastSyncTime(previous.getLastSyncTime());
+    copy.setDriftCorrections(previous.getDriftCorrections());
+    return copy;
+  }
+
   /** The provider for the issuer in the account: created when missing, else only completed. */
   private void ensureProvider(IamGateway iam, AccountSnapshot snapshot, AwsTrust trust, Pass pass) {
     String arn = trust.providerArn();
@@ -209,6 +389,30 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       }
     }
     LiveProvider provider = live.get();
+    Optional<String> otherCluster = otherClusterProvider(provider);
+    if (otherCluster.isPresent()) {
+      // The operator of another cluster made it and keeps it while any role of the account trusts
+      // it (its cleanup reads every role): our roles trust it too, but we never write it.
+      if (!provider.clientIds().contains(trust.audience())) {
+        String what =
+            "IAM OIDC provider "
+                + arn
+                + " belongs to the operator of cluster "
+                + otherCluster.get()
+                + " and does not list client ID "
+                + trust.audience()
+                + "; it is left untouched (that operator adds the client ID when one of its"
+                + " identities needs it)";
+        if (pass.observe) {
+          pass.differs(what);
+        } else {
+          pass.conflict(what);
+        }
+        return;
+      }
+      pass.providerArn = arn;
+      return;
+    }
     if (!ownership.owns(provider.tags())) {
       if (!pass.observe) {
         pass.conflict(
@@ -275,22 +479,46 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
                             Kind.TRANSIENT, e.operation(), null, "IAM role " + name + " in flux"));
       }
     }
-    if (!ownership.owns(live.tags()) && !pass.observe) {
-      pass.conflict(
+    Ownership.Verdict verdict =
+        ownership.verdict(live.tags(), live.arn().equals(pass.recordedRoleArn));
+    if (!verdict.isOurs()) {
+      Optional<String> grant =
+          verdict.isAdoptable() && pass.adoptExisting
+              ? Adoption.grantFor(pass.adoptable, live.arn())
+              : Optional.empty();
+      if (grant.isEmpty()) {
+        // never a word of a foreign role's trust or permissions: only whose it is
+        pass.conflict(notOurs(live, verdict, ownership, pass));
+        return;
+      }
+      String adoption =
           "IAM role "
-              + name
-              + " exists but is not managed by this identity ("
-              + Ownership.describe(live.tags())
-              + "); it is left untouched. Choose another spec.aws.roleName, or tag the role "
-              + Ownership.OWNER_TAG
+              + live.arn()
+              + " adopted ("
+              + ownership.explain(verdict, live.tags())
+              + "; spec.adoptExisting, granted by spec.aws.adoptableRoles pattern "
+              + grant.get()
+              + " of a CIFederationPolicy)";
+      if (pass.observe) {
+        pass.differs(
+            "IAM role " + live.arn() + " would be adopted (granted by " + grant.get() + ")");
+      } else {
+        iam.tagRole(name, ownership.tags());
+        live = live.withTags(ownership.tags());
+        pass.notice(adoption + ": ownership marks written");
+      }
+    } else if (verdict == Ownership.Verdict.LEGACY_RECORDED && !pass.observe) {
+      Map<String, String> mark = Map.of(Ownership.UID_TAG, ownership.uid());
+      iam.tagRole(name, mark);
+      live = live.withTags(mark);
+      pass.notice(
+          "IAM role "
+              + live.arn()
+              + ": ownership mark "
+              + Ownership.UID_TAG
               + "="
-              + ownership.owner()
-              + ", "
-              + Ownership.CLUSTER_TAG
-              + "="
-              + ownership.cluster()
-              + " to adopt it");
-      return;
+              + ownership.uid()
+              + " written (the role predates UID marks; this identity's status records it)");
     }
     if (live.maxSessionDuration().isEmpty()) {
       // outside the operator's IAM path, so not in the bulk ListRoles: read it on its own
@@ -313,7 +541,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
         pass.wrote("IAM role " + name + ": " + change.describe());
       }
     }
-    if (!pass.observe && (created || !changes.isEmpty())) {
+    if (!pass.observe && (created || !changes.isEmpty() || !pass.notices.isEmpty())) {
       // every write succeeded: the snapshot learns the role as it now is, instead of the whole
       // account being read again for the next identity (an O(N) read per identity at creation)
       snapshots.record(iam.accountId(), live.afterApplying(desired));
@@ -339,6 +567,52 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
   }
 
   /**
+   * The Conflict message for a role that is not this identity's: whose it is and what would let
+   * this identity have it — never its trust policy, principals or permissions.
+   */
+  private static String notOurs(
+      LiveRole live, Ownership.Verdict verdict, Ownership ownership, Pass pass) {
+    String found =
+        (pass.observe ? "Observe: " : "")
+            + "IAM role "
+            + live.arn()
+            + " exists but is not managed by this identity ("
+            + ownership.explain(verdict, live.tags())
+            + ")";
+    if (pass.observe) {
+      return found + "; nothing of a role the operator does not own is compared or reported";
+    }
+    found += "; it is left untouched. ";
+    if (verdict == Ownership.Verdict.OTHER_CLUSTER) {
+      return found
+          + "A role of another cluster's operator is never adopted: choose another"
+          + " spec.aws.roleName";
+    }
+    String needed =
+        "Choose another spec.aws.roleName, or have it adopted: spec.adoptExisting: true on this"
+            + " identity and the role's ARN granted in spec.aws.adoptableRoles of a"
+            + " CIFederationPolicy selecting this namespace";
+    if (pass.adoptExisting) {
+      needed += " (spec.adoptExisting is set, but no selecting policy grants " + live.arn() + ")";
+    }
+    return found + needed;
+  }
+
+  /** The cluster of another operator whose shared provider this is, if it is. */
+  private Optional<String> otherClusterProvider(LiveProvider provider) {
+    String cluster = provider.tags().get(Ownership.CLUSTER_TAG);
+    return Ownership.SHARED_OWNER.equals(provider.tags().get(Ownership.OWNER_TAG))
+            && cluster != null
+            && !cluster.equals(clusterName)
+        ? Optional.of(cluster)
+        : Optional.empty();
+  }
+
+  private static String recordedRoleArn(AwsIdentityStatus previous) {
+    return previous == null ? null : previous.getRoleArn();
+  }
+
+  /**
    * A role this identity owns under another name is what an earlier spec.aws.roleName created: it
    * goes the way deletionPolicy says, so a rename leaves neither a duplicate nor an orphan.
    */
@@ -349,7 +623,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       Ownership ownership,
       boolean orphan,
       Pass pass) {
-    for (LiveRole role : ownedRoles(snapshot, ownership)) {
+    for (LiveRole role : ownedRoles(snapshot, ownership, pass.recordedRoleArn)) {
       if (role.name().equals(desired.name())) {
         continue;
       }
@@ -437,12 +711,17 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     // The spec has not changed since a pass that left everything in sync: whatever had to be
     // written now was changed by someone else.
     boolean drift = wasSynced(request.identity());
-    List<String> corrections = drift ? List.copyOf(pass.writes) : List.of();
-    status.setDriftCorrections(previousCorrections + corrections.size());
-    corrections.forEach(
+    List<String> driftCorrected = drift ? List.copyOf(pass.writes) : List.of();
+    status.setDriftCorrections(previousCorrections + driftCorrected.size());
+    // adoption and the UID migration are Events, too, but not drift
+    List<String> corrections = new ArrayList<>(pass.notices);
+    corrections.addAll(driftCorrected);
+    driftCorrected.forEach(
         c ->
             log.warn(
                 "Drift corrected for {} in account {}: {}", request.owner(), trust.accountId(), c));
+    pass.notices.forEach(
+        n -> log.info("{} in account {}: {}", request.owner(), trust.accountId(), n));
     if (!drift) {
       pass.writes.forEach(
           w -> log.info("{} in account {}: {}", request.owner(), trust.accountId(), w));
@@ -585,8 +864,9 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     }
     String accountId = recordedAccount.get();
     String roleName = roleName(request, spec, trust, previous);
-    boolean orphan = identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan;
-    Ownership ownership = new Ownership(request.owner(), clusterName);
+    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
+    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
+    String recordedArn = recordedRoleArn(previous);
     Set<String> providers = new TreeSet<>();
     if (trust != null) {
       providers.add(trust.providerArn());
@@ -606,15 +886,19 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       Optional<LiveRole> named = account.role(roleName);
       if (named.isEmpty()) {
         done.add("IAM role " + roleName + " does not exist");
-      } else if (!ownership.owns(named.get().tags())) {
-        done.add(
-            "IAM role "
-                + roleName
-                + " is not managed by this identity ("
-                + Ownership.describe(named.get().tags())
-                + "): left untouched");
+      } else {
+        Ownership.Verdict verdict =
+            ownership.verdict(named.get().tags(), named.get().arn().equals(recordedArn));
+        if (!verdict.isOurs()) {
+          done.add(
+              "IAM role "
+                  + roleName
+                  + " is not managed by this identity ("
+                  + ownership.explain(verdict, named.get().tags())
+                  + "): left untouched");
+        }
       }
-      for (LiveRole role : ownedRoles(account, ownership)) {
+      for (LiveRole role : ownedRoles(account, ownership, recordedArn)) {
         providers.addAll(role.federatedPrincipals());
         done.add(release(iam, role, orphan));
       }
@@ -659,15 +943,21 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
         .orElseGet(() -> CloudNames.awsRoleName(request.namespace(), request.name()));
   }
 
-  private static List<LiveRole> ownedRoles(AccountSnapshot account, Ownership ownership) {
-    return account.roles().stream().filter(r -> ownership.owns(r.tags())).toList();
+  /**
+   * The roles this identity owns: marked with its owner, cluster and UID, or marked before UID
+   * marks existed and recorded in its status ({@code recordedArn}).
+   */
+  private static List<LiveRole> ownedRoles(
+      AccountSnapshot account, Ownership ownership, String recordedArn) {
+    return account.roles().stream()
+        .filter(r -> ownership.verdict(r.tags(), r.arn().equals(recordedArn)).isOurs())
+        .toList();
   }
 
   /** Deletes the role (Delete) or removes only its ownership tags (Orphan); says which. */
   private static String release(IamGateway iam, LiveRole role, boolean orphan) {
     if (orphan) {
-      ignoringMissing(
-          () -> iam.untagRole(role.name(), List.of(Ownership.OWNER_TAG, Ownership.CLUSTER_TAG)));
+      ignoringMissing(() -> iam.untagRole(role.name(), Ownership.MARKS));
       return "IAM role " + role.arn() + " orphaned: kept, ownership tags removed";
     }
     deleteRole(iam, role);
@@ -780,6 +1070,25 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     return identity.getStatus() == null ? null : identity.getStatus().getAws();
   }
 
+  /** The reason of the AWSReady condition the last pass left. */
+  private static Optional<CloudReason> previousReason(CIFederatedIdentity identity) {
+    CIFederatedIdentityStatus status = identity.getStatus();
+    if (status == null || status.getConditions() == null) {
+      return Optional.empty();
+    }
+    return status.getConditions().stream()
+        .filter(c -> ConditionType.AWSReady.name().equals(c.getType()))
+        .findFirst()
+        .flatMap(
+            c -> {
+              try {
+                return Optional.of(CloudReason.valueOf(c.getReason()));
+              } catch (IllegalArgumentException | NullPointerException unknown) {
+                return Optional.empty();
+              }
+            });
+  }
+
   /** The last pass saw this generation and left AWS in sync. */
   private static boolean wasSynced(CIFederatedIdentity identity) {
     CIFederatedIdentityStatus status = identity.getStatus();
@@ -798,7 +1107,17 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
   /** What one pass found and did. */
   private static final class Pass {
     final boolean observe;
+
+    /** status.aws.roleArn: the role this identity recorded as its own in an earlier pass */
+    final String recordedRoleArn;
+
+    final boolean adoptExisting;
+    final List<String> adoptable;
     final List<String> writes = new ArrayList<>();
+
+    /** adoption and migration of ownership marks: Events, not drift */
+    final List<String> notices = new ArrayList<>();
+
     final List<String> differences = new ArrayList<>();
     String conflict;
     String roleArn;
@@ -810,8 +1129,15 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       return liveTrust == null ? outcome : outcome.withLiveTrust(liveTrust);
     }
 
-    Pass(boolean observe) {
+    Pass(boolean observe, String recordedRoleArn, boolean adoptExisting, List<String> adoptable) {
       this.observe = observe;
+      this.recordedRoleArn = recordedRoleArn;
+      this.adoptExisting = adoptExisting;
+      this.adoptable = adoptable;
+    }
+
+    void notice(String what) {
+      notices.add(what);
     }
 
     void wrote(String what) {

@@ -385,6 +385,20 @@ final class IamGateway implements AutoCloseable {
     }
   }
 
+  /** Replaces the role's trust policy (a withdrawal: nothing else of the role changes). */
+  void updateTrustPolicy(String roleName, JsonNode document) {
+    call(
+        "UpdateAssumeRolePolicy",
+        () ->
+            iam.updateAssumeRolePolicy(
+                r -> r.roleName(roleName).policyDocument(PolicyDocuments.toJson(document))));
+  }
+
+  /** Adds or overwrites tags (the ownership marks of an adopted or migrated role). */
+  void tagRole(String roleName, Map<String, String> tags) {
+    call("TagRole", () -> iam.tagRole(r -> r.roleName(roleName).tags(sdkTags(tags))));
+  }
+
   void detachPolicy(String roleName, String policyArn) {
     call(
         "DetachRolePolicy",

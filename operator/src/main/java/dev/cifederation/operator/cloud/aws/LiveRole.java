@@ -56,6 +56,36 @@ public record LiveRole(
     return principals;
   }
 
+  /** This role with another trust policy, as written by a withdrawal. */
+  public LiveRole withTrustPolicy(JsonNode document) {
+    return new LiveRole(
+        name,
+        path,
+        arn,
+        document,
+        managedPolicyArns,
+        inlinePolicies,
+        maxSessionDuration,
+        permissionsBoundaryArn,
+        tags);
+  }
+
+  /** This role with {@code added} tags put over its own. */
+  public LiveRole withTags(Map<String, String> added) {
+    Map<String, String> merged = new java.util.LinkedHashMap<>(tags);
+    merged.putAll(added);
+    return new LiveRole(
+        name,
+        path,
+        arn,
+        trustPolicy,
+        managedPolicyArns,
+        inlinePolicies,
+        maxSessionDuration,
+        permissionsBoundaryArn,
+        merged);
+  }
+
   /**
    * This role once every change {@link RolePlanner#plan} planned towards {@code desired} has been
    * written: the desired documents, policies, session limit and boundary, the desired tags added to

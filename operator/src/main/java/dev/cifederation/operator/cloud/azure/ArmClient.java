@@ -44,7 +44,7 @@ final class ArmClient {
     }
   }
 
-  /** A role definition found by name. */
+  /** A role definition found by name or GUID. */
   record RoleDefinitionRef(String guid, String roleName, boolean builtIn) {}
 
   private final HttpPipeline pipeline;
@@ -156,6 +156,29 @@ final class ArmClient {
                         new RoleDefinitionRef(
                             d.name(), d.roleName(), "BuiltInRole".equalsIgnoreCase(d.roleType())))
                 .toList());
+  }
+
+  /**
+   * The role definition of a GUID as seen from a scope (built-in ones everywhere, custom ones where
+   * assignable), or empty when Azure has none there.
+   */
+  Optional<RoleDefinitionRef> getRoleDefinition(String scope, String guid) {
+    String subscriptionId = AssignmentPlan.subscriptionOf(scope);
+    try {
+      RoleDefinitionInner d =
+          retry.call("roleDefinitions.get", () -> definitions(subscriptionId).get(scope, guid));
+      if (d == null) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new RoleDefinitionRef(
+              d.name(), d.roleName(), "BuiltInRole".equalsIgnoreCase(d.roleType())));
+    } catch (AzureFailure failure) {
+      if (failure.hasStatus(404)) {
+        return Optional.empty();
+      }
+      throw failure;
+    }
   }
 
   // ------------------------------------------------------------------------- role assignments

@@ -39,6 +39,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +67,10 @@ public final class AzureCloudReconciler implements CloudReconciler {
   private final IdentityLocks locks = new IdentityLocks();
   private final Map<String, CachedRole> builtInRoles = new ConcurrentHashMap<>();
 
-  private record CachedRole(String guid, Instant until) {}
+  private record CachedRole(RoleDefinitionRef role, Instant until) {}
+
+  /** A declared role assignment with its role definition resolved at its scope. */
+  private record ResolvedAssignment(AzureRoleAssignment declared, RoleDefinitionRef role) {}
 
   AzureCloudReconciler(ArmClient arm, String clusterName, Clock clock) {
     this.arm = arm;
@@ -112,6 +117,21 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
+    if (request.identity().getSpec().getAzure() != null && request.uid().isBlank()) {
+      return CloudOutcome.failed(
+          CloudReason.InvalidSpec,
+          "The resource has no metadata.uid, which the operator marks its Azure objects with",
+          Optional.empty());
+    }
+    if (request.revoked() && request.identity().getSpec().getAzure() != null) {
+      // withdrawing needs no compiled trust: only what the status records
+      Pass pass = new Pass(request, Target.of(request));
+      try {
+        return pass.revoke();
+      } catch (AzureFailure failure) {
+        return pass.failed(failure);
+      }
+    }
     AzureTrust trust = request.trust() == null ? null : request.trust().azure();
     if (trust == null || request.identity().getSpec().getAzure() == null) {
       return CloudOutcome.failed(
@@ -129,15 +149,29 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
-    if (request.identity().getSpec().getAzure() == null) {
-      return done("No Azure block: nothing to clean up");
+    Optional<String> recorded = recordedIdentityId(request.identity());
+    if (request.identity().getSpec().getAzure() == null && recorded.isEmpty()) {
+      return done("No Azure block and no recorded identity: nothing to clean up");
     }
-    Pass pass = new Pass(request, Target.of(request));
+    if (request.uid().isBlank()) {
+      return CloudOutcome.failed(
+          CloudReason.InvalidSpec,
+          "The resource has no metadata.uid, so its Azure objects cannot be told from others",
+          Optional.empty());
+    }
+    // the identity the status records: the spec may name another target by now, or none
+    Pass pass = new Pass(request, Target.forCleanup(request, recorded));
     try {
       return pass.cleanup();
     } catch (AzureFailure failure) {
       return pass.failed(failure);
     }
+  }
+
+  private static Optional<String> recordedIdentityId(CIFederatedIdentity identity) {
+    return Optional.ofNullable(identity.getStatus())
+        .map(CIFederatedIdentityStatus::getAzure)
+        .map(AzureIdentityStatus::getIdentityId);
   }
 
   // ------------------------------------------------------------------------------- target
@@ -175,6 +209,28 @@ public final class AzureCloudReconciler implements CloudReconciler {
           spec.getRoleAssignments() == null ? List.of() : List.copyOf(spec.getRoleAssignments()));
     }
 
+    /**
+     * For cleanup: the recorded identity when the status names one (a block removed from the spec
+     * or a target changed since leaves it there), else the spec's.
+     */
+    static Target forCleanup(CloudRequest request, Optional<String> recordedId) {
+      Optional<Location> recorded = recordedId.flatMap(Location::parse);
+      if (recorded.isEmpty()) {
+        return of(request);
+      }
+      AzureIdentitySpec spec = request.identity().getSpec().getAzure();
+      Location at = recorded.get();
+      return new Target(
+          at.subscriptionId(),
+          at.resourceGroup(),
+          spec == null ? null : spec.getLocation(),
+          at.name(),
+          Optional.empty(),
+          spec == null || spec.getRoleAssignments() == null
+              ? List.of()
+              : List.copyOf(spec.getRoleAssignments()));
+    }
+
     String credentialName(CloudRequest request) {
       return credential
           .map(Credential::name)
@@ -183,6 +239,38 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
     String describeIdentity() {
       return "managed identity " + identityName + " in " + subscriptionId + "/" + resourceGroup;
+    }
+  }
+
+  /** Where a managed identity lives. */
+  private record Location(String subscriptionId, String resourceGroup, String name) {
+    private static final Pattern IDENTITY_ID =
+        Pattern.compile(
+            "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+                + "Microsoft\\.ManagedIdentity/userAssignedIdentities/([^/]+)",
+            Pattern.CASE_INSENSITIVE);
+
+    /** The identity the status records, or (status of an older version) the spec's. */
+    static Location recorded(String identityId, Target target) {
+      return parse(identityId)
+          .orElseGet(
+              () ->
+                  new Location(
+                      target.subscriptionId(), target.resourceGroup(), target.identityName()));
+    }
+
+    static Optional<Location> parse(String identityId) {
+      if (identityId == null) {
+        return Optional.empty();
+      }
+      Matcher m = IDENTITY_ID.matcher(identityId);
+      return m.matches()
+          ? Optional.of(new Location(m.group(1), m.group(2), m.group(3)))
+          : Optional.empty();
+    }
+
+    String describe() {
+      return "managed identity " + name + " in " + subscriptionId + "/" + resourceGroup;
     }
   }
 
@@ -208,7 +296,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
       this.request = request;
       this.target = target;
       this.identity = request.identity();
-      this.ownership = new Ownership(request.owner(), clusterName);
+      this.ownership = new Ownership(request.owner(), clusterName, request.uid());
       this.observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
       this.previous =
           identity.getStatus() == null || identity.getStatus().getAzure() == null
@@ -220,6 +308,8 @@ public final class AzureCloudReconciler implements CloudReconciler {
     // ---------------------------------------------------------------------------- reconcile
 
     CloudOutcome reconcile() {
+      // every role is resolved and checked against policy before anything is written
+      List<ResolvedAssignment> roles = resolveRoles();
       Optional<LiveIdentity> found =
           arm.getIdentity(target.subscriptionId(), target.resourceGroup(), target.identityName());
       if (found.isEmpty()) {
@@ -239,8 +329,37 @@ public final class AzureCloudReconciler implements CloudReconciler {
         live = found.get();
         Ownership.Verdict verdict =
             ownership.judge(live.tags(), live.principalId(), previous.getPrincipalId());
-        if (verdict == Ownership.Verdict.FOREIGN) {
-          return conflict();
+        if (!verdict.ours()) {
+          Optional<String> grant =
+              identity.getSpec().isAdoptExisting() && verdict.adoptable()
+                  ? Ownership.grantedAdoption(request.grants().adoptable(), live.id())
+                  : Optional.empty();
+          if (grant.isEmpty() || observe) {
+            return conflict(verdict);
+          }
+          live =
+              arm.setTags(
+                  target.subscriptionId(),
+                  target.resourceGroup(),
+                  target.identityName(),
+                  ownership.withOwnership(live.tags()));
+          String adopted =
+              "adopted "
+                  + live.id()
+                  + " (spec.adoptExisting, granted by the adoptable pattern '"
+                  + grant.get()
+                  + "' of a CIFederationPolicy): ownership tags written";
+          log.info("{}: Azure: {}", request.owner(), adopted);
+          corrections.add("Azure: " + adopted);
+        } else if (verdict == Ownership.Verdict.LEGACY && !observe) {
+          // made by the version before UID marks and recorded by this resource: mark it once
+          live =
+              arm.setTags(
+                  target.subscriptionId(),
+                  target.resourceGroup(),
+                  target.identityName(),
+                  ownership.withOwnership(live.tags()));
+          log.info("{}: Azure: marked {} with this resource's UID", request.owner(), live.id());
         }
         if (verdict == Ownership.Verdict.OWNED_TAGS_DRIFTED) {
           String what = "ownership tags of " + target.describeIdentity();
@@ -273,7 +392,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
       }
       Credential desired = target.credential().orElseThrow();
       locks.withLock(live.id(), () -> reconcileCredentials(desired));
-      reconcileRoleAssignments();
+      reconcileRoleAssignments(roles);
       return observe ? observed() : synced();
     }
 
@@ -363,12 +482,14 @@ public final class AzureCloudReconciler implements CloudReconciler {
       }
     }
 
-    private void reconcileRoleAssignments() {
+    private void reconcileRoleAssignments(List<ResolvedAssignment> roles) {
       List<AssignmentPlan.Desired> desired = new ArrayList<>();
-      for (AzureRoleAssignment declared : target.roleAssignments()) {
+      for (ResolvedAssignment resolved : roles) {
         desired.add(
             new AssignmentPlan.Desired(
-                declared.getScope(), resolveRole(declared), declared.getRole()));
+                resolved.declared().getScope(),
+                resolved.role().guid().toLowerCase(Locale.ROOT),
+                resolved.declared().getRole()));
       }
       AssignmentPlan plan =
           AssignmentPlan.of(
@@ -468,49 +589,216 @@ public final class AzureCloudReconciler implements CloudReconciler {
       return List.copyOf(byId.values());
     }
 
-    /** The role's definition GUID: given, or looked up by name (built-in ones cached). */
-    private String resolveRole(AzureRoleAssignment declared) {
-      Optional<String> given = AssignmentPlan.definitionGuid(declared.getRole());
-      if (given.isPresent()) {
-        return given.get();
+    /**
+     * Every declared role resolved to its definition at its scope, however it is written (name,
+     * GUID or definition ID), and held against the roles the selecting policies forbid: a role that
+     * is forbidden, or that cannot be resolved while some are forbidden, refuses the whole spec
+     * before anything is written.
+     */
+    private List<ResolvedAssignment> resolveRoles() {
+      ForbiddenRoles forbidden = new ForbiddenRoles(request.grants().forbiddenRoles());
+      List<ResolvedAssignment> resolved = new ArrayList<>();
+      List<AzureRoleAssignment> declared = target.roleAssignments();
+      for (int i = 0; i < declared.size(); i++) {
+        AzureRoleAssignment assignment = declared.get(i);
+        String field = "spec.azure.roleAssignments[" + i + "].role";
+        Optional<RoleDefinitionRef> role = resolveRole(assignment, field);
+        if (role.isEmpty()) {
+          String what =
+              field
+                  + " '"
+                  + assignment.getRole().strip()
+                  + "' names no role definition visible at "
+                  + assignment.getScope();
+          if (!forbidden.isEmpty()) {
+            throw new AzureFailure(
+                CloudReason.ForbiddenByPolicy,
+                what
+                    + ", so it cannot be held against spec.azure.forbiddenRoles of the"
+                    + " CIFederationPolicies selecting this namespace: refused, nothing written",
+                Optional.empty());
+          }
+          throw new AzureFailure(
+              CloudReason.NotFound,
+              what + " (it takes a role name, a role definition GUID or a role definition ID)",
+              Optional.empty());
+        }
+        Optional<String> rule = forbidden.forbidding(role.get().guid(), role.get().roleName());
+        if (rule.isPresent()) {
+          throw new AzureFailure(
+              CloudReason.ForbiddenByPolicy,
+              field
+                  + " '"
+                  + assignment.getRole().strip()
+                  + "' is the role '"
+                  + role.get().roleName()
+                  + "' ("
+                  + role.get().guid().toLowerCase(Locale.ROOT)
+                  + ") at "
+                  + assignment.getScope()
+                  + ", which a CIFederationPolicy selecting this namespace forbids"
+                  + " (spec.azure.forbiddenRoles: '"
+                  + rule.get()
+                  + "'): refused, nothing written",
+              Optional.empty());
+        }
+        resolved.add(new ResolvedAssignment(assignment, role.get()));
       }
+      return resolved;
+    }
+
+    /**
+     * The role's definition at the assignment's scope: looked up by GUID or by name (built-in ones
+     * cached, as they never change); empty when there is none.
+     */
+    private Optional<RoleDefinitionRef> resolveRole(AzureRoleAssignment declared, String field) {
+      Optional<String> guid = AssignmentPlan.definitionGuid(declared.getRole());
       String roleName = declared.getRole().strip();
       String cacheKey =
           AssignmentPlan.subscriptionOf(declared.getScope()).toLowerCase(Locale.ROOT)
               + "|"
-              + roleName.toLowerCase(Locale.ROOT);
+              + guid.map(g -> "guid:" + g).orElse("name:" + roleName.toLowerCase(Locale.ROOT));
       CachedRole cached = builtInRoles.get(cacheKey);
       if (cached != null && cached.until().isAfter(clock.instant())) {
-        return cached.guid();
+        return Optional.of(cached.role());
       }
-      List<RoleDefinitionRef> found = arm.findRoleDefinitions(declared.getScope(), roleName);
+      Optional<RoleDefinitionRef> role;
+      if (guid.isPresent()) {
+        role = arm.getRoleDefinition(declared.getScope(), guid.get());
+      } else {
+        List<RoleDefinitionRef> found = arm.findRoleDefinitions(declared.getScope(), roleName);
+        if (found.size() > 1) {
+          throw new AzureFailure(
+              CloudReason.InvalidSpec,
+              found.size()
+                  + " role definitions are named '"
+                  + roleName
+                  + "' at "
+                  + declared.getScope()
+                  + "; give the role definition ID in "
+                  + field
+                  + " instead",
+              Optional.empty());
+        }
+        role = found.stream().findFirst();
+      }
+      role.filter(RoleDefinitionRef::builtIn)
+          .ifPresent(
+              r ->
+                  builtInRoles.put(
+                      cacheKey, new CachedRole(r, clock.instant().plus(ROLE_CACHE_TTL))));
+      return role;
+    }
+
+    // --------------------------------------------------------------------------- revocation
+
+    /**
+     * Withdraws the trust in place: the federated credentials of the identity this resource's
+     * status records are removed, the identity (client and principal ID) and its role assignments
+     * kept, so a later normal pass restores the same identity. Acts only where the status and the
+     * ownership tags agree; a target the spec newly names is not touched.
+     */
+    CloudOutcome revoke() {
+      CloudRequest.Revocation revocation = request.revocation().orElseThrow();
+      if (previous.getPrincipalId() == null) {
+        return revoked(
+            revocation, "no Azure identity is recorded for this resource: nothing to withdraw");
+      }
+      Location location = Location.recorded(previous.getIdentityId(), target);
+      Optional<LiveIdentity> found =
+          arm.getIdentity(location.subscriptionId(), location.resourceGroup(), location.name());
       if (found.isEmpty()) {
-        throw new AzureFailure(
-            CloudReason.NotFound,
-            "No role named '"
-                + roleName
-                + "' is defined at "
-                + declared.getScope()
-                + " (spec.azure.roleAssignments[].role takes a role name or a role definition ID)",
-            Optional.empty());
+        return revoked(revocation, location.describe() + " no longer exists: nothing to withdraw");
       }
-      if (found.size() > 1) {
-        throw new AzureFailure(
-            CloudReason.InvalidSpec,
-            found.size()
-                + " role definitions are named '"
-                + roleName
-                + "' at "
-                + declared.getScope()
-                + "; give the role definition ID instead",
-            Optional.empty());
+      LiveIdentity candidate = found.get();
+      Ownership.Verdict verdict =
+          ownership.judge(candidate.tags(), candidate.principalId(), previous.getPrincipalId());
+      if (!verdict.ours() || !previous.getPrincipalId().equalsIgnoreCase(candidate.principalId())) {
+        // someone else's identity now stands where ours was: nothing of ours trusts anyone
+        return revoked(
+            revocation,
+            location.describe()
+                + " is no longer this resource's identity: nothing withdrawn there");
       }
-      RoleDefinitionRef role = found.get(0);
-      if (role.builtIn()) {
-        builtInRoles.put(
-            cacheKey, new CachedRole(role.guid(), clock.instant().plus(ROLE_CACHE_TTL)));
+      live = candidate;
+      List<String> withdrawn = new ArrayList<>();
+      locks.withLock(
+          live.id(),
+          () -> {
+            List<Credential> listed =
+                arm.listCredentials(
+                    location.subscriptionId(), location.resourceGroup(), location.name());
+            if (observe) {
+              liveCredentials = List.copyOf(listed);
+              return null;
+            }
+            for (Credential credential : listed) {
+              arm.deleteCredential(
+                  location.subscriptionId(),
+                  location.resourceGroup(),
+                  location.name(),
+                  credential.name());
+              withdrawn.add(credential.name());
+            }
+            liveCredentials = List.of();
+            return null;
+          });
+      if (observe && !liveCredentials.isEmpty()) {
+        return withLiveTrust(
+            new CloudOutcome(
+                ConditionStatus.False,
+                CloudReason.DriftDetected,
+                "Observe: the trust should be withdrawn ("
+                    + revocation.message()
+                    + "), but nothing is written: "
+                    + location.describe()
+                    + " still holds "
+                    + liveCredentials.size()
+                    + " federated credential(s)",
+                statusWriter(true),
+                List.of(),
+                findings,
+                Optional.empty(),
+                true));
       }
-      return role.guid().toLowerCase(Locale.ROOT);
+      if (!withdrawn.isEmpty()) {
+        log.info(
+            "{}: Azure: trust withdrawn ({}): removed federated credential(s) {} from {}",
+            request.owner(),
+            revocation.reason(),
+            withdrawn,
+            location.describe());
+      }
+      return revoked(
+          revocation,
+          (withdrawn.isEmpty()
+                  ? location.describe() + " holds no federated credential"
+                  : "removed federated credential(s) "
+                      + String.join(", ", withdrawn)
+                      + " from "
+                      + location.describe())
+              + "; the identity (client ID "
+              + live.clientId()
+              + ") and its role assignments are kept, so it returns unchanged when the trust"
+              + " is restored");
+    }
+
+    private CloudOutcome revoked(CloudRequest.Revocation revocation, String what) {
+      return withLiveTrust(
+          new CloudOutcome(
+              ConditionStatus.False,
+              CloudReason.Revoked,
+              "Trust withdrawn ("
+                  + revocation.reason()
+                  + ": "
+                  + revocation.message()
+                  + "): "
+                  + what,
+              live == null ? s -> s.setAzure(previous) : statusWriter(true),
+              List.of(),
+              findings,
+              Optional.empty(),
+              true));
     }
 
     // ------------------------------------------------------------------------------ cleanup
@@ -527,11 +815,14 @@ public final class AzureCloudReconciler implements CloudReconciler {
       live = found.get();
       Ownership.Verdict verdict =
           ownership.judge(live.tags(), live.principalId(), previous.getPrincipalId());
-      if (verdict == Ownership.Verdict.FOREIGN) {
+      if (!verdict.ours()) {
         return done(
-            target.describeIdentity() + " is not owned by " + request.owner() + ": left untouched");
+            target.describeIdentity()
+                + " is not this resource's ("
+                + describe(verdict)
+                + "): left untouched");
       }
-      if (identity.getSpec().getDeletionPolicy() == DeletionPolicy.Orphan) {
+      if (request.deletionPolicy() == DeletionPolicy.Orphan) {
         arm.setTags(
             target.subscriptionId(),
             target.resourceGroup(),
@@ -674,22 +965,35 @@ public final class AzureCloudReconciler implements CloudReconciler {
               true));
     }
 
-    private CloudOutcome conflict() {
+    /**
+     * The identity is not this resource's. The message says which kind of stranger it is and what
+     * would let this resource have it, but copies nothing of it (tags, credentials, assignments): a
+     * spec naming someone else's identity must not read it out, not even under Observe.
+     */
+    private CloudOutcome conflict(Ownership.Verdict verdict) {
+      String remedy =
+          switch (verdict) {
+            case UNMARKED, EARLIER_NAMESAKE ->
+                observe && identity.getSpec().isAdoptExisting()
+                    ? "managementPolicy Observe never adopts"
+                    : identity.getSpec().isAdoptExisting()
+                        ? "spec.adoptExisting is set, but no CIFederationPolicy selecting this"
+                            + " namespace lists its resource ID in spec.azure.adoptableIdentities"
+                        : "to take it over, set spec.adoptExisting: true and have a"
+                            + " CIFederationPolicy selecting this namespace grant it in"
+                            + " spec.azure.adoptableIdentities; or choose another"
+                            + " spec.azure.identityName";
+            case OTHER_OWNER ->
+                "it is never adopted while marked: choose another spec.azure.identityName, or"
+                    + " release it from its owner with deletionPolicy Orphan first";
+            default -> "it is never adopted: choose another spec.azure.identityName";
+          };
       String message =
           target.describeIdentity()
-              + " exists and is not owned by "
-              + request.owner()
-              + " in cluster "
-              + clusterName
-              + " (tags "
-              + Ownership.OWNER_TAG
-              + "="
-              + Objects.toString(Ownership.tag(live.tags(), Ownership.OWNER_TAG), "(none)")
-              + ", "
-              + Ownership.CLUSTER_TAG
-              + "="
-              + Objects.toString(Ownership.tag(live.tags(), Ownership.CLUSTER_TAG), "(none)")
-              + "); it is left untouched: choose another spec.azure.identityName";
+              + " exists and is not this resource's ("
+              + describe(verdict)
+              + "); it is left untouched: "
+              + remedy;
       log.warn("{}: {}", request.owner(), message);
       conflicting = true;
       return new CloudOutcome(
@@ -701,6 +1005,19 @@ public final class AzureCloudReconciler implements CloudReconciler {
           findings,
           Optional.empty(),
           false);
+    }
+
+    private String describe(Ownership.Verdict verdict) {
+      return switch (verdict) {
+        case UNMARKED -> "it carries no ownership tags of this operator";
+        case EARLIER_NAMESAKE ->
+            "it was made for an earlier object named "
+                + request.owner()
+                + ", not this one; adoption must be granted by a CIFederationPolicy";
+        case OTHER_OWNER -> "it belongs to another resource of cluster " + clusterName;
+        case OTHER_CLUSTER -> "it is managed by the operator of another cluster";
+        default -> "owned";
+      };
     }
 
     CloudOutcome failed(AzureFailure failure) {
@@ -724,11 +1041,13 @@ public final class AzureCloudReconciler implements CloudReconciler {
       AzureIdentityStatus status = new AzureIdentityStatus();
       // a conflicting identity is someone else's: its IDs are not for azure/login
       if (live != null && !conflicting) {
+        status.setIdentityId(live.id());
         status.setClientId(live.clientId());
         status.setPrincipalId(live.principalId());
         status.setTenantId(live.tenantId());
       } else if (live == null && !compared) {
         // Azure failed before the identity was read: keep what was last known
+        status.setIdentityId(previous.getIdentityId());
         status.setClientId(previous.getClientId());
         status.setPrincipalId(previous.getPrincipalId());
         status.setTenantId(previous.getTenantId());

@@ -570,8 +570,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
       return cleaned(
           "Observe: the GCP objects were never written by this identity and are left as they are");
     }
-    DeletionPolicy policy =
-        spec.getDeletionPolicy() == null ? DeletionPolicy.Delete : spec.getDeletionPolicy();
+    DeletionPolicy policy = request.deletionPolicy();
     List<Placement> placements = new ArrayList<>();
     Optional<Placement> recorded = Placement.fromStatus(previousStatus(identity));
     if (request.trust() != null && request.trust().gcp() != null) {

@@ -171,7 +171,8 @@ class AwsCloudIT {
     assertThat(role.permissionsBoundary().permissionsBoundaryArn()).isEqualTo(boundaryArn);
     assertThat(tags(role.tags()))
         .containsEntry("cifederation.dev/owner", "team-a/deploy")
-        .containsEntry("cifederation.dev/cluster", "test-cluster");
+        .containsEntry("cifederation.dev/cluster", "test-cluster")
+        .containsEntry("cifederation.dev/uid", identity.getMetadata().getUid());
     assertThat(attached("cifed-team-a_deploy")).containsExactly(deployPolicyArn);
     assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
         .containsExactly("cifederation");
@@ -184,7 +185,8 @@ class AwsCloudIT {
     assertThat(provider.clientIDList()).containsExactly("sts.amazonaws.com");
     assertThat(tags(provider.tags()))
         .containsEntry("cifederation.dev/owner", "shared")
-        .containsEntry("cifederation.dev/cluster", "test-cluster");
+        .containsEntry("cifederation.dev/cluster", "test-cluster")
+        .doesNotContainKey("cifederation.dev/uid");
   }
 
   @Test
@@ -515,7 +517,8 @@ class AwsCloudIT {
                 .assumeRolePolicyDocument(widenedTrust())
                 .tags(
                     Tag.builder().key("cifederation.dev/owner").value("team-a/release").build(),
-                    Tag.builder().key("cifederation.dev/cluster").value("test-cluster").build()));
+                    Tag.builder().key("cifederation.dev/cluster").value("test-cluster").build(),
+                    Tag.builder().key("cifederation.dev/uid").value(uidOf("release")).build()));
 
     CIFederatedIdentity release = identity("release", fullSpec());
     CloudOutcome outcome = reconcile(release);
@@ -721,7 +724,8 @@ class AwsCloudIT {
     assertThat(outcome.done()).isTrue();
     Role role = admin.getRole(r -> r.roleName("cifed-team-a_deploy")).role();
     assertThat(tags(role.tags()))
-        .doesNotContainKeys("cifederation.dev/owner", "cifederation.dev/cluster");
+        .doesNotContainKeys(
+            "cifederation.dev/owner", "cifederation.dev/cluster", "cifederation.dev/uid");
     assertThat(attached("cifed-team-a_deploy")).containsExactly(deployPolicyArn);
     assertThat(admin.listRolePolicies(r -> r.roleName("cifed-team-a_deploy")).policyNames())
         .containsExactly("cifederation");
@@ -770,7 +774,7 @@ class AwsCloudIT {
         """
         apiVersion: cifederation.dev/v1alpha1
         kind: CIFederatedIdentity
-        metadata: {name: %s, namespace: team-a, generation: 1}
+        metadata: {name: %s, namespace: team-a, generation: 1, uid: %s}
         spec:
           issuerRef: github
           repository: my-org/my-app
@@ -781,9 +785,18 @@ class AwsCloudIT {
         """
             .formatted(
                 name,
+                uidOf(name),
                 String.join("\n", specExtra).indent(2).stripTrailing(),
                 aws.indent(4).stripTrailing());
     return Serialization.unmarshal(yaml, CIFederatedIdentity.class);
+  }
+
+  /** The same UID for every object of one name: passes of one identity, not namesakes. */
+  private static String uidOf(String name) {
+    return java.util
+        .UUID
+        .nameUUIDFromBytes(("team-a/" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toString();
   }
 
   static CompiledTrust compile(CIFederatedIdentity identity) {

@@ -156,7 +156,8 @@ class AwsOperatorIT {
     assertThat(attached(roleName)).containsExactly(deployPolicy);
     assertThat(AwsCloudIT.tags(role.tags()))
         .containsEntry("cifederation.dev/owner", namespace() + "/create")
-        .containsEntry("cifederation.dev/cluster", CLUSTER);
+        .containsEntry("cifederation.dev/cluster", CLUSTER)
+        .containsEntry("cifederation.dev/uid", synced.getMetadata().getUid());
     assertThat(
             PolicyDocuments.equivalent(
                 PolicyDocuments.parse(role.assumeRolePolicyDocument()),
@@ -351,7 +352,8 @@ class AwsOperatorIT {
     await().atMost(Duration.ofSeconds(60)).until(() -> get("orphan-me") == null);
     Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
     assertThat(AwsCloudIT.tags(role.tags()))
-        .doesNotContainKeys("cifederation.dev/owner", "cifederation.dev/cluster");
+        .doesNotContainKeys(
+            "cifederation.dev/owner", "cifederation.dev/cluster", "cifederation.dev/uid");
     assertThat(attached(roleName)).containsExactly(deployPolicy);
   }
 
@@ -389,8 +391,14 @@ class AwsOperatorIT {
 
   @Test
   void aRoleLeftHalfCreatedByAStoppedOperatorIsCompletedNotDuplicated() {
-    // what an operator killed right after CreateRole leaves behind: our tags, nothing else
+    // what an operator killed right after CreateRole leaves behind: our tags (with the identity's
+    // UID, which exists only once the identity does), nothing else; meanwhile this one's own
+    // CreateRole fails
     String roleName = roleName("restart");
+    PROXY.failAlways("CreateRole", Fault.SERVICE_FAILURE);
+    create("restart", spec("environment: production", aws(deployPolicy, "3h")));
+    awaitAws("restart", "Transient");
+    String uid = get("restart").getMetadata().getUid();
     ADMIN.createRole(
         r ->
             r.roleName(roleName)
@@ -401,9 +409,9 @@ class AwsOperatorIT {
                         .key("cifederation.dev/owner")
                         .value(namespace() + "/restart")
                         .build(),
-                    Tag.builder().key("cifederation.dev/cluster").value(CLUSTER).build()));
-
-    create("restart", spec("environment: production", aws(deployPolicy, "3h")));
+                    Tag.builder().key("cifederation.dev/cluster").value(CLUSTER).build(),
+                    Tag.builder().key("cifederation.dev/uid").value(uid).build()));
+    PROXY.heal();
 
     CIFederatedIdentity synced = awaitAws("restart", "Synced");
     assertThat(

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Only the difference is planned, and in an order that never widens access on the way. */
 class RolePlannerTest {
 
-  private static final Ownership OWNER = new Ownership("team-a/deploy", "prod");
+  private static final Ownership OWNER = new Ownership("team-a/deploy", "prod", "uid-1");
   private static final String BOUNDARY = "arn:aws:iam::123456789012:policy/ci-boundary";
   private static final String READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
   private static final String DEPLOY = "arn:aws:iam::123456789012:policy/deploy";

@@ -111,7 +111,8 @@ class AzureCloudReconcilerTest {
     Identity created = arm.state().identity(SUBSCRIPTION, GROUP, IDENTITY).orElseThrow();
     assertThat(created.tags())
         .containsEntry("cifederation.dev_owner", "team-a/deploy")
-        .containsEntry("cifederation.dev_cluster", "test-cluster");
+        .containsEntry("cifederation.dev_cluster", "test-cluster")
+        .containsEntry("cifederation.dev_uid", "5b7c1d3e-0000-4000-8000-000000000001");
     assertThat(created.location()).isEqualTo("eastus");
     assertThat(arm.state().credentials(SUBSCRIPTION, GROUP, IDENTITY))
         .singleElement()
@@ -415,7 +416,11 @@ class AzureCloudReconcilerTest {
     CloudOutcome outcome = pass(identity);
 
     assertThat(outcome.reason()).isEqualTo(CloudReason.Conflict);
-    assertThat(outcome.message()).contains(IDENTITY).contains("(none)");
+    assertThat(outcome.message())
+        .contains(IDENTITY)
+        .contains("no ownership tags")
+        .as("names the policy field that would allow adopting it")
+        .contains("spec.azure.adoptableIdentities");
     assertThat(arm.fake.writes()).isEqualTo(writes);
     assertThat(arm.state().identity(SUBSCRIPTION, GROUP, IDENTITY).orElseThrow().tags())
         .containsExactly(Map.entry("team", "other"));
@@ -842,19 +847,19 @@ class AzureCloudReconcilerTest {
     StringBuilder yaml =
         new StringBuilder(
             """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIFederatedIdentity
-            metadata: {name: deploy, namespace: team-a, generation: 1, uid: 5b7c1d3e-0000-4000-8000-000000000001}
-            spec:
-              issuerRef: github
-              repository: my-org/my-app
-              subject: {environment: production}
-              azure:
-                subscriptionId: %s
-                resourceGroup: %s
-                location: eastus
-                roleAssignments:
-            """
+apiVersion: cifederation.dev/v1alpha1
+kind: CIFederatedIdentity
+metadata: {name: deploy, namespace: team-a, generation: 1, uid: 5b7c1d3e-0000-4000-8000-000000000001}
+spec:
+  issuerRef: github
+  repository: my-org/my-app
+  subject: {environment: production}
+  azure:
+    subscriptionId: %s
+    resourceGroup: %s
+    location: eastus
+    roleAssignments:
+"""
                 .formatted(SUBSCRIPTION, GROUP));
     for (Map<String, String> role : roles) {
       yaml.append("    - {role: \"")

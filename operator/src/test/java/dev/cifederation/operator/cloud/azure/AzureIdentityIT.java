@@ -125,7 +125,9 @@ class AzureIdentityIT {
     assertThat(condition(ready, "Ready").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(identity.tags())
         .containsEntry("cifederation.dev_owner", namespace() + "/create")
-        .containsEntry("cifederation.dev_cluster", "it-cluster");
+        .containsEntry("cifederation.dev_cluster", "it-cluster")
+        .containsEntry("cifederation.dev_uid", ready.getMetadata().getUid());
+    assertThat(status.getIdentityId()).isEqualTo(identity.id());
     assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identity.name()))
         .singleElement()
         .satisfies(
@@ -296,7 +298,8 @@ class AzureIdentityIT {
 
     Identity left = ARM.state().identity(SUBSCRIPTION, GROUP, identityName).orElseThrow();
     assertThat(left.tags())
-        .doesNotContainKeys("cifederation.dev_owner", "cifederation.dev_cluster");
+        .doesNotContainKeys(
+            "cifederation.dev_owner", "cifederation.dev_cluster", "cifederation.dev_uid");
     assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).hasSize(1);
     assertThat(ARM.state().roleAssignmentsOf(principal)).hasSize(1);
   }
@@ -371,9 +374,47 @@ class AzureIdentityIT {
 
   @Test
   void aRestartedOperatorCompletesTheIdentityItsPredecessorStarted() {
-    // what a process that crashed right after creating the identity leaves behind
+    // the resource group appears only after the resource is stored, so its UID is known when the
+    // identity a predecessor created (with all three ownership tags) is put in place
+    String group = "rg-" + namespace();
     String identityName = "cifed-" + namespace() + "_resumed";
+    apply(
+        "resumed",
+        "environment: production",
+        "Contributor",
+        GROUP_SCOPE,
+        Map.of("resourceGroup", group));
+    awaitCondition("resumed", "AzureReady", "NotFound");
+    String uid = get("resumed").getMetadata().getUid();
+    ARM.state().addResourceGroup(SUBSCRIPTION, group);
     Identity halfDone =
+        ARM.state()
+            .createIdentityOutOfBand(
+                SUBSCRIPTION,
+                group,
+                identityName,
+                "eastus",
+                Map.of(
+                    "cifederation.dev_owner",
+                    namespace() + "/resumed",
+                    "cifederation.dev_cluster",
+                    "it-cluster",
+                    "cifederation.dev_uid",
+                    uid));
+
+    CIFederatedIdentity ready = awaitCondition("resumed", "AzureReady", "Synced");
+
+    assertThat(ready.getStatus().getAzure().getPrincipalId()).isEqualTo(halfDone.principalId());
+    assertThat(ARM.state().identities()).filteredOn(i -> i.name().equals(identityName)).hasSize(1);
+    assertThat(ARM.state().credentials(SUBSCRIPTION, group, identityName)).hasSize(1);
+    assertThat(ARM.state().roleAssignmentsOf(halfDone.principalId())).hasSize(1);
+  }
+
+  @Test
+  void anIdentityLeftByAnEarlierResourceOfTheSameNameIsNotInherited() {
+    // what the previous version, or an earlier resource whose finalizer was stripped, left
+    String identityName = "cifed-" + namespace() + "_namesake";
+    Identity left =
         ARM.state()
             .createIdentityOutOfBand(
                 SUBSCRIPTION,
@@ -382,17 +423,24 @@ class AzureIdentityIT {
                 "eastus",
                 Map.of(
                     "cifederation.dev_owner",
-                    namespace() + "/resumed",
+                    namespace() + "/namesake",
                     "cifederation.dev_cluster",
-                    "it-cluster"));
+                    "it-cluster",
+                    "cifederation.dev_uid",
+                    "00000000-dead-4000-8000-000000000000"));
 
-    apply("resumed", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
-    CIFederatedIdentity ready = awaitCondition("resumed", "AzureReady", "Synced");
+    apply("namesake", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
+    CIFederatedIdentity conflicted = awaitCondition("namesake", "AzureReady", "Conflict");
 
-    assertThat(ready.getStatus().getAzure().getPrincipalId()).isEqualTo(halfDone.principalId());
-    assertThat(ARM.state().identities()).filteredOn(i -> i.name().equals(identityName)).hasSize(1);
-    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).hasSize(1);
-    assertThat(ARM.state().roleAssignmentsOf(halfDone.principalId())).hasSize(1);
+    assertThat(condition(conflicted, "AzureReady").orElseThrow().getMessage())
+        .contains("earlier object")
+        .contains("CIFederationPolicy");
+    assertThat(conflicted.getStatus().getAzure().getClientId()).isNull();
+    assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).isEmpty();
+    assertThat(ARM.state().roleAssignmentsOf(left.principalId())).isEmpty();
+    delete("namesake");
+    awaitGone("namesake");
+    assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isPresent();
   }
 
   @Test
@@ -493,7 +541,7 @@ class AzureIdentityIT {
                     ISSUER,
                     selector,
                     SUBSCRIPTION,
-                    GROUP,
+                    extra.getOrDefault("resourceGroup", GROUP),
                     identityName,
                     role,
                     scope,
