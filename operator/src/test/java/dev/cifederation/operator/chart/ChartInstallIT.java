@@ -51,6 +51,8 @@ class ChartInstallIT {
             .withName(Chart.RELEASE)
             .withNamespace(Chart.NAMESPACE)
             .createNamespace()
+            // required since tenancy: the chart refuses to render without it
+            .set("config.clusterName", Chart.CLUSTER_NAME)
             .withKubeConfig(API.kubeconfigPath())
             .call();
   }
