@@ -71,6 +71,8 @@ export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT AWS_ACCESS_KEY_ID=testing AW
 export CIFED_GCP_IAM_ENDPOINT=http://127.0.0.1:$GCP_PORT/ CIFED_GCP_ACCESS_TOKEN=demo-token
 export CIFED_AZURE_ARM_ENDPOINT=https://127.0.0.1:$AZURE_PORT/ CIFED_AZURE_ACCESS_TOKEN=demo-token CIFED_AZURE_CA_FILE=$PWD/$STATE/fake-arm.pem CIFED_AZURE_TENANT_ID=00000000-0000-0000-0000-00000000000a
 export CIFED_RESYNC_INTERVAL=$RESYNC_SECONDS CIFED_METRICS_PORT=$(free_port) CIFED_CLUSTER_NAME=demo
+# the local issuer is on loopback, which issuer checks refuse unless told otherwise
+export CIFED_ISSUER_ALLOW_PRIVATE=true
 EOF
 # shellcheck disable=SC1091
 source $STATE/env

@@ -15,6 +15,7 @@ import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
+import dev.cifederation.operator.trust.PolicyJson;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -53,7 +54,7 @@ final class LintCommand implements Callable<Integer> {
 
   static final int FINDINGS = 1;
   static final int BAD_INPUT = 2;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
   private static final YAMLMapper YAML = new YAMLMapper();
 
   @Spec CommandSpec spec;
@@ -110,11 +111,14 @@ final class LintCommand implements Callable<Integer> {
         for (JsonNode doc : docs) {
           if ("CIIssuer".equals(doc.path("kind").asText())) {
             CIIssuer issuer = Serialization.unmarshal(doc.toString(), CIIssuer.class);
+            if (issuer.getMetadata() == null || issuer.getSpec() == null) {
+              throw new IllegalArgumentException("a CIIssuer needs metadata.name and spec");
+            }
             issuers.put(issuer.getMetadata().getName(), issuer.getSpec());
           }
         }
       } catch (IOException | RuntimeException e) {
-        err.println(file + ": cannot read: " + e.getMessage());
+        err.println(file + ": cannot read: " + oneLine(describe(e)));
         bad = true;
       }
     }
@@ -142,7 +146,12 @@ final class LintCommand implements Callable<Integer> {
                 f.getMessage());
           }
         } catch (TrustCompilationException | IllegalArgumentException e) {
-          err.println(file + ": " + e.getMessage());
+          err.println(file + ": " + oneLine(e.getMessage()));
+          bad = true;
+        } catch (RuntimeException e) {
+          // a document the checks above let through and the linter then tripped on: still one
+          // line naming the file, never a stack trace
+          err.println(file + ": cannot lint: " + oneLine(describe(e)));
           bad = true;
         }
       }
@@ -157,6 +166,20 @@ final class LintCommand implements Callable<Integer> {
   }
 
   private record Result(String what, List<Finding> findings) {}
+
+  /** The exception's message, or its kind when it has none (a NullPointerException's may not). */
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  /** Parser messages span lines (a source excerpt); the CLI prints one line per problem. */
+  static String oneLine(String message) {
+    String text = message == null ? "" : message.strip();
+    int newline = text.indexOf('\n');
+    String first = newline < 0 ? text : text.substring(0, newline).strip();
+    return first.length() > 300 ? first.substring(0, 300) + "…" : first;
+  }
 
   private Optional<Result> lint(
       JsonNode doc, Map<String, CIIssuerSpec> issuers, TrustLint.Limits limits)
@@ -179,6 +202,13 @@ final class LintCommand implements Callable<Integer> {
     }
     CIFederatedIdentity identity =
         Serialization.unmarshal(doc.toString(), CIFederatedIdentity.class);
+    if (identity.getMetadata() == null || identity.getMetadata().getName() == null) {
+      throw new IllegalArgumentException("a CIFederatedIdentity needs metadata.name");
+    }
+    if (identity.getSpec() == null) {
+      throw new IllegalArgumentException(
+          "CIFederatedIdentity " + identity.getMetadata().getName() + " has no spec");
+    }
     String namespace =
         identity.getMetadata().getNamespace() == null
             ? "default"

@@ -20,7 +20,27 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with its last line of defence: whatever {@code lint} or {@code simulate} still
+   * throws on some input ends as one line on stderr and exit code 2, never a stack trace; {@code
+   * run} keeps picocli's default (a stack trace is what an operator's logs want).
+   */
+  static CommandLine commandLine() {
+    CommandLine line = new CommandLine(new Main());
+    line.setExecutionExceptionHandler(
+        (e, failed, parsed) -> {
+          String name = failed.getCommandName();
+          if (!name.equals("lint") && !name.equals("simulate")) {
+            throw e;
+          }
+          failed.getErr().println(name + ": " + LintCommand.oneLine(LintCommand.describe(e)));
+          failed.getErr().flush();
+          return LintCommand.BAD_INPUT;
+        });
+    return line;
   }
 
   @Override

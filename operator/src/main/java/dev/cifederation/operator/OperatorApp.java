@@ -8,6 +8,7 @@ import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.guard.PolicyEvaluator;
+import dev.cifederation.operator.issuer.AddressPolicy;
 import dev.cifederation.operator.issuer.IssuerProbe;
 import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TrustAnchors;
@@ -49,7 +50,7 @@ public final class OperatorApp implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OperatorApp.class);
 
-  /** Per request of an issuer check (connect, and the whole answer). */
+  /** The deadline of a whole issuer check: both fetches, connect to the last body byte. */
   private static final Duration ISSUER_TIMEOUT = Duration.ofSeconds(10);
 
   private final OperatorConfig config;
@@ -144,7 +145,10 @@ public final class OperatorApp implements AutoCloseable {
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
     operator.register(
         new IssuerReconciler(
-            new IssuerProbe(TrustAnchors.withExtraFile(config.extraCaFile()), ISSUER_TIMEOUT),
+            new IssuerProbe(
+                TrustAnchors.withExtraFile(config.extraCaFile()),
+                ISSUER_TIMEOUT,
+                AddressPolicy.standard(config.issuerAllowPrivate())),
             Optional.of(aws),
             knownThumbprints,
             new CertificateExpiry(registry, clock),

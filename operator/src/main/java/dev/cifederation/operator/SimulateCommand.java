@@ -140,6 +140,17 @@ final class SimulateCommand implements Callable<Integer> {
       err.println("simulate: " + e.getMessage());
       err.flush();
       return USAGE;
+    } catch (RuntimeException e) {
+      // input that passed the readers and then tripped evaluation: one line, no stack trace
+      err.println(
+          "simulate: "
+              + (identityFile != null ? identityFile : awsTrustPolicyFile)
+              + ": cannot evaluate with "
+              + claimsFile
+              + ": "
+              + LintCommand.oneLine(LintCommand.describe(e)));
+      err.flush();
+      return USAGE;
     }
   }
 

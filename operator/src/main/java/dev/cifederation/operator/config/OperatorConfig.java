@@ -21,7 +21,8 @@ public record OperatorConfig(
     LogFormat logFormat,
     boolean workflowSnippets,
     boolean allowUngovernedNamespaces,
-    boolean neverDelete) {
+    boolean neverDelete,
+    boolean issuerAllowPrivate) {
 
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
   public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
@@ -63,7 +64,9 @@ public record OperatorConfig(
             "CIFED_ALLOW_UNGOVERNED_NAMESPACES",
             env.get("CIFED_ALLOW_UNGOVERNED_NAMESPACES"),
             false),
-        parseBoolean("CIFED_NEVER_DELETE", env.get("CIFED_NEVER_DELETE"), false));
+        parseBoolean("CIFED_NEVER_DELETE", env.get("CIFED_NEVER_DELETE"), false),
+        // issuers on loopback or private addresses only when asked for: see AddressPolicy
+        parseBoolean("CIFED_ISSUER_ALLOW_PRIVATE", env.get("CIFED_ISSUER_ALLOW_PRIVATE"), false));
   }
 
   /**

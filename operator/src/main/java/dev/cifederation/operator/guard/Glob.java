@@ -1,8 +1,6 @@
 package dev.cifederation.operator.guard;
 
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * IAM-style patterns: {@code *} matches any run of characters (including {@code :} and {@code /},
@@ -16,68 +14,97 @@ final class Glob {
     return value.indexOf('*') >= 0 || value.indexOf('?') >= 0;
   }
 
-  /** Whether the pattern matches the literal text. */
+  /**
+   * Whether the pattern matches the literal text. Iterative, constant memory: on a mismatch only
+   * the last star is retried one character further (a star never needs to revisit an earlier star's
+   * choice), so the work is at most |pattern|·|text| steps, and linear for patterns with one star —
+   * whatever their length, the stack never grows.
+   */
   static boolean matches(String pattern, String text, boolean ignoreCase) {
     String p = ignoreCase ? pattern.toLowerCase(Locale.ROOT) : pattern;
     String t = ignoreCase ? text.toLowerCase(Locale.ROOT) : text;
-    return match(p, 0, t, 0, new HashMap<>());
+    int i = 0;
+    int j = 0;
+    int star = -1;
+    int resume = 0;
+    while (j < t.length()) {
+      if (i < p.length() && p.charAt(i) == '*') {
+        star = i++;
+        resume = j;
+      } else if (i < p.length() && (p.charAt(i) == '?' || p.charAt(i) == t.charAt(j))) {
+        i++;
+        j++;
+      } else if (star >= 0) {
+        i = star + 1;
+        j = ++resume;
+      } else {
+        return false;
+      }
+    }
+    while (i < p.length() && p.charAt(i) == '*') {
+      i++;
+    }
+    return i == p.length();
   }
 
   /**
    * Whether some string matches both patterns: a grant of {@code iam:Pass*} overlaps a ban of
-   * {@code iam:PassRole}, and {@code *} overlaps everything.
+   * {@code iam:PassRole}, and {@code *} overlaps everything. The intersection of the two patterns'
+   * automata is walked row by row (position in {@code first}) keeping one row of reachable
+   * positions in {@code second}: |first|·|second| steps, |second| memory, no recursion.
    */
   static boolean overlaps(String first, String second, boolean ignoreCase) {
-    String p = ignoreCase ? first.toLowerCase(Locale.ROOT) : first;
-    String q = ignoreCase ? second.toLowerCase(Locale.ROOT) : second;
-    return overlap(p, 0, q, 0, new HashMap<>());
+    String p = collapseStars(ignoreCase ? first.toLowerCase(Locale.ROOT) : first);
+    String q = collapseStars(ignoreCase ? second.toLowerCase(Locale.ROOT) : second);
+    boolean[] row = new boolean[q.length() + 1];
+    boolean[] next = new boolean[q.length() + 1];
+    row[0] = true;
+    for (int i = 0; i <= p.length(); i++) {
+      boolean pStar = i < p.length() && p.charAt(i) == '*';
+      java.util.Arrays.fill(next, false);
+      for (int j = 0; j <= q.length(); j++) {
+        if (!row[j]) {
+          continue;
+        }
+        boolean qStar = j < q.length() && q.charAt(j) == '*';
+        if (pStar || qStar) {
+          // a star may stand for nothing, or absorb the other side's next symbol
+          if (pStar) {
+            next[j] = true;
+          }
+          if (qStar || (pStar && j < q.length())) {
+            row[j + 1] = true;
+          }
+          if (qStar && i < p.length()) {
+            next[j] = true;
+          }
+        } else if (i < p.length() && j < q.length()) {
+          char a = p.charAt(i);
+          char b = q.charAt(j);
+          if (a == '?' || b == '?' || a == b) {
+            next[j + 1] = true;
+          }
+        }
+      }
+      if (i == p.length()) {
+        return row[q.length()];
+      }
+      boolean[] swap = row;
+      row = next;
+      next = swap;
+    }
+    return false;
   }
 
-  private static boolean match(String p, int i, String t, int j, Map<Long, Boolean> memo) {
-    long key = ((long) i << 32) | j;
-    Boolean known = memo.get(key);
-    if (known != null) {
-      return known;
+  /** {@code a**b} and {@code a*b} match the same strings; one star keeps the walk short. */
+  private static String collapseStars(String pattern) {
+    StringBuilder out = new StringBuilder(pattern.length());
+    for (int k = 0; k < pattern.length(); k++) {
+      char c = pattern.charAt(k);
+      if (c != '*' || out.length() == 0 || out.charAt(out.length() - 1) != '*') {
+        out.append(c);
+      }
     }
-    boolean result;
-    if (i == p.length()) {
-      result = j == t.length();
-    } else if (p.charAt(i) == '*') {
-      result = match(p, i + 1, t, j, memo) || (j < t.length() && match(p, i, t, j + 1, memo));
-    } else {
-      result =
-          j < t.length()
-              && (p.charAt(i) == '?' || p.charAt(i) == t.charAt(j))
-              && match(p, i + 1, t, j + 1, memo);
-    }
-    memo.put(key, result);
-    return result;
-  }
-
-  private static boolean overlap(String p, int i, String q, int j, Map<Long, Boolean> memo) {
-    long key = ((long) i << 32) | j;
-    Boolean known = memo.get(key);
-    if (known != null) {
-      return known;
-    }
-    boolean result;
-    boolean pStar = i < p.length() && p.charAt(i) == '*';
-    boolean qStar = j < q.length() && q.charAt(j) == '*';
-    if (pStar || qStar) {
-      // a star may stand for nothing, or absorb the other side's next symbol
-      result =
-          (pStar && overlap(p, i + 1, q, j, memo))
-              || (qStar && overlap(p, i, q, j + 1, memo))
-              || (pStar && j < q.length() && overlap(p, i, q, j + 1, memo))
-              || (qStar && i < p.length() && overlap(p, i + 1, q, j, memo));
-    } else if (i == p.length() || j == q.length()) {
-      result = i == p.length() && j == q.length();
-    } else {
-      char a = p.charAt(i);
-      char b = q.charAt(j);
-      result = (a == '?' || b == '?' || a == b) && overlap(p, i + 1, q, j + 1, memo);
-    }
-    memo.put(key, result);
-    return result;
+    return out.toString();
   }
 }

@@ -432,7 +432,9 @@ public final class PolicyEvaluator {
 
   private static Staged grantAws(AwsIdentitySpec aws, AwsPolicy rules, String by) {
     List<String> accounts = rules == null ? List.of() : nonNull(rules.getAccounts());
-    if (!accounts.contains("*") && !accounts.contains(aws.getAccountId())) {
+    // List.of().contains(null) throws: a spec without the ID is simply not granted
+    if (!accounts.contains("*")
+        && (aws.getAccountId() == null || !accounts.contains(aws.getAccountId()))) {
       return Staged.refused(
           0,
           PolicyCompliantReason.AccountNotAllowed,
@@ -491,7 +493,8 @@ public final class PolicyEvaluator {
 
   private static Staged grantGcp(GcpIdentitySpec gcp, GcpPolicy rules, String by) {
     List<String> projects = rules == null ? List.of() : nonNull(rules.getProjects());
-    if (!projects.contains("*") && !projects.contains(gcp.getProjectId())) {
+    if (!projects.contains("*")
+        && (gcp.getProjectId() == null || !projects.contains(gcp.getProjectId()))) {
       return Staged.refused(
           0,
           PolicyCompliantReason.ProjectNotAllowed,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.trust.Dialect;
 import dev.cifederation.operator.trust.LiveTrust;
+import dev.cifederation.operator.trust.PolicyJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class TrustLint {
   }
 
   static final String AZURE_AUDIENCE = "api://AzureADTokenExchange";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
   private static final String WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";
   // Claims that carry lists in OIDC tokens; every other claim is a single string.
   private static final Set<String> MULTI_VALUED_CLAIMS = Set.of("amr");

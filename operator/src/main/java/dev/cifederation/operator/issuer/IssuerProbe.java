@@ -1,30 +1,26 @@
 package dev.cifederation.operator.issuer;
 
-import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.ConnectionFailed;
-import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.HttpError;
 import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.InvalidDocument;
 import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.IssuerMismatch;
-import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.Timeout;
 import static dev.cifederation.operator.api.v1alpha1.IssuerReachableReason.UntrustedCertificate;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -34,6 +30,10 @@ import javax.net.ssl.SSLSession;
  * (https) to a JWKS with keys, and records the chain each of the two hosts presented in the very
  * TLS session that served the document. Every failure becomes an {@link IssuerCheckException} with
  * a closed reason.
+ *
+ * <p>A check is bounded whatever the hosts do (see {@link BoundedHttps}): one deadline for both
+ * fetches, {@value #MAX_BODY} bytes per document, no redirects, and only addresses the {@link
+ * AddressPolicy} allows, checked after resolution.
  */
 public final class IssuerProbe {
 
@@ -42,27 +42,43 @@ public final class IssuerProbe {
   /** Discovery documents and JWKS are small; a larger answer is not an OIDC document. */
   private static final int MAX_BODY = 1 << 20;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** A real discovery document or JWKS nests a few levels; deeper is not one. */
+  private static final int MAX_JSON_DEPTH = 32;
+
+  private static final ObjectMapper JSON =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
+                  .build())
+          .build();
 
   private final TrustAnchors anchors;
   private final Duration timeout;
+  private final AddressPolicy addresses;
+  private final Clock clock;
 
-  public IssuerProbe(TrustAnchors anchors, Duration timeout) {
+  /**
+   * @param timeout the deadline of a whole check: resolution, both connections, headers and bodies
+   * @param addresses where issuers and their JWKS may be fetched from
+   */
+  public IssuerProbe(TrustAnchors anchors, Duration timeout, AddressPolicy addresses) {
+    this(anchors, timeout, addresses, Clock.systemUTC());
+  }
+
+  IssuerProbe(TrustAnchors anchors, Duration timeout, AddressPolicy addresses, Clock clock) {
     this.anchors = anchors;
     this.timeout = timeout;
+    this.addresses = addresses;
+    this.clock = clock;
   }
 
   public IssuerHealth check(String issuerUrl, String caBundle) throws IssuerCheckException {
     URI discovery = httpsUri(issuerUrl + DISCOVERY_PATH, "spec.url");
-    // a client per check: a fresh SSL context and connection pool, so no resumed TLS session or
+    // a fresh SSL context per check and one connection per fetch, so no resumed TLS session or
     // kept-alive connection can hide a chain the host has rotated since the last check
-    HttpClient http =
-        HttpClient.newBuilder()
-            .sslContext(anchors.sslContext(caBundle))
-            .connectTimeout(timeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    BoundedHttps http =
+        new BoundedHttps(anchors.sslContext(caBundle), addresses, clock, timeout, MAX_BODY);
 
     Map<String, HostChain> hosts = new LinkedHashMap<>();
     Fetched document = fetch(http, discovery, "discovery document");
@@ -98,52 +114,12 @@ public final class IssuerProbe {
 
   private record Fetched(URI uri, byte[] body, HostChain chain) {}
 
-  private Fetched fetch(HttpClient http, URI uri, String what) throws IssuerCheckException {
-    HttpResponse<byte[]> response;
-    try {
-      response =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .timeout(timeout)
-                  .header("Accept", "application/json")
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw new IssuerCheckException(
-          Timeout, "no answer from " + uri + " within " + timeout.toSeconds() + "s", e);
-    } catch (IOException e) {
-      if (!causedByTls(e)) {
-        throw new IssuerCheckException(
-            ConnectionFailed, "cannot fetch the " + what + " at " + uri + ": " + rootMessage(e), e);
-      }
-      throw new IssuerCheckException(
-          UntrustedCertificate,
-          "TLS to "
-              + host(uri)
-              + " failed: "
-              + rootMessage(e)
-              + " (trust anchors: the JVM's CAs, CIFED_EXTRA_CA_FILE and spec.caBundle)",
-          e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IssuerCheckException(ConnectionFailed, "interrupted while fetching " + uri, e);
+  private Fetched fetch(BoundedHttps http, URI uri, String what) throws IssuerCheckException {
+    BoundedHttps.Response response = http.get(uri, what);
+    SSLSession session = response.session();
+    if (session == null) {
+      throw new IssuerCheckException(UntrustedCertificate, uri + " was not served over TLS");
     }
-    if (response.statusCode() != 200) {
-      throw new IssuerCheckException(
-          HttpError, "the " + what + " at " + uri + " answered HTTP " + response.statusCode());
-    }
-    if (response.body().length > MAX_BODY) {
-      throw new IssuerCheckException(
-          InvalidDocument, "the " + what + " at " + uri + " is larger than 1 MiB");
-    }
-    SSLSession session =
-        response
-            .sslSession()
-            .orElseThrow(
-                () ->
-                    new IssuerCheckException(
-                        UntrustedCertificate, uri + " was not served over TLS"));
     return new Fetched(uri, response.body(), chainOf(host(uri), session));
   }
 
@@ -197,24 +173,5 @@ public final class IssuerProbe {
   static String host(URI uri) {
     int port = uri.getPort();
     return port == -1 || port == 443 ? uri.getHost() : uri.getHost() + ":" + port;
-  }
-
-  private static boolean causedByTls(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof SSLException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message =
-        root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return e == root || e.getMessage() == null ? message : e.getMessage() + " (" + message + ")";
   }
 }

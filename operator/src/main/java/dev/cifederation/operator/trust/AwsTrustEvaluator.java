@@ -3,13 +3,13 @@ package dev.cifederation.operator.trust;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Decides, as IAM would for {@code sts:AssumeRoleWithWebIdentity}, whether a role's trust policy
@@ -29,7 +29,7 @@ final class AwsTrustEvaluator {
 
   static final String ACTION = "sts:AssumeRoleWithWebIdentity";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
   private static final Pattern ROLE_ARN =
       Pattern.compile("arn:(aws[a-z-]*):iam::([0-9]{12}):role/.*");
   private static final Pattern OPERATOR =

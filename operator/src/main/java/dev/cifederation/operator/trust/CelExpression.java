@@ -1,12 +1,12 @@
 package dev.cifederation.operator.trust;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The part of CEL that GCP attribute mappings and conditions use in practice, parsed once and
@@ -21,6 +21,16 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class CelExpression {
 
+  /**
+   * Nesting depth (parentheses, operator chains, calls, unary operators) beyond which an expression
+   * is refused: parsing, printing and evaluation recurse over it, and GCP's own conditions (4,096
+   * characters at most) never come near.
+   */
+  public static final int MAX_DEPTH = 100;
+
+  /** Longer than any GCP attribute condition or mapping; parsing stays cheap. */
+  public static final int MAX_LENGTH = 16_384;
+
   private final String text;
   private final Node root;
 
@@ -34,6 +44,10 @@ public final class CelExpression {
    */
   public static CelExpression parse(String text) {
     Objects.requireNonNull(text, "text");
+    if (text.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException(
+          "the expression is " + text.length() + " characters long, more than " + MAX_LENGTH);
+    }
     Parser parser = new Parser(text);
     Node root = parser.expression();
     parser.expectEnd();
@@ -304,6 +318,7 @@ public final class CelExpression {
     private final String text;
     private final List<Token> tokens;
     private int next;
+    private int depth;
 
     Parser(String text) {
       this.text = text;
@@ -316,34 +331,50 @@ public final class CelExpression {
       }
     }
 
+    /** One level deeper; a chain of n binary operators is n levels, as deep as its tree. */
+    private void enter() {
+      if (++depth > MAX_DEPTH) {
+        throw syntax(text, peek().position(), "nests deeper than " + MAX_DEPTH + " levels");
+      }
+    }
+
     Node expression() {
+      enter();
       Node condition = or();
       if (accept("?")) {
         Node then = or();
         expect(":");
         Node otherwise = expression();
-        return new Conditional(condition, then, otherwise);
+        condition = new Conditional(condition, then, otherwise);
       }
+      depth--;
       return condition;
     }
 
     private Node or() {
+      int entered = depth;
       Node left = and();
       while (accept("||")) {
+        enter();
         left = new Binary("||", left, and());
       }
+      depth = entered;
       return left;
     }
 
     private Node and() {
+      int entered = depth;
       Node left = relation();
       while (accept("&&")) {
+        enter();
         left = new Binary("&&", left, relation());
       }
+      depth = entered;
       return left;
     }
 
     private Node relation() {
+      int entered = depth;
       Node left = addition();
       while (true) {
         Token token = peek();
@@ -352,44 +383,60 @@ public final class CelExpression {
                 && List.of("==", "!=", "<", "<=", ">", ">=").contains(token.text());
         boolean in = token.kind() == Kind.IDENT && token.text().equals("in");
         if (!relational && !in) {
+          depth = entered;
           return left;
         }
         next++;
+        enter();
         left = new Binary(token.text(), left, addition());
       }
     }
 
     private Node addition() {
+      int entered = depth;
       Node left = multiplication();
       while (peek().kind() == Kind.OP && (peek().text().equals("+") || peek().text().equals("-"))) {
         String op = tokens.get(next++).text();
+        enter();
         left = new Binary(op, left, multiplication());
       }
+      depth = entered;
       return left;
     }
 
     private Node multiplication() {
+      int entered = depth;
       Node left = unary();
       while (peek().kind() == Kind.OP && List.of("*", "/", "%").contains(peek().text())) {
         String op = tokens.get(next++).text();
+        enter();
         left = new Binary(op, left, unary());
       }
+      depth = entered;
       return left;
     }
 
     private Node unary() {
+      int entered = depth;
+      Node node;
       if (accept("!")) {
-        return new Unary("!", unary());
+        enter();
+        node = new Unary("!", unary());
+      } else if (accept("-")) {
+        enter();
+        node = new Unary("-", unary());
+      } else {
+        node = member();
       }
-      if (accept("-")) {
-        return new Unary("-", unary());
-      }
-      return member();
+      depth = entered;
+      return node;
     }
 
     private Node member() {
+      int entered = depth;
       Node node = primary();
       while (true) {
+        enter();
         if (accept(".")) {
           Token field = expectIdent();
           if (accept("(")) {
@@ -402,6 +449,7 @@ public final class CelExpression {
           expect("]");
           node = new Index(node, index);
         } else {
+          depth = entered;
           return node;
         }
       }
@@ -773,7 +821,8 @@ public final class CelExpression {
 
     private static boolean matches(String value, String regex) {
       try {
-        // CEL's matches() is RE2 and unanchored: a match anywhere in the string counts.
+        // CEL's matches() is RE2 and unanchored: a match anywhere in the string counts. RE2J, like
+        // RE2, runs in time linear in the value: a hostile pattern cannot backtrack for ever.
         return Pattern.compile(regex).matcher(value).find();
       } catch (PatternSyntaxException e) {
         throw error("invalid regular expression '" + regex + "': " + e.getDescription());

@@ -17,7 +17,7 @@ import java.util.Optional;
  */
 public final class Claims {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
 
   private final Map<String, Object> values;
 

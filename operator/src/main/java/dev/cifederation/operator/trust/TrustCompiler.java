@@ -77,6 +77,8 @@ public final class TrustCompiler {
       throws TrustCompilationException {
     Objects.requireNonNull(issuer, "issuer");
     Objects.requireNonNull(spec, "spec");
+    // before any other reading: a spec past the CRD's limits never reaches the rules below
+    SpecLimits.check(spec);
     Subject subject = compileSubject(issuer, spec);
     AwsTrust aws =
         spec.getAws() == null ? null : compileAws(issuer, namespace, name, spec.getAws(), subject);
@@ -459,7 +461,7 @@ public final class TrustCompiler {
     String url = issuer.url();
     if (!url.endsWith("/oidc")) {
       throw new TrustCompilationException(
-          "the Jenkins issuer URL '"
+          "the Jenkins CIIssuer spec.url '"
               + url
               + "' must end in /oidc, as the OpenID Connect Provider plugin serves it"
               + " (https://JENKINS_ROOT/oidc)");

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class WhoCanAssume {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
   private static final Pattern OPERATOR =
       Pattern.compile("(?:(?:ForAnyValue|ForAllValues):)?([A-Za-z]+?)(?:IfExists)?");
   private static final Pattern PROVIDER_ARN =

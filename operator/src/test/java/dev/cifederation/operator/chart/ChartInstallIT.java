@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ class ChartInstallIT {
             .withName(Chart.RELEASE)
             .withNamespace(Chart.NAMESPACE)
             .createNamespace()
+            // required since tenancy: the chart refuses to render without it
+            .set("config.clusterName", Chart.CLUSTER_NAME)
             .withKubeConfig(API.kubeconfigPath())
             .call();
   }
@@ -89,11 +92,49 @@ class ChartInstallIT {
   }
 
   @Test
+  void theOptionalObjectsOfEveryValueAreAcceptedByTheApiServerToo() {
+    // NetworkPolicy and the snippet Roles are off by default: the server checks them as rendered
+    // with every value set (server-side apply, dry run)
+    List<JsonNode> rendered =
+        Chart.objects(
+            Chart.template(Path.of("src/test/resources/chart/every-value.yaml"), Map.of()));
+    List<JsonNode> optional =
+        rendered.stream()
+            .filter(
+                o ->
+                    o.path("kind").asText().equals("NetworkPolicy")
+                        || o.at("/metadata/name").asText().endsWith("-workflow-snippets"))
+            .toList();
+    assertThat(optional).extracting(o -> o.path("kind").asText()).contains("NetworkPolicy", "Role");
+    ADMIN
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("team-a")
+                .endMetadata()
+                .build())
+        .serverSideApply();
+    for (JsonNode object : optional) {
+      GenericKubernetesResource resource =
+          Serialization.unmarshal(object.toString(), GenericKubernetesResource.class);
+      if (resource.getMetadata().getNamespace() == null) {
+        resource.getMetadata().setNamespace(Chart.NAMESPACE);
+      }
+      ADMIN.resource(resource).dryRun().fieldManager("helm").forceConflicts().serverSideApply();
+    }
+  }
+
+  @Test
   void theServiceAccountMayDoWhatTheOperatorNeedsAndNoMore() {
     assertThat(allowed("patch", "cifederation.dev", "cifederatedidentities/status", "team-x"))
         .isTrue();
     assertThat(allowed("create", "", "events", "team-x")).isTrue();
-    assertThat(allowed("create", "", "configmaps", "team-x")).isTrue();
+    // workflow snippets are off by default: no ConfigMap may be written anywhere, above all not
+    // EKS's kube-system/aws-auth, which maps IAM roles to cluster-admin
+    assertThat(allowed("patch", "", "configmaps", "kube-system")).isFalse();
+    assertThat(allowed("create", "", "configmaps", "kube-system")).isFalse();
+    assertThat(allowed("create", "", "configmaps", "team-x")).isFalse();
     assertThat(allowed("update", "coordination.k8s.io", "leases", Chart.NAMESPACE)).isTrue();
     assertThat(allowed("patch", "coordination.k8s.io", "leases", Chart.NAMESPACE)).isTrue();
     assertThat(allowed("update", "coordination.k8s.io", "leases", "kube-system")).isFalse();
@@ -130,6 +171,8 @@ class ChartInstallIT {
                 "CIFED_LEADER_ELECTION", "true",
                 "CIFED_LEADER_ELECTION_NAMESPACE", Chart.NAMESPACE,
                 "CIFED_LEADER_ELECTION_LEASE", Chart.RELEASE,
+                // as the chart's default values set it
+                "CIFED_WORKFLOW_SNIPPETS", "false",
                 // the identity's GCP block has no credentials here: GCPReady fails, which is fine
                 "CIFED_RESYNC_INTERVAL", "PT1M"));
     try (var app =
@@ -149,17 +192,8 @@ class ChartInstallIT {
                 assertThat(live.getStatus()).isNotNull();
                 assertThat(live.getStatus().getSubject())
                     .isEqualTo("repo:my-org/my-app:environment:production");
-                assertThat(live.getStatus().getWorkflowSnippets()).isNotNull();
+                assertThat(live.getStatus().getWorkflowSnippets()).as("snippets off").isNull();
               });
-      String snippets =
-          ADMIN
-              .configMaps()
-              .inNamespace(namespace)
-              .withName(identity.getMetadata().getName() + "-ci-snippets")
-              .get()
-              .getData()
-              .get("github-actions.yaml");
-      assertThat(snippets).contains("id-token: write").contains("environment: production");
       assertThat(ADMIN.v1().events().inNamespace(namespace).list().getItems())
           .as("events recorded as the service account")
           .isNotEmpty();

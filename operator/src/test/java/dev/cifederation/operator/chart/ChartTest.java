@@ -89,16 +89,67 @@ class ChartTest {
     assertThat(leases.at("/metadata/namespace").asText()).isEqualTo(Chart.NAMESPACE);
     assertThat(leases.at("/rules/0/resources/0").asText()).isEqualTo("leases");
 
+    // by default snippets are off and the operator may write no ConfigMap anywhere
+    assertThat(template(null, Map.of())).doesNotContain("configmaps");
+    assertThat(
+            env(only(objects, "Deployment").at("/spec/template/spec/containers/0"))
+                .get("CIFED_WORKFLOW_SNIPPETS")
+                .path("value")
+                .asText())
+        .isEqualTo("false");
     // snippets limited to listed namespaces: a Role there, no ConfigMap rule cluster-wide
     List<JsonNode> limited =
-        objects(Chart.templateWith("rbac: {workflowSnippetNamespaces: [team-a, team-b]}"));
+        objects(
+            Chart.templateWith(
+                "{config: {workflowSnippets: true},"
+                    + " rbac: {workflowSnippetNamespaces: [team-a, team-b]}}"));
     assertThat(only(limited, "ClusterRole").path("rules").toString()).doesNotContain("configmaps");
     assertThat(all(limited, "Role"))
         .extracting(r -> r.at("/metadata/namespace").asText())
         .containsExactlyInAnyOrder(Chart.NAMESPACE, "team-a", "team-b");
-    // snippets off: no ConfigMap access at all
-    assertThat(Chart.templateWith("config: {workflowSnippets: false}"))
-        .doesNotContain("configmaps");
+    // cluster-wide only when asked for by name
+    List<JsonNode> wide =
+        objects(
+            Chart.templateWith(
+                "{config: {workflowSnippets: true}, rbac: {workflowSnippetsClusterWide: true}}"));
+    assertThat(only(wide, "ClusterRole").path("rules").toString()).contains("configmaps");
+    assertThatThrownBy(() -> Chart.templateWith("config: {workflowSnippets: true}"))
+        .hasMessageContaining("rbac.workflowSnippetNamespaces");
+  }
+
+  @Test
+  void theImageCanBePinnedByDigest() {
+    String digest = "sha256:" + "ab".repeat(32);
+    JsonNode container =
+        only(objects(template(null, Map.of("image.digest", digest))), "Deployment")
+            .at("/spec/template/spec/containers/0");
+    assertThat(container.path("image").asText())
+        .isEqualTo("ghcr.io/cifederation/operator@" + digest);
+    assertThatThrownBy(() -> template(null, Map.of("image.digest", "latest")))
+        .hasMessageContaining("digest");
+  }
+
+  @Test
+  void theNetworkPolicyAllowsMetricsFromTheChosenNamespacesAndOnlyTheNeededEgress() {
+    assertThat(all(objects(template(null, Map.of())), "NetworkPolicy"))
+        .as("off by default")
+        .isEmpty();
+    JsonNode policy = only(objects(template(EVERY_VALUE, Map.of())), "NetworkPolicy");
+    assertThat(policy.at("/spec/policyTypes").toString()).contains("Ingress").contains("Egress");
+    assertThat(policy.at("/spec/ingress/0/from/0/namespaceSelector/matchLabels").toString())
+        .contains("monitoring");
+    assertThat(policy.at("/spec/ingress/0/ports/0/port").asText()).isEqualTo("metrics");
+    List<JsonNode> egress = list(policy.at("/spec/egress"));
+    assertThat(egress.get(0).at("/ports/0/port").asInt()).isEqualTo(53);
+    assertThat(egress.get(1).at("/to/0/ipBlock/cidr").asText()).isEqualTo("10.0.0.1/32");
+    assertThat(egress.get(1).at("/ports/0/port").asInt()).isEqualTo(6443);
+    assertThat(egress.get(2).at("/to/0/ipBlock/except").toString())
+        .as("https to public addresses only: no metadata service, no cluster network")
+        .contains("169.254.0.0/16")
+        .contains("10.0.0.0/8");
+    assertThat(egress.get(3).at("/ports/0/port").asInt()).as("extra rule").isEqualTo(5000);
+    assertThatThrownBy(() -> Chart.templateWith("networkPolicy: {enabled: true}"))
+        .hasMessageContaining("networkPolicy.apiServer.cidrs");
   }
 
   @Test

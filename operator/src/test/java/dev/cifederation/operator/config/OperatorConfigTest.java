@@ -55,6 +55,17 @@ class OperatorConfigTest {
     assertThat(config.leaderElection()).as("one replica needs no lease").isEmpty();
     assertThat(config.logFormat()).isEqualTo(OperatorConfig.LogFormat.text);
     assertThat(config.workflowSnippets()).isTrue();
+    assertThat(config.issuerAllowPrivate()).as("issuers on private addresses: opt in").isFalse();
+    assertThat(
+            OperatorConfig.fromEnvironment(
+                    Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_ISSUER_ALLOW_PRIVATE", "true"))
+                .issuerAllowPrivate())
+        .isTrue();
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_ISSUER_ALLOW_PRIVATE", "yes")))
+        .hasMessageContaining("CIFED_ISSUER_ALLOW_PRIVATE");
   }
 
   @Test

@@ -41,7 +41,10 @@ class IssuerProbeTest {
       PKI.serverChain(PKI.intermediateB, Duration.ofDays(30));
   private static final TestIssuer ISSUER = new TestIssuer(CHAIN_A);
   private static final IssuerProbe PROBE =
-      new IssuerProbe(TrustAnchors.withExtraFile(Optional.empty()), Duration.ofSeconds(5));
+      new IssuerProbe(
+          TrustAnchors.withExtraFile(Optional.empty()),
+          Duration.ofSeconds(5),
+          AddressPolicy.standard(true));
 
   @AfterEach
   void healthy() {
@@ -110,7 +113,10 @@ class IssuerProbeTest {
     Path file = dir.resolve("extra.pem");
     Files.writeString(file, PKI.rootPem());
     IssuerProbe probe =
-        new IssuerProbe(TrustAnchors.withExtraFile(Optional.of(file)), Duration.ofSeconds(5));
+        new IssuerProbe(
+            TrustAnchors.withExtraFile(Optional.of(file)),
+            Duration.ofSeconds(5),
+            AddressPolicy.standard(true));
 
     assertThat(probe.check(ISSUER.url("/gitlab"), null).hosts()).hasSize(2);
   }
@@ -193,7 +199,10 @@ class IssuerProbeTest {
       acceptor.setDaemon(true);
       acceptor.start();
       IssuerProbe impatient =
-          new IssuerProbe(TrustAnchors.withExtraFile(Optional.empty()), Duration.ofSeconds(1));
+          new IssuerProbe(
+              TrustAnchors.withExtraFile(Optional.empty()),
+              Duration.ofSeconds(1),
+              AddressPolicy.standard(true));
       assertThatThrownBy(
               () -> impatient.check("https://127.0.0.1:" + silent.getLocalPort(), PKI.rootPem()))
           .isInstanceOfSatisfying(

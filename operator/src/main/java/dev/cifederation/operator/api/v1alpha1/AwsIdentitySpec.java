@@ -50,6 +50,9 @@ public class AwsIdentitySpec {
           "self.all(a, a.matches('^arn:aws(-[a-z]+)*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]+$'))",
       message =
           "spec.aws.managedPolicyArns entries must be IAM policy ARNs (arn:aws:iam::<account|aws>:policy/<name>)")
+  @ValidationRule(
+      value = "self.all(a, self.exists_one(b, b == a))",
+      message = "spec.aws.managedPolicyArns entries must be unique")
   @JsonPropertyDescription(
       "ARNs of managed policies attached to the role; exactly these are attached (others are detached).")
   private List<@Size(max = 2048) String> managedPolicyArns = new ArrayList<>();

@@ -53,6 +53,9 @@ public class AzureIdentitySpec {
   private String identityName;
 
   @Size(max = 50)
+  @ValidationRule(
+      value = "self.all(a, self.exists_one(b, b.role == a.role && b.scope == a.scope))",
+      message = "spec.azure.roleAssignments must not repeat a role at the same scope")
   @JsonPropertyDescription("Azure RBAC roles granted to the identity; exactly these are assigned.")
   private List<AzureRoleAssignment> roleAssignments = new ArrayList<>();
 

@@ -8,8 +8,17 @@ public enum IssuerReachableReason implements Reason {
   InvalidCaBundle,
   /** The host could not be resolved or refused or dropped the connection. */
   ConnectionFailed,
-  /** No answer in time. */
+  /** No complete answer within the check's one deadline (discovery and JWKS together). */
   Timeout,
+  /** Discovery or JWKS (or their headers) exceeded the size cap; the fetch stopped there. */
+  TooLarge,
+  /**
+   * The host resolves to an address issuers may not use: link-local or metadata, unspecified,
+   * multicast, and without CIFED_ISSUER_ALLOW_PRIVATE=true loopback or private.
+   */
+  AddressNotAllowed,
+  /** Discovery or JWKS answered with a redirect, which is never followed. */
+  Redirected,
   /** The TLS chain is not trusted by the anchors, or does not name the host. */
   UntrustedCertificate,
   /** Discovery or JWKS answered with an HTTP status other than 200. */

@@ -2,6 +2,7 @@ package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -11,6 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class SubjectMigration {
 
   @Required
+  @Size(max = 20)
   @ValidationRule(
       value = "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$')",
       message =

@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.aws;
 
+import dev.cifederation.operator.cloud.PlainHttp;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -132,6 +133,7 @@ public record AwsSettings(
           || uri.getHost() == null) {
         throw new URISyntaxException(value, "not an http(s) URL with a host");
       }
+      PlainHttp.requireLoopback(variable, uri);
       return Optional.of(uri);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cifederation.operator.trust.PolicyJson;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
 public final class PolicyDocuments {
 
   // ObjectMapper is thread-safe once configured; a constant, not shared mutable state.
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = PolicyJson.MAPPER;
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /** Statement members whose value is a string or a set of strings. */

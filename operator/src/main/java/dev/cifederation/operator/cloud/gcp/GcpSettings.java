@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.gcp;
 
+import dev.cifederation.operator.cloud.PlainHttp;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -142,6 +143,7 @@ public record GcpSettings(
           || uri.getFragment() != null) {
         throw new URISyntaxException(endpoint, "not an http(s) root URL");
       }
+      PlainHttp.requireLoopback(ENDPOINT_VARIABLE, uri);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(
           ENDPOINT_VARIABLE

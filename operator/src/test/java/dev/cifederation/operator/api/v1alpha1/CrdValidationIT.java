@@ -561,7 +561,30 @@ class CrdValidationIT {
             spec: {azure: {identityName: -deploy}}
             """,
             "spec.azure.identityName",
-            "spec.azure.identityName must be 3-128 of letters"));
+            "spec.azure.identityName must be 3-128 of letters"),
+        // uniqueness: a repeated entry would be attached or assigned once and drift forever
+        rejects(
+            "AWS managedPolicyArns repeating an ARN",
+            """
+            spec:
+              aws:
+                managedPolicyArns:
+                  - arn:aws:iam::aws:policy/ReadOnlyAccess
+                  - arn:aws:iam::aws:policy/ReadOnlyAccess
+            """,
+            "spec.aws.managedPolicyArns",
+            "spec.aws.managedPolicyArns entries must be unique"),
+        rejects(
+            "Azure roleAssignments repeating a role at a scope",
+            """
+            spec:
+              azure:
+                roleAssignments:
+                  - {role: Reader, scope: /subscriptions/00000000-0000-0000-0000-000000000000}
+                  - {role: Reader, scope: /subscriptions/00000000-0000-0000-0000-000000000000}
+            """,
+            "spec.azure.roleAssignments",
+            "spec.azure.roleAssignments must not repeat a role at the same scope"));
   }
 
   @ParameterizedTest(name = "{0}")

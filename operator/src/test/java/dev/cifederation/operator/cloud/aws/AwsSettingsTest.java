@@ -36,6 +36,23 @@ class AwsSettingsTest {
   }
 
   @Test
+  void plainHttpIsForAnEmulatorOnLoopbackOnly() {
+    assertThat(
+            AwsSettings.fromEnvironment(Map.of("AWS_ENDPOINT_URL", "http://localhost:5000"))
+                .iamEndpoint())
+        .isPresent();
+    assertThat(
+            AwsSettings.fromEnvironment(Map.of("AWS_ENDPOINT_URL", "https://moto.internal"))
+                .iamEndpoint())
+        .isPresent();
+    assertThatThrownBy(
+            () -> AwsSettings.fromEnvironment(Map.of("AWS_ENDPOINT_URL_STS", "http://moto:5000")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("AWS_ENDPOINT_URL_STS=http://moto:5000")
+        .hasMessageContaining("plain http");
+  }
+
+  @Test
   void theAssumeRoleTemplateNamesTheRoleInEachAccount() {
     AwsSettings settings =
         AwsSettings.fromEnvironment(

@@ -7,6 +7,7 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.HostThumbprint;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.issuer.AddressPolicy;
 import dev.cifederation.operator.issuer.IssuerProbe;
 import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TestIssuer;
@@ -94,7 +95,9 @@ class IssuerThumbprintsIT {
           .withReconciler(
               new IssuerReconciler(
                   new IssuerProbe(
-                      TrustAnchors.withExtraFile(Optional.empty()), Duration.ofSeconds(3)),
+                      TrustAnchors.withExtraFile(Optional.empty()),
+                      Duration.ofSeconds(3),
+                      AddressPolicy.standard(true)),
                   Optional.of(AWS),
                   KNOWN,
                   EXPIRY,

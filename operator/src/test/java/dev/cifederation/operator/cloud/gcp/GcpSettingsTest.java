@@ -59,6 +59,23 @@ class GcpSettingsTest {
   }
 
   @Test
+  void plainHttpIsForAnEmulatorOnLoopbackOnly() {
+    // the bearer token travels with every request
+    assertThatThrownBy(
+            () ->
+                GcpSettings.fromEnvironment(
+                    Map.of("CIFED_GCP_IAM_ENDPOINT", "http://iam.example.com/"), RESYNC))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("CIFED_GCP_IAM_ENDPOINT=http://iam.example.com/")
+        .hasMessageContaining("plain http");
+    assertThat(
+            GcpSettings.fromEnvironment(
+                    Map.of("CIFED_GCP_IAM_ENDPOINT", "http://[::1]:8085/"), RESYNC)
+                .rootUrl())
+        .startsWith("http://[::1]:8085");
+  }
+
+  @Test
   void theReadCacheLivesATenthOfTheResyncAtMostAMinute() {
     assertThat(
             GcpSettings.defaults("http://x/", Optional.empty(), Duration.ofSeconds(30))
