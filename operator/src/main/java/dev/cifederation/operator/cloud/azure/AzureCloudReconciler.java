@@ -16,6 +16,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.azure.ArmClient.LiveIdentity;
 import dev.cifederation.operator.cloud.azure.ArmClient.RoleDefinitionRef;
 import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
@@ -95,7 +96,12 @@ public final class AzureCloudReconciler implements CloudReconciler {
       ArmRetry.Policy retryPolicy,
       ArmRetry.Sleeper sleeper) {
     ArmRetry retry =
-        new ArmRetry(new CloudCalls(registry, Cloud.Azure.name()), retryPolicy, sleeper);
+        new ArmRetry(
+            // breaker hook: every ARM call passes its subscription's breaker
+            new CloudCalls(registry, Cloud.Azure.name())
+                .withGate(ArmError.breakers(registry, clock)),
+            retryPolicy,
+            sleeper);
     ArmClient arm =
         new ArmClient(
             ArmPipeline.build(settings),
@@ -112,6 +118,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.Azure, ArmError.scopeOf(request.identity())); // breaker hook
     AzureTrust trust = request.trust() == null ? null : request.trust().azure();
     if (trust == null || request.identity().getSpec().getAzure() == null) {
       return CloudOutcome.failed(
@@ -129,6 +136,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.Azure, ArmError.scopeOf(request.identity())); // breaker hook
     if (request.identity().getSpec().getAzure() == null) {
       return done("No Azure block: nothing to clean up");
     }
