@@ -15,6 +15,7 @@ import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
+import dev.cifederation.operator.observe.ReadinessGauge;
 import dev.cifederation.operator.observe.ReconcileMetrics;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -121,6 +122,7 @@ public final class OperatorApp implements AutoCloseable {
                 : Optional.empty(),
             Optional.of(new DriftCorrections(registry)),
             new FindingsGauge(registry),
+            new ReadinessGauge(registry),
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));
     operator.register(

@@ -23,6 +23,7 @@ import dev.cifederation.operator.guard.TrustGuard;
 import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
+import dev.cifederation.operator.observe.ReadinessGauge;
 import dev.cifederation.operator.snippets.WorkflowSnippets;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -82,6 +83,7 @@ public class IdentityReconciler
   private final Optional<SnippetPublisher> snippets;
   private final Optional<DriftCorrections> driftCorrections;
   private final FindingsGauge findingsGauge;
+  private final ReadinessGauge readiness;
   private final Clock clock;
 
   /**
@@ -113,6 +115,30 @@ public class IdentityReconciler
       Optional<DriftCorrections> driftCorrections,
       FindingsGauge findingsGauge,
       Clock clock) {
+    this(
+        compiler,
+        adapters,
+        events,
+        snippets,
+        driftCorrections,
+        findingsGauge,
+        new ReadinessGauge(new SimpleMeterRegistry()),
+        clock);
+  }
+
+  /**
+   * @param readiness exports how many identities are Ready, not Ready, unknown
+   */
+  public IdentityReconciler(
+      TrustCompiler compiler,
+      List<CloudReconciler> adapters,
+      EventRecorder events,
+      Optional<SnippetPublisher> snippets,
+      Optional<DriftCorrections> driftCorrections,
+      FindingsGauge findingsGauge,
+      ReadinessGauge readiness,
+      Clock clock) {
+    this.readiness = readiness;
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
@@ -532,6 +558,7 @@ public class IdentityReconciler
     }
     if (done) {
       findingsGauge.forget(key(identity));
+      readiness.forget(key(identity));
       log.info(
           "Cleaned up {}/{}",
           identity.getMetadata().getNamespace(),
@@ -605,6 +632,8 @@ public class IdentityReconciler
     status.setObservedGeneration(generation(identity));
     status.setConditions(conditions.conditions());
     recordReadyTransition(identity, conditions);
+    readiness.record(
+        key(identity), conditions.get(ConditionType.Ready).map(Condition::getStatus).orElse(null));
     if (StatusDiff.same(identity.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }
