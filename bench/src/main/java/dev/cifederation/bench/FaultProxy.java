@@ -270,7 +270,8 @@ final class FaultProxy implements AutoCloseable {
           form.getOrDefault("RoleName", form.getOrDefault("OpenIDConnectProviderArn", ""));
       return action + " " + target;
     }
-    if (method.equals("GET")) {
+    if (method.equals("GET") || path.endsWith(":getIamPolicy")) {
+      // getIamPolicy is a POST that reads
       return null;
     }
     // GCP setIamPolicy is a POST on ...:setIamPolicy; operations polls are GETs
