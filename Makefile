@@ -54,6 +54,9 @@ run-local: cluster-up ## Install the CRDs into the local control plane and run t
 bench: ## Scale and cost benchmark (README "Scale and cost"): N=1000 CLOUDS=aws,gcp,azure RESYNC=30 OUT=bench/results; N="100 500 1000" sweeps
 	@N="$(N)" CLOUDS="$(CLOUDS)" RESYNC="$(RESYNC)" OUT="$(OUT)" hack/bench.sh
 
+soak: ## Crash and fault soak (README "Reliability"): N=60 SEED= RESYNC=10 OUTAGE=60 OUT=bench/results
+	@N="$(N)" SEED="$(SEED)" RESYNC="$(RESYNC)" OUTAGE="$(OUTAGE)" OUT="$(OUT)" hack/soak.sh
+
 ##@ Demo
 demo: ## Control plane, moto + GCP/Azure fakes + a local issuer, the operator, examples/, cloud objects, a live drift fix
 	@hack/demo.sh
@@ -61,4 +64,4 @@ demo: ## Control plane, moto + GCP/Azure fakes + a local issuer, the operator, e
 demo-down: ## Stop the demo: operator, local clouds, control plane
 	@hack/demo.sh down
 
-.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local bench demo demo-down
+.PHONY: help prereqs build crds fmt test cluster-up cluster-down install-crds run run-local bench soak demo demo-down

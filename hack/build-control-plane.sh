@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds etcd and kube-apiserver from the Go module proxy into the layout fabric8 kube-api-test reads:
-#   ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}
+# Builds etcd, kube-apiserver, kubectl and kube-controller-manager from the Go module proxy into the layout fabric8
+# kube-api-test reads: ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}
+# (kube-api-test ignores the controller-manager; the test support and cluster-up.sh start it beside the API server
+# so that namespace deletion finalizes and ownerReferences are garbage-collected).
 # Rebuilds only what is missing. The Go module and build caches live under ~/.cache, outside the repository.
 set -euo pipefail
 
@@ -13,7 +15,7 @@ export CGO_ENABLED=0
 
 log() { echo "[build-control-plane] $*" >&2; }
 
-if [[ -x "$OUT/etcd" && -x "$OUT/kube-apiserver" && -x "$OUT/kubectl" ]]; then
+if [[ -x "$OUT/etcd" && -x "$OUT/kube-apiserver" && -x "$OUT/kubectl" && -x "$OUT/kube-controller-manager" ]]; then
   log "cached: $OUT"
   exit 0
 fi
@@ -46,6 +48,7 @@ import (
 	_ "go.etcd.io/etcd/server/v3"
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 )
 GO
 go get "k8s.io/kubernetes@v${KUBE_VERSION}" "go.etcd.io/etcd/server/v3@${ETCD_VERSION}" >&2
@@ -68,4 +71,5 @@ build() { # name package
 build etcd go.etcd.io/etcd/server/v3
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 build kubectl k8s.io/kubernetes/cmd/kubectl
+build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 log "ready: $OUT"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts a local control plane (etcd + kube-apiserver built by build-control-plane.sh) on loopback, with client-cert
-# authentication and RBAC like a real cluster, and writes .local/kubeconfig. No controller-manager or scheduler run:
-# the operator only needs the API server.
+# Starts a local control plane (etcd + kube-apiserver + kube-controller-manager built by build-control-plane.sh) on
+# loopback, with client-cert authentication and RBAC like a real cluster, and writes .local/kubeconfig. The
+# controller-manager runs the namespace, garbage-collector and service-account controllers only, so that deleting a
+# namespace finalizes and ownerReferences are collected as in a real cluster; no scheduler or kubelet run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ issue() { # name subject [san]
 }
 issue apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"
 issue admin "/O=system:masters/CN=cifed-admin"
+# the namespace controller deletes every kind in a namespace, so it needs more than its bootstrap role grants
+# without per-controller service-account credentials; masters keeps this local setup simple
+issue controller-manager "/O=system:masters/CN=system:kube-controller-manager"
 openssl genrsa -out $pki/sa.key 2048 2>/dev/null
 openssl rsa -in $pki/sa.key -pubout -out $pki/sa.pub 2>/dev/null
 
@@ -77,9 +81,40 @@ contexts:
 current-context: local
 YAML
 
+cat > "$STATE/controller-manager.kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster: {server: "https://127.0.0.1:$API_PORT", certificate-authority: "$(realpath $pki/ca.crt)"}
+users:
+- name: controller-manager
+  user: {client-certificate: "$(realpath $pki/controller-manager.crt)", client-key: "$(realpath $pki/controller-manager.key)"}
+contexts:
+- name: local
+  context: {cluster: local, user: controller-manager}
+current-context: local
+YAML
+
+start_controller_manager() {
+  log "starting kube-controller-manager (namespace, garbage collector, service accounts)"
+  "$BIN/kube-controller-manager" --kubeconfig "$STATE/controller-manager.kubeconfig" \
+    --controllers namespace,garbagecollector,serviceaccount,serviceaccount-token \
+    --service-account-private-key-file $pki/sa.key --root-ca-file $pki/ca.crt \
+    --use-service-account-credentials=false --leader-elect=false --secure-port 0 \
+    > "$STATE/controller-manager.log" 2>&1 &
+  echo $! > "$STATE/controller-manager.pid"
+}
+
 for _ in $(seq 1 180); do
   if curl -sf --cacert $pki/ca.crt --cert $pki/admin.crt --key $pki/admin.key \
       "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
+    start_controller_manager
+    sleep 1
+    if ! kill -0 "$(cat $STATE/controller-manager.pid)" 2>/dev/null; then
+      log "kube-controller-manager exited; see $STATE/controller-manager.log:"; tail -20 "$STATE/controller-manager.log" >&2
+      exit 1
+    fi
     log "ready: export KUBECONFIG=$(realpath "$KUBECONFIG_OUT")"
     exit 0
   fi

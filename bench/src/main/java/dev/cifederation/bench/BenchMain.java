@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "cifederation-bench",
     mixinStandardHelpOptions = true,
-    subcommands = {BenchMain.Run.class, BenchMain.Summary.class})
+    subcommands = {BenchMain.Run.class, BenchMain.Summary.class, BenchMain.Soak.class})
 public final class BenchMain implements Runnable {
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -135,6 +135,85 @@ public final class BenchMain implements Runnable {
       JSON.writeValue(out.toFile(), result);
       Path markdown = Path.of(out.toString().replaceFirst("\\.json$", "") + ".md");
       Files.writeString(markdown, Report.markdown(result));
+      System.out.println(Files.readString(markdown));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "soak",
+      description =
+          "Crash and fault soak (make soak): kills, an API server restart, fault bursts, an outage,"
+              + " a leader failover; invariants read from the clouds after each phase")
+  static final class Soak implements Callable<Integer> {
+    @Option(names = "--identities", defaultValue = "60")
+    int identities;
+
+    @Option(names = "--seed", description = "replays a run; default: the current time")
+    Long seed;
+
+    @Option(names = "--kubeconfig", required = true)
+    Path kubeconfig;
+
+    @Option(names = "--cluster-dir", required = true, description = "cluster-up.sh's state folder")
+    Path clusterDir;
+
+    @Option(names = "--repo-root", defaultValue = ".")
+    Path repoRoot;
+
+    @Option(names = "--jars", required = true)
+    Path jars;
+
+    @Option(names = "--moto", defaultValue = "moto_server")
+    String moto;
+
+    @Option(names = "--operator-java-options", defaultValue = "-XX:MaxRAM=512m")
+    String javaOptions;
+
+    @Option(names = "--resync-seconds", defaultValue = "10")
+    int resyncSeconds;
+
+    @Option(names = "--outage-seconds", defaultValue = "60")
+    int outageSeconds;
+
+    @Option(names = "--ready-timeout-seconds", defaultValue = "600")
+    int readyTimeoutSeconds;
+
+    @Option(names = "--work-dir", required = true)
+    Path workDir;
+
+    @Option(names = "--out", required = true, description = "result file (.json; .md beside it)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      long chosen = seed != null ? seed : System.currentTimeMillis();
+      Map<String, Object> result;
+      try {
+        result =
+            new SoakRun(
+                    new SoakRun.Settings(
+                        identities,
+                        chosen,
+                        repoRoot.toAbsolutePath().normalize(),
+                        jars.toAbsolutePath().normalize(),
+                        kubeconfig.toAbsolutePath(),
+                        clusterDir.toAbsolutePath(),
+                        workDir.toAbsolutePath(),
+                        moto,
+                        javaOptions,
+                        resyncSeconds,
+                        Duration.ofSeconds(outageSeconds),
+                        Duration.ofSeconds(readyTimeoutSeconds)))
+                .run();
+      } catch (Exception e) {
+        System.out.println("[soak] FAILED with seed " + chosen + ": " + e.getMessage());
+        throw e;
+      }
+      Files.createDirectories(out.toAbsolutePath().getParent());
+      JSON.writeValue(out.toFile(), result);
+      Path markdown = Path.of(out.toString().replaceFirst("\\.json$", "") + ".md");
+      Files.writeString(markdown, SoakReport.markdown(result));
       System.out.println(Files.readString(markdown));
       return 0;
     }

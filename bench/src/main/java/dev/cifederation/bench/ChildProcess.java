@@ -98,6 +98,16 @@ final class ChildProcess implements AutoCloseable {
     throw new IllegalStateException(name + " did not log '" + text + "' within " + timeout);
   }
 
+  /** SIGKILL, as the kernel's OOM killer or a node failure would: no shutdown hook runs. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Override
   public void close() {
     if (!process.isAlive()) {

@@ -146,8 +146,10 @@ final class CloudClients implements AutoCloseable {
 
   private static HttpPipeline azurePipeline(Emulators clouds) {
     reactor.netty.http.client.HttpClient netty =
-        reactor.netty.http.client.HttpClient.create()
-            .secure(spec -> spec.sslContext(trusting(clouds)));
+        clouds.azureCa() == null
+            ? reactor.netty.http.client.HttpClient.create()
+            : reactor.netty.http.client.HttpClient.create()
+                .secure(spec -> spec.sslContext(trusting(clouds)));
     String authorization = "Bearer " + Emulators.TOKEN;
     return new HttpPipelineBuilder()
         .httpClient(

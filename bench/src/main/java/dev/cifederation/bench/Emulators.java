@@ -21,9 +21,20 @@ final class Emulators implements AutoCloseable {
   private int gcpPort = -1;
   private int azurePort = -1;
   private Path azureCa;
+  private boolean azureHttps = true;
 
   static Emulators start(Workload workload, Path jars, String moto, Path logDir, String tag) {
+    return start(workload, jars, moto, logDir, tag, true);
+  }
+
+  /**
+   * {@code azureHttps} false: the Azure fake on plain HTTP (loopback only), for the soak's fault
+   * proxy in front of it.
+   */
+  static Emulators start(
+      Workload workload, Path jars, String moto, Path logDir, String tag, boolean azureHttps) {
     Emulators e = new Emulators();
+    e.azureHttps = azureHttps;
     try {
       if (workload.has("aws")) {
         e.motoPort = ChildProcess.freePort();
@@ -62,10 +73,8 @@ final class Emulators implements AutoCloseable {
       }
       if (workload.has("azure")) {
         e.azurePort = ChildProcess.freePort();
-        e.azureCa = logDir.resolve("fake-azure-" + tag + ".pem");
-        ChildProcess p =
-            ChildProcess.start(
-                "fake-azure-" + tag,
+        List<String> command =
+            new ArrayList<>(
                 List.of(
                     "java",
                     "-jar",
@@ -74,12 +83,17 @@ final class Emulators implements AutoCloseable {
                     Integer.toString(e.azurePort),
                     "--token",
                     TOKEN,
-                    "--https",
-                    "--cert-out",
-                    e.azureCa.toString(),
                     "--quiet",
                     "--resource-group",
-                    Workload.AZURE_SUBSCRIPTION + "/" + Workload.AZURE_GROUP),
+                    Workload.AZURE_SUBSCRIPTION + "/" + Workload.AZURE_GROUP));
+        if (azureHttps) {
+          e.azureCa = logDir.resolve("fake-azure-" + tag + ".pem");
+          command.addAll(List.of("--https", "--cert-out", e.azureCa.toString()));
+        }
+        ChildProcess p =
+            ChildProcess.start(
+                "fake-azure-" + tag,
+                command,
                 Map.of(),
                 logDir.resolve("fake-azure-" + tag + ".log"));
         e.processes.add(p);
@@ -101,7 +115,7 @@ final class Emulators implements AutoCloseable {
   }
 
   String azureEndpoint() {
-    return "https://127.0.0.1:" + azurePort + "/";
+    return (azureHttps ? "https" : "http") + "://127.0.0.1:" + azurePort + "/";
   }
 
   Path azureCa() {
@@ -124,7 +138,9 @@ final class Emulators implements AutoCloseable {
     if (azurePort > 0) {
       env.put("CIFED_AZURE_ARM_ENDPOINT", azureEndpoint());
       env.put("CIFED_AZURE_ACCESS_TOKEN", TOKEN);
-      env.put("CIFED_AZURE_CA_FILE", azureCa.toString());
+      if (azureCa != null) {
+        env.put("CIFED_AZURE_CA_FILE", azureCa.toString());
+      }
     }
     return env;
   }

@@ -100,6 +100,11 @@ final class OperatorProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** SIGKILL (the soak's crashes). */
+  void kill() {
+    process.kill();
+  }
+
   Path log() {
     return process.log();
   }

@@ -17,6 +17,7 @@ import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
+import dev.cifederation.operator.observe.ReadinessGauge;
 import dev.cifederation.operator.observe.ReconcileMetrics;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -140,6 +141,7 @@ public final class OperatorApp implements AutoCloseable {
                 : Optional.empty(),
             Optional.of(new DriftCorrections(registry)),
             new FindingsGauge(registry),
+            new ReadinessGauge(registry),
             tenancy,
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));

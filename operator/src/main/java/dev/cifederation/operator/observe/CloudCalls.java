@@ -14,13 +14,45 @@ public final class CloudCalls {
 
   public static final String METRIC = "cifed.cloud.calls";
 
+  /**
+   * Decides whether a call is made at all (the cloud package's per-scope breakers): a call it
+   * refuses throws without reaching the SDK and is not counted here, since nothing was sent.
+   */
+  public interface Gate {
+    <T> T call(Supplier<T> sdkCall);
+  }
+
+  private static final Gate OPEN =
+      new Gate() {
+        @Override
+        public <T> T call(Supplier<T> sdkCall) {
+          return sdkCall.get();
+        }
+      };
+
   private final MeterRegistry registry;
   private final String cloud;
+  private final Gate gate;
 
   /** {@code cloud} is the label value, lower-cased so that every adapter's series look alike. */
   public CloudCalls(MeterRegistry registry, String cloud) {
+    this(registry, cloud, OPEN);
+  }
+
+  private CloudCalls(MeterRegistry registry, String cloud, Gate gate) {
     this.registry = registry;
     this.cloud = cloud.toLowerCase(Locale.ROOT);
+    this.gate = gate;
+  }
+
+  /** The same counters, every call passing {@code gate} first. */
+  public CloudCalls withGate(Gate gate) {
+    return new CloudCalls(registry, cloud, gate);
+  }
+
+  /** Where the counters live, for meters of the same cloud (e.g. its breakers). */
+  public MeterRegistry registry() {
+    return registry;
   }
 
   /**
@@ -28,14 +60,17 @@ public final class CloudCalls {
    * unchanged).
    */
   public <T> T call(String operation, Supplier<T> sdkCall) {
-    try {
-      T result = sdkCall.get();
-      count(operation, "ok");
-      return result;
-    } catch (RuntimeException e) {
-      count(operation, "error");
-      throw e;
-    }
+    return gate.call(
+        () -> {
+          try {
+            T result = sdkCall.get();
+            count(operation, "ok");
+            return result;
+          } catch (RuntimeException e) {
+            count(operation, "error");
+            throw e;
+          }
+        });
   }
 
   /** Like {@link #call} for calls without a result. */

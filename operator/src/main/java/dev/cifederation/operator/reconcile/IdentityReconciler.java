@@ -27,6 +27,7 @@ import dev.cifederation.operator.guard.TrustGuard;
 import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
+import dev.cifederation.operator.observe.ReadinessGauge;
 import dev.cifederation.operator.snippets.WorkflowSnippets;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -89,6 +90,7 @@ public class IdentityReconciler
   private final Optional<SnippetPublisher> snippets;
   private final Optional<DriftCorrections> driftCorrections;
   private final FindingsGauge findingsGauge;
+  private final ReadinessGauge readiness;
   private final Tenancy tenancy;
   private final Clock clock;
 
@@ -128,12 +130,7 @@ public class IdentityReconciler
         clock);
   }
 
-  /**
-   * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
-   * @param driftCorrections counts corrections per cloud
-   * @param findingsGauge exports the current findings by rule and severity
-   * @param tenancy default deny or single-team mode, and the never-delete switch
-   */
+  /** With a readiness gauge of its own (tests, which read none). */
   public IdentityReconciler(
       TrustCompiler compiler,
       List<CloudReconciler> adapters,
@@ -143,6 +140,36 @@ public class IdentityReconciler
       FindingsGauge findingsGauge,
       Tenancy tenancy,
       Clock clock) {
+    this(
+        compiler,
+        adapters,
+        events,
+        snippets,
+        driftCorrections,
+        findingsGauge,
+        new ReadinessGauge(new SimpleMeterRegistry()),
+        tenancy,
+        clock);
+  }
+
+  /**
+   * @param snippets publishes the workflow snippets ConfigMap; empty when disabled
+   * @param driftCorrections counts corrections per cloud
+   * @param findingsGauge exports the current findings by rule and severity
+   * @param readiness exports how many identities are Ready, not Ready, unknown
+   * @param tenancy default deny or single-team mode, and the never-delete switch
+   */
+  public IdentityReconciler(
+      TrustCompiler compiler,
+      List<CloudReconciler> adapters,
+      EventRecorder events,
+      Optional<SnippetPublisher> snippets,
+      Optional<DriftCorrections> driftCorrections,
+      FindingsGauge findingsGauge,
+      ReadinessGauge readiness,
+      Tenancy tenancy,
+      Clock clock) {
+    this.readiness = readiness;
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
@@ -773,6 +800,7 @@ public class IdentityReconciler
     }
     if (done) {
       findingsGauge.forget(key(identity));
+      readiness.forget(key(identity));
       log.info(
           "Cleaned up {}/{}",
           identity.getMetadata().getNamespace(),
@@ -868,6 +896,8 @@ public class IdentityReconciler
     status.setObservedGeneration(generation(identity));
     status.setConditions(conditions.conditions());
     recordReadyTransition(identity, conditions);
+    readiness.record(
+        key(identity), conditions.get(ConditionType.Ready).map(Condition::getStatus).orElse(null));
     if (StatusDiff.same(identity.getStatus(), status)) {
       return UpdateControl.noUpdate();
     }

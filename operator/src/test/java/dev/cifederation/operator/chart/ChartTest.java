@@ -65,6 +65,7 @@ class ChartTest {
     assertThat(env.get("CIFED_NEVER_DELETE").path("value").asText()).isEqualTo("false");
     assertThat(env).doesNotContainKeys("AWS_ENDPOINT_URL", "CIFED_GCP_IAM_ENDPOINT");
     assertThat(all(objects, "ServiceMonitor")).as("off by default").isEmpty();
+    assertThat(all(objects, "PrometheusRule")).as("off by default").isEmpty();
     assertThat(only(objects, "ServiceAccount").at("/metadata/annotations").isMissingNode())
         .isTrue();
   }
@@ -171,6 +172,11 @@ class ChartTest {
     JsonNode monitor = only(objects, "ServiceMonitor");
     assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("metrics");
     assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
+    JsonNode rule = only(objects, "PrometheusRule");
+    assertThat(rule.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
+    assertThat(rule.at("/spec/groups/0/rules").findValuesAsText("alert"))
+        .as("the chart ships files/prometheus-rules.yaml, which PrometheusRulesTest checks")
+        .contains("CIFedCriticalTrustFinding", "CIFedCloudScopeUnavailable");
     assertThat(only(objects, "Service").at("/spec/ports/0/port").asInt()).isEqualTo(9090);
   }
 

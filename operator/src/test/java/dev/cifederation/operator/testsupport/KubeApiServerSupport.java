@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * builder only: kube-api-test 7.5.x casts its {@code KUBE_API_TEST_*} boolean and integer
  * environment variables to the wrong type (ClassCastException).
  *
- * <p>No controller-manager runs: no garbage collection, deleted namespaces stay Terminating. Tests
- * therefore work in fresh namespaces ({@link #createNamespace(String)}) and never rely on deletion.
+ * <p>kube-api-test starts etcd and the API server only; a kube-controller-manager from the same
+ * build runs beside them ({@link ControllerManager}) with the namespace and garbage-collector
+ * controllers, so deleted namespaces finalize and ownerReferences are collected as in a real
+ * cluster. Tests still work in fresh namespaces ({@link #createNamespace(String)}).
  */
 public final class KubeApiServerSupport {
 
@@ -81,6 +83,7 @@ public final class KubeApiServerSupport {
   private final String kubeconfigYaml;
   private final Path kubeconfigPath;
   private final KubernetesClient client;
+  private ControllerManager controllerManager;
 
   private KubeApiServerSupport(
       KubeAPIServer server, Path binaries, Path workDir, Path repoRoot, String kubeconfigYaml) {
@@ -231,6 +234,21 @@ public final class KubeApiServerSupport {
       throw e;
     }
     LOG.info("CRDs installed after {} s", Duration.between(begin, Instant.now()).toSeconds());
+    try {
+      support.controllerManager =
+          ControllerManager.start(
+              binaries.resolve("kube-controller-manager"),
+              support.kubeconfigPath,
+              serviceAccountSigningKey(),
+              started.workDir(),
+              Path.of("target", "kube-controller-manager.log"));
+    } catch (RuntimeException e) {
+      support.stop();
+      throw e;
+    }
+    LOG.info(
+        "kube-controller-manager running after {} s",
+        Duration.between(begin, Instant.now()).toSeconds());
     return support;
   }
 
@@ -411,7 +429,42 @@ public final class KubeApiServerSupport {
     }
   }
 
+  /**
+   * The key the API server signs service-account tokens with, read from its command line:
+   * kube-api-test generates it, and the controller-manager's token controller must sign with the
+   * same key for the API server to accept what it issues.
+   */
+  private static Path serviceAccountSigningKey() {
+    String flag = "--service-account-signing-key-file";
+    return ProcessHandle.current()
+        .descendants()
+        .filter(p -> p.info().command().orElse("").endsWith("/kube-apiserver"))
+        .map(p -> List.of(p.info().arguments().orElse(new String[0])))
+        .flatMap(
+            args ->
+                // kube-api-test passes "--flag value"; "--flag=value" is the other spelling
+                java.util.stream.IntStream.range(0, args.size())
+                    .mapToObj(
+                        i ->
+                            args.get(i).equals(flag) && i + 1 < args.size()
+                                ? args.get(i + 1)
+                                : args.get(i).startsWith(flag + "=")
+                                    ? args.get(i).substring(flag.length() + 1)
+                                    : null)
+                    .filter(java.util.Objects::nonNull))
+        .map(Path::of)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "cannot read --service-account-signing-key-file from the kube-apiserver"
+                        + " process of this JVM"));
+  }
+
   private void stop() {
+    if (controllerManager != null) {
+      controllerManager.stop();
+    }
     try {
       client.close();
     } finally {

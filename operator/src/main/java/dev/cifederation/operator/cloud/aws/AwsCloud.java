@@ -90,7 +90,13 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       Clock clock) {
     this.settings = settings;
     this.accounts =
-        new IamAccounts(settings, credentials, new CloudCalls(registry, Cloud.AWS.name()), clock);
+        new IamAccounts(
+            settings,
+            credentials,
+            // breaker hook: every IAM/STS call passes its account's breaker
+            new CloudCalls(registry, Cloud.AWS.name())
+                .withGate(AwsFailure.breakers(registry, clock)),
+            clock);
     this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(resyncInterval), clock);
     this.thumbprints = thumbprints;
     this.iamPath = iamPath;

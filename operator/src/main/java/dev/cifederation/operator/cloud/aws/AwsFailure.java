@@ -1,7 +1,12 @@
 package dev.cifederation.operator.cloud.aws;
 
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -97,6 +102,42 @@ public final class AwsFailure extends RuntimeException {
             + (awsMessage == null || awsMessage.isBlank() ? "" : ": " + awsMessage);
     return new AwsFailure(kind, operation, code, message);
   }
+
+  // --- breaker hook (cloud.ScopeBreakers): what an SDK exception says about the account's
+  // availability, and the failure an adapter reports for a call the breaker did not make
+
+  /** The per-account breakers of IAM and STS calls. */
+  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+    return new ScopeBreakers(
+        Cloud.AWS, ScopeBreakers.Settings.defaults(), AwsFailure::availability, registry, clock);
+  }
+
+  static Optional<ScopeBreakers.Verdict> availability(RuntimeException exception) {
+    if (!(exception instanceof SdkException sdk)) {
+      return Optional.empty();
+    }
+    AwsServiceException service = serviceCause(sdk);
+    if (service == null) {
+      return Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.UNAVAILABLE));
+    }
+    String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+    if (kindOf(code, service.statusCode(), service.isThrottlingException()) == Kind.THROTTLED) {
+      return Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.THROTTLED));
+    }
+    return service.statusCode() >= 500
+        ? Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.UNAVAILABLE))
+        : Optional.empty();
+  }
+
+  static AwsFailure paused(String operation, ScopeBreakers.ScopeUnavailable unavailable) {
+    return new AwsFailure(
+        unavailable.failure() == ScopeBreakers.Failure.THROTTLED ? Kind.THROTTLED : Kind.TRANSIENT,
+        operation,
+        null,
+        operation + " not sent: " + unavailable.getMessage());
+  }
+
+  // --- end of the breaker hook
 
   /**
    * Classifies a failure to resolve credentials (before any IAM call): an AWS error (e.g.

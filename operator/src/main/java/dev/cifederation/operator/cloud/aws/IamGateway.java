@@ -1,6 +1,8 @@
 package dev.cifederation.operator.cloud.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
 import dev.cifederation.operator.observe.CloudCalls;
 import java.time.Clock;
@@ -428,8 +430,12 @@ final class IamGateway implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
 
   private <T> T call(String operation, Supplier<T> sdkCall) {
+    // breaker hook (cloud.ScopeBreakers): this gateway's calls go to its account
+    ScopeBreakers.enter(Cloud.AWS, accountId);
     try {
       return calls.call(operation, sdkCall);
+    } catch (ScopeBreakers.ScopeUnavailable e) {
+      throw AwsFailure.paused(operation, e);
     } catch (SdkException e) {
       throw AwsFailure.of(operation, e);
     }

@@ -5,8 +5,14 @@ import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.management.exception.ManagementException;
+import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -42,6 +48,18 @@ record ArmError(
   }
 
   static ArmError classify(Throwable error) {
+    if (error instanceof ScopeBreakers.ScopeUnavailable paused) {
+      // breaker hook: not sent; ArmRetry waits the pause inline when short, else reports it
+      return new ArmError(
+          paused.failure() == ScopeBreakers.Failure.THROTTLED
+              ? CloudReason.Throttled
+              : CloudReason.Transient,
+          0,
+          "",
+          true,
+          Optional.of(paused.retryAfter()),
+          "not sent: " + paused.getMessage());
+    }
     if (error instanceof ClientAuthenticationException auth && auth.getResponse() == null) {
       // DefaultAzureCredential found no usable credential, or the token request failed
       return new ArmError(
@@ -81,6 +99,47 @@ record ArmError(
         Optional.empty(),
         "unexpected error: " + rootMessage(error));
   }
+
+  // --- breaker hook (cloud.ScopeBreakers): per-subscription breakers and what an SDK exception
+  // says about the subscription's availability
+
+  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+    return new ScopeBreakers(
+        Cloud.Azure, ScopeBreakers.Settings.defaults(), ArmError::availability, registry, clock);
+  }
+
+  /** The scope of an identity's ARM calls: its subscription. */
+  static String scopeOf(CIFederatedIdentity identity) {
+    AzureIdentitySpec azure = identity.getSpec() == null ? null : identity.getSpec().getAzure();
+    return azure == null ? null : azure.getSubscriptionId();
+  }
+
+  static Optional<ScopeBreakers.Verdict> availability(RuntimeException error) {
+    if (error instanceof ClientAuthenticationException) {
+      return Optional.empty();
+    }
+    if (error instanceof HttpResponseException http && http.getResponse() != null) {
+      int status = http.getResponse().getStatusCode();
+      Optional<Duration> retryAfter = retryAfter(http.getResponse());
+      if (status == 429) {
+        return Optional.of(new ScopeBreakers.Verdict(ScopeBreakers.Failure.THROTTLED, retryAfter));
+      }
+      if (status >= 500) {
+        return Optional.of(
+            new ScopeBreakers.Verdict(
+                retryAfter.isPresent()
+                    ? ScopeBreakers.Failure.THROTTLED
+                    : ScopeBreakers.Failure.UNAVAILABLE,
+                retryAfter));
+      }
+      return Optional.empty();
+    }
+    return hasCause(error, IOException.class) || hasCause(error, TimeoutException.class)
+        ? Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.UNAVAILABLE))
+        : Optional.empty();
+  }
+
+  // --- end of the breaker hook
 
   private static ArmError fromResponse(HttpResponseException http) {
     HttpResponse response = http.getResponse();

@@ -16,6 +16,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.azure.ArmClient.LiveIdentity;
 import dev.cifederation.operator.cloud.azure.ArmClient.RoleDefinitionRef;
 import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
@@ -100,7 +101,12 @@ public final class AzureCloudReconciler implements CloudReconciler {
       ArmRetry.Policy retryPolicy,
       ArmRetry.Sleeper sleeper) {
     ArmRetry retry =
-        new ArmRetry(new CloudCalls(registry, Cloud.Azure.name()), retryPolicy, sleeper);
+        new ArmRetry(
+            // breaker hook: every ARM call passes its subscription's breaker
+            new CloudCalls(registry, Cloud.Azure.name())
+                .withGate(ArmError.breakers(registry, clock)),
+            retryPolicy,
+            sleeper);
     ArmClient arm =
         new ArmClient(
             ArmPipeline.build(settings),
@@ -117,6 +123,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.Azure, ArmError.scopeOf(request.identity())); // breaker hook
     if (request.identity().getSpec().getAzure() != null && request.uid().isBlank()) {
       return CloudOutcome.failed(
           CloudReason.InvalidSpec,
@@ -149,6 +156,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.Azure, ArmError.scopeOf(request.identity())); // breaker hook
     Optional<String> recorded = recordedIdentityId(request.identity());
     if (request.identity().getSpec().getAzure() == null && recorded.isEmpty()) {
       return done("No Azure block and no recorded identity: nothing to clean up");

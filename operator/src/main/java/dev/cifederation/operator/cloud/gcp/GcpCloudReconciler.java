@@ -20,6 +20,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
 import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
 import dev.cifederation.operator.cloud.gcp.ProviderSpec.Field;
@@ -115,8 +116,10 @@ public final class GcpCloudReconciler implements CloudReconciler {
   public static GcpCloudReconciler create(
       GcpSettings settings, CloudCalls calls, String clusterName, Clock clock) {
     IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+    // breaker hook: every IAM call passes its project's breaker
+    CloudCalls gated = calls.withGate(GcpFailure.breakers(calls.registry(), clock));
     return new GcpCloudReconciler(
-        settings, new IamGateway(settings, calls, sleeper), sleeper, clusterName, clock);
+        settings, new IamGateway(settings, gated, sleeper), sleeper, clusterName, clock);
   }
 
   @Override
@@ -128,6 +131,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.GCP, GcpFailure.scopeOf(request.identity())); // breaker hook
     GcpIdentityStatus previous = previousStatus(request.identity());
     boolean observe =
         request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
@@ -885,6 +889,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
 
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
+    ScopeBreakers.enter(Cloud.GCP, GcpFailure.scopeOf(request.identity())); // breaker hook
     CIFederatedIdentity identity = request.identity();
     CIFederatedIdentitySpec spec = identity.getSpec();
     if (spec.getManagementPolicy() == ManagementPolicy.Observe) {

@@ -3,8 +3,16 @@ package dev.cifederation.operator.cloud.gcp;
 import com.google.api.client.googleapis.json.GoogleJsonError;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.Optional;
 
 /**
  * A GCP call that did not succeed, with its typed {@link CloudReason} and Google's canonical
@@ -114,6 +122,16 @@ final class GcpFailure extends RuntimeException {
     if (e instanceof GcpFailure failure) {
       return failure;
     }
+    if (e instanceof ScopeBreakers.ScopeUnavailable paused) {
+      // breaker hook: the call was not sent; retried after the pause, like throttling or an outage
+      return new GcpFailure(
+          paused.failure() == ScopeBreakers.Failure.THROTTLED
+              ? CloudReason.Throttled
+              : CloudReason.Transient,
+          RpcStatus.UNAVAILABLE,
+          operation + " not sent: " + paused.getMessage(),
+          e);
+    }
     if (e instanceof GoogleJsonResponseException json) {
       GoogleJsonError details = json.getDetails();
       RpcStatus status = null;
@@ -157,6 +175,40 @@ final class GcpFailure extends RuntimeException {
     }
     return new GcpFailure(CloudReason.Transient, RpcStatus.UNKNOWN, operation + ": " + e, e);
   }
+
+  // --- breaker hook (cloud.ScopeBreakers): per-project breakers and what an SDK exception says
+  // about the project's availability
+
+  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+    return new ScopeBreakers(
+        Cloud.GCP, ScopeBreakers.Settings.defaults(), GcpFailure::availability, registry, clock);
+  }
+
+  /** The scope of an identity's GCP calls: its project number. */
+  static String scopeOf(CIFederatedIdentity identity) {
+    GcpIdentitySpec gcp = identity.getSpec() == null ? null : identity.getSpec().getGcp();
+    return gcp == null ? null : gcp.getProjectNumber();
+  }
+
+  static Optional<ScopeBreakers.Verdict> availability(RuntimeException raw) {
+    Throwable e =
+        raw instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : raw;
+    if (e instanceof HttpResponseException http) {
+      int code = http.getStatusCode();
+      if (code == 429) {
+        return Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.THROTTLED));
+      }
+      return code >= 500
+          ? Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.UNAVAILABLE))
+          : Optional.empty();
+    }
+    // no HTTP answer: refused, reset, timed out
+    return e instanceof IOException
+        ? Optional.of(ScopeBreakers.Verdict.of(ScopeBreakers.Failure.UNAVAILABLE))
+        : Optional.empty();
+  }
+
+  // --- end of the breaker hook
 
   /** A long-running operation that finished with an error (a google.rpc.Status). */
   static GcpFailure ofOperation(String operation, Integer code, String message) {
