@@ -16,10 +16,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of DESIGN.md §3, checked on the import lines of the main sources: data flows
- * one way ({@code reconcile} → {@code guard}/{@code trust}/{@code cloud}/{@code issuer} → {@code
- * api}), the model imports nothing of the operator, the trust compiler does no I/O, and each cloud
- * SDK appears in its own package only.
+ * The layering rules (README, "Development": api → trust → guard → cloud → reconcile), checked on
+ * the import lines of the main sources: data flows one way ({@code reconcile} → {@code
+ * guard}/{@code trust}/{@code cloud}/{@code issuer} → {@code api}), the model imports nothing of
+ * the operator, the trust compiler does no I/O, and each cloud SDK appears in its own package only.
  */
 class ArchitectureTest {
 

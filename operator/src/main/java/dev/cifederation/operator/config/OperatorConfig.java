@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The operator's configuration contract (DESIGN.md §5), read once from the environment at start-up.
- * Invalid values fail the start with a message naming the variable, rather than silently falling
- * back.
+ * The operator's configuration contract (README, "Configuration"), read once from the environment
+ * at start-up. Invalid values fail the start with a message naming the variable, rather than
+ * silently falling back.
  */
 public record OperatorConfig(
     Duration resyncInterval,

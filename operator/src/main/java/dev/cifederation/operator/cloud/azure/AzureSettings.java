@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Azure part of the configuration contract (DESIGN.md §5), read once at start-up. Invalid
- * values stop the operator with a message naming the variable.
+ * The Azure part of the configuration contract (README, "Configuration"), read once at start-up.
+ * Invalid values stop the operator with a message naming the variable.
  *
  * @param armEndpoint {@code CIFED_AZURE_ARM_ENDPOINT}: Resource Manager root URL; empty for Azure's
  *     public cloud. Plain http only on loopback, since a bearer token travels with every request.
