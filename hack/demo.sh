@@ -53,7 +53,9 @@ MOTO_PORT=$(free_port)
 "$(moto_server_bin)" -H 127.0.0.1 -p "$MOTO_PORT" > $STATE/moto.log 2>&1 &
 echo $! > $STATE/moto.pid
 GCP_PORT=$(free_port)
-java -jar fake-gcp-iam/target/fake-gcp-iam.jar --port "$GCP_PORT" --token demo-token > $STATE/gcp.log 2>&1 &
+java -jar fake-gcp-iam/target/fake-gcp-iam.jar --port "$GCP_PORT" --token demo-token \
+  --project my-project=123456789012 --service-account ci-deployer@my-project.iam.gserviceaccount.com \
+  --service-account shop-deployer@my-project.iam.gserviceaccount.com > $STATE/gcp.log 2>&1 &
 echo $! > $STATE/gcp.pid
 AZURE_PORT=$(free_port)
 java -jar fake-azure-arm/target/fake-azure-arm.jar --port "$AZURE_PORT" --token demo-token --https \
@@ -85,7 +87,7 @@ java -jar operator/target/cifederation-operator.jar run > $STATE/operator.log 2>
 echo $! > $STATE/operator.pid
 
 log "applying examples/, and a self-managed GitLab on loopback (hack/local_issuer.py) with one AWS identity"
-"$KUBECTL" apply --server-side -f examples/namespace.yaml >/dev/null
+"$KUBECTL" apply --server-side -f examples/namespace.yaml -f examples/namespace-platform.yaml >/dev/null
 "$KUBECTL" apply --server-side -f examples/ >/dev/null
 "$KUBECTL" apply --server-side -f - >/dev/null <<EOF
 apiVersion: cifederation.dev/v1alpha1
@@ -164,6 +166,22 @@ echo "  trust now  $(python3 hack/demo_clouds.py aws-trust $ROLE)"
 echo "  status.aws.driftCorrections = ${corrections:-0}"
 "$KUBECTL" -n ci-federation-examples get events --field-selector reason=DriftCorrected \
   -o custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message
+echo
+log "the incident button: suspend $IDENTITY; its role stays, its trust is withdrawn in place"
+start=$(date +%s%N)
+"$KUBECTL" -n ci-federation-examples patch cifi $IDENTITY --type merge -p '{"spec":{"suspend":true}}' >/dev/null
+for _ in $(seq 1 300); do
+  [[ $(python3 hack/demo_clouds.py aws-trust $ROLE) == Deny* ]] && break
+  sleep 0.1
+done
+echo "  trust now  $(python3 hack/demo_clouds.py aws-trust $ROLE)  after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+"$KUBECTL" -n ci-federation-examples get cifi $IDENTITY
+"$KUBECTL" -n ci-federation-examples patch cifi $IDENTITY --type merge -p '{"spec":{"suspend":false}}' >/dev/null
+for _ in $(seq 1 300); do
+  [[ $(python3 hack/demo_clouds.py aws-trust $ROLE) != Deny* ]] && break
+  sleep 0.1
+done
+echo "  resumed: trust $(python3 hack/demo_clouds.py aws-trust $ROLE), same role"
 echo
 log "one identity in full: $KUBECTL -n ci-federation-examples get cifi $IDENTITY -o yaml"
 log "the clouds' endpoints: source $STATE/env; then python3 hack/demo_clouds.py show"

@@ -54,7 +54,10 @@ def trust_condition(role):
     document = iam().get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
     if isinstance(document, str):  # moto returns the URL-decoded JSON text, boto3 parses it
         document = json.loads(document)
-    return json.dumps(document["Statement"][0].get("Condition", {}), sort_keys=True)
+    statement = document["Statement"][0]
+    if statement.get("Effect") == "Deny":  # a withdrawn trust (suspended or revoked) admits nobody
+        return "Deny " + json.dumps(statement.get("Action")) + " (admits no web identity)"
+    return json.dumps(statement.get("Condition", {}), sort_keys=True)
 
 
 def aws_widen(role):

@@ -255,7 +255,7 @@ class NamespaceDeletionIT {
 
   private static List<String> gcpActiveProviders() {
     String pool =
-        "projects/" + GCP_PROJECT_NUMBER + "/locations/global/workloadIdentityPools/ci-federation";
+        "projects/" + GCP_PROJECT_NUMBER + "/locations/global/workloadIdentityPools/cifed-github";
     return GCP.state().providers(pool).stream()
         .filter(p -> IamState.ACTIVE.equals(p.path("state").asText()))
         .map(p -> p.path("name").asText())
