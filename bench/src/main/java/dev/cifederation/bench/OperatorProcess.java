@@ -71,6 +71,28 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /** Waits until the operator finished at least {@code count} reconciles and its queue is idle. */
+  /**
+   * The metrics once no reconcile has finished for {@code quiet}: the passes a start-up triggers
+   * (each informer's initial events: identities, issuers, policies, namespaces) are over.
+   */
+  Metrics awaitQuiet(Duration quiet, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Metrics last = metrics();
+    long lastChange = System.nanoTime();
+    while (System.nanoTime() - lastChange < quiet.toNanos()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the operator never went quiet within " + timeout);
+      }
+      ChildProcess.sleep(Duration.ofMillis(100));
+      Metrics now = metrics();
+      if (now.reconciles() != last.reconciles()) {
+        last = now;
+        lastChange = System.nanoTime();
+      }
+    }
+    return last;
+  }
+
   Metrics awaitReconciles(double count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
