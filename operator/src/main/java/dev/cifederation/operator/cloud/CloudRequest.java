@@ -2,6 +2,7 @@ package dev.cifederation.operator.cloud;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
+import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.trust.CompiledTrust;
 import java.util.List;
@@ -33,11 +34,19 @@ public record CloudRequest(
    *
    * @param reason Suspended or Revoked
    * @param message for people: by what (spec.suspend, which policy, which rule)
+   * @param byAdministrator decided by policy (no longer compliant, or a policy's suspend), not by
+   *     the identity itself: then managementPolicy Observe does not stop the withdrawal, or a
+   *     tenant could keep a revoked trust alive by switching its identity to Observe
    */
-  public record Revocation(TrustActiveReason reason, String message) {
+  public record Revocation(TrustActiveReason reason, String message, boolean byAdministrator) {
     public Revocation {
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(message, "message");
+    }
+
+    /** The identity's own suspend. */
+    public Revocation(TrustActiveReason reason, String message) {
+      this(reason, message, false);
     }
   }
 
@@ -96,6 +105,17 @@ public record CloudRequest(
 
   public boolean revoked() {
     return revocation.isPresent();
+  }
+
+  /**
+   * Whether the adapter may only read: managementPolicy Observe, unless an administrator's
+   * revocation must withdraw the trust of what this identity owns.
+   */
+  public boolean observeOnly() {
+    boolean observe =
+        identity.getSpec() != null
+            && identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    return observe && !revocation.map(Revocation::byAdministrator).orElse(false);
   }
 
   private static DeletionPolicy specDeletionPolicy(CIFederatedIdentity identity) {

@@ -363,13 +363,15 @@ public class IdentityReconciler
       return Optional.of(
           new Revocation(
               TrustActiveReason.Revoked,
-              "the identity no longer complies with policy (" + verdict.reason() + ")"));
+              "the identity no longer complies with policy (" + verdict.reason() + ")",
+              true));
     }
     if (verdict.suspendedBy().isPresent()) {
       return Optional.of(
           new Revocation(
               TrustActiveReason.Suspended,
-              verdict.suspendedBy().get() + " suspends every identity it selects"));
+              verdict.suspendedBy().get() + " suspends every identity it selects",
+              true));
     }
     if (spec.isSuspend()) {
       return Optional.of(new Revocation(TrustActiveReason.Suspended, "spec.suspend is true"));

@@ -616,6 +616,9 @@ class IdentityReconcilerTest {
             r -> {
               assertThat(r.revocation()).isPresent();
               assertThat(r.revocation().get().reason()).isEqualTo(TrustActiveReason.Revoked);
+              assertThat(r.revocation().get().byAdministrator())
+                  .as("a tenant's Observe must not keep a revoked trust alive")
+                  .isTrue();
             });
     assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("RepositoryNotAllowed");
@@ -649,6 +652,7 @@ class IdentityReconcilerTest {
                   .isNull();
               assertThat(r.revocation().orElseThrow().message())
                   .contains("CIFederationPolicy team-a suspends every identity it selects");
+              assertThat(r.revocation().orElseThrow().byAdministrator()).isTrue();
             });
     assertThat(find(status.getConditions(), "PolicyCompliant").getReason()).isEqualTo("Compliant");
     assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Suspended");

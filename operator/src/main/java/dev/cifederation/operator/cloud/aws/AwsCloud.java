@@ -207,8 +207,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
    */
   private CloudOutcome withdraw(CloudRequest request, AwsIdentityStatus previous) {
     String why = request.revocation().orElseThrow().message();
-    boolean observe =
-        request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    boolean observe = request.observeOnly();
     Optional<String> roleName = Arns.roleName(previous);
     if (roleName.isEmpty()) {
       return revoked(

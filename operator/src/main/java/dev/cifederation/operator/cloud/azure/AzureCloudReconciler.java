@@ -10,7 +10,6 @@ import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.Finding;
-import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.Severity;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -305,7 +304,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
       this.target = target;
       this.identity = request.identity();
       this.ownership = new Ownership(request.owner(), clusterName, request.uid());
-      this.observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+      this.observe = request.observeOnly();
       this.previous =
           identity.getStatus() == null || identity.getStatus().getAzure() == null
               ? new AzureIdentityStatus()

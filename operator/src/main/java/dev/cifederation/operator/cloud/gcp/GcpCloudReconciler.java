@@ -133,8 +133,7 @@ public final class GcpCloudReconciler implements CloudReconciler {
   public CloudOutcome reconcile(CloudRequest request) {
     ScopeBreakers.enter(Cloud.GCP, GcpFailure.scopeOf(request.identity())); // breaker hook
     GcpIdentityStatus previous = previousStatus(request.identity());
-    boolean observe =
-        request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe;
+    boolean observe = request.observeOnly();
     if (request.revoked()) {
       try {
         return revoke(request, previous, observe);
