@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
@@ -119,6 +120,17 @@ class TenancyIT {
 
   @Test
   void anIdentityNoPolicySelectsMakesNoCloudCallAtAll() {
+    // the class shares one namespace: drop the label other tests' policies select it by
+    CLIENT
+        .namespaces()
+        .withName(namespace())
+        .edit(
+            n ->
+                new NamespaceBuilder(n)
+                    .editMetadata()
+                    .removeFromLabels("tenancy-it")
+                    .endMetadata()
+                    .build());
     String name = "ungoverned-" + shortId();
     double cloudCalls = cloudCalls();
     long gcpRequests = GCP.requests();
@@ -198,6 +210,28 @@ class TenancyIT {
     assertThat(ids(restored)).as("the same objects come back").isEqualTo(before);
     assertThat(AWS.role(before.roleName()).orElseThrow().roleId()).isEqualTo(before.roleId());
     assertThat(admitted(restored)).containsOnly(true);
+  }
+
+  @Test
+  void switchingToObserveDoesNotKeepARevokedTrustAlive() {
+    String id = shortId();
+    grant(id, "");
+    String name = "observer-" + id;
+    CLIENT.resource(identity(name, "")).create();
+    awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
+    CIFederatedIdentity observing = get(name);
+    observing.getSpec().setManagementPolicy(ManagementPolicy.Observe);
+    CLIENT.resource(observing).update();
+    awaitStatus(
+        name,
+        i ->
+            i.getStatus().getObservedGeneration() != null
+                && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration()));
+
+    grant(id, "  repositories: [\"other-org/*\"]\n");
+    awaitRefusedEverywhere(name, System.nanoTime());
+    assertThat(reason(awaitStatus(name, i -> reason(i, "TrustActive").equals("Revoked")), "Ready"))
+        .isEqualTo("Revoked");
   }
 
   @Test
