@@ -164,6 +164,10 @@ class HostileSpecTest {
       beside = Math.min(beside, normalTime);
       assertThat(System.nanoTime() - start).isPositive();
     }
+    assertThat(cloudCalls)
+        .as(
+            "the normal identities went all the way to the adapter, so the time compared is real work")
+        .contains("reconcile team-a/normal-0", "reconcile team-a/normal-49");
     // the same work: within noise of each other (generous, the machine is shared)
     assertThat(beside).as("50 normal beside hostile, ns").isLessThan(alone * 2 + 20_000_000L);
     // and a hostile identity is refused as fast as a normal one is reconciled, give or take
