@@ -128,9 +128,10 @@ public final class OperatorApp implements AutoCloseable {
                 GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
                 new CloudCalls(registry, Cloud.GCP.name()),
                 config.clusterName(),
+                config.resyncInterval(),
                 clock),
             AzureCloudReconciler.fromEnvironment(
-                System.getenv(), config.clusterName(), registry, clock));
+                System.getenv(), config.clusterName(), config.resyncInterval(), registry, clock));
     operator.register(
         new IdentityReconciler(
             new TrustCompiler(),

@@ -69,6 +69,9 @@ public final class ScopeBreakers implements CloudCalls.Gate {
    * @param maxOpen the longest it stays open however often the probe fails
    */
   public record Settings(int failuresToOpen, Duration initialOpen, Duration maxOpen) {
+    private static final Duration INITIAL_OPEN = Duration.ofSeconds(2);
+    private static final Duration LONGEST_OPEN = Duration.ofSeconds(60);
+
     public Settings {
       if (failuresToOpen < 1) {
         throw new IllegalArgumentException("failuresToOpen must be at least 1");
@@ -84,7 +87,19 @@ public final class ScopeBreakers implements CloudCalls.Gate {
      * probes in the first minute of an outage, one a minute after that.
      */
     public static Settings defaults() {
-      return new Settings(5, Duration.ofSeconds(2), Duration.ofSeconds(60));
+      return new Settings(5, INITIAL_OPEN, LONGEST_OPEN);
+    }
+
+    /**
+     * The defaults with the longest pause capped at half the resync interval: a cloud that recovers
+     * early in a long pause is otherwise probed only when the pause ends, and the identities it
+     * serves would stay unready for longer than the resync that users read as the operator's
+     * reaction time. Half leaves the other half for the identities to retry after the probe.
+     */
+    public static Settings forResync(Duration resyncInterval) {
+      Duration half = resyncInterval.dividedBy(2);
+      Duration cap = half.compareTo(INITIAL_OPEN) < 0 ? INITIAL_OPEN : min(half, LONGEST_OPEN);
+      return new Settings(5, INITIAL_OPEN, cap);
     }
   }
 

@@ -204,6 +204,62 @@ class ScopeBreakersTest {
   }
 
   @Test
+  void thePauseNeverOutlastsHalfTheResyncSoARecoveredCloudIsProbedWithinIt() {
+    assertThat(Settings.forResync(Duration.ofMinutes(10)).maxOpen())
+        .isEqualTo(Duration.ofSeconds(60));
+    assertThat(Settings.forResync(Duration.ofSeconds(30)).maxOpen())
+        .isEqualTo(Duration.ofSeconds(15));
+    assertThat(Settings.forResync(Duration.ofSeconds(10)).maxOpen())
+        .isEqualTo(Duration.ofSeconds(5));
+    // never below the first pause, however short the resync
+    assertThat(Settings.forResync(Duration.ofSeconds(1)).maxOpen())
+        .isEqualTo(Duration.ofSeconds(2));
+
+    ScopeBreakers capped =
+        new ScopeBreakers(
+            Cloud.Azure,
+            Settings.forResync(Duration.ofSeconds(10)),
+            ScopeBreakers.byStatus(
+                e -> false,
+                e -> e instanceof HttpError h ? Optional.of(h.status) : Optional.empty(),
+                e -> Optional.empty()),
+            registry,
+            clock);
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> capped.call("sub", () -> failWith(503)))
+          .isInstanceOf(HttpError.class);
+    }
+    // a minute of failed probes: the pause grows 2, 4, then stays at 5 s
+    Duration longest = Duration.ZERO;
+    for (int probe = 0; probe < 12; probe++) {
+      Duration pause = pauseOf(capped, "sub");
+      longest = pause.compareTo(longest) > 0 ? pause : longest;
+      clock.advance(pause);
+      assertThatThrownBy(() -> capped.call("sub", () -> failWith(503)))
+          .isInstanceOf(HttpError.class);
+    }
+    assertThat(longest).isEqualTo(Duration.ofSeconds(5));
+    // the cloud recovers: the next probe, at most 5 s later, closes the scope
+    clock.advance(pauseOf(capped, "sub"));
+    assertThat(capped.call("sub", () -> "ok")).isEqualTo("ok");
+    assertThat(capped.closed("sub")).isTrue();
+  }
+
+  private static String failWith(int status) {
+    throw new HttpError(status, Optional.empty());
+  }
+
+  /** How long the scope's breaker says it stays paused, read from a refused call. */
+  private static Duration pauseOf(ScopeBreakers breakers, String scope) {
+    try {
+      breakers.call(scope, () -> "not sent");
+    } catch (ScopeUnavailable e) {
+      return e.retryAfter();
+    }
+    throw new AssertionError("the scope was not paused");
+  }
+
+  @Test
   void invalidSettingsAreRefused() {
     assertThatThrownBy(() -> new Settings(0, Duration.ofSeconds(1), Duration.ofSeconds(1)))
         .hasMessageContaining("failuresToOpen");

@@ -95,7 +95,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
             credentials,
             // breaker hook: every IAM/STS call passes its account's breaker
             new CloudCalls(registry, Cloud.AWS.name())
-                .withGate(AwsFailure.breakers(registry, clock)),
+                .withGate(AwsFailure.breakers(resyncInterval, registry, clock)),
             clock);
     this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(resyncInterval), clock);
     this.thumbprints = thumbprints;

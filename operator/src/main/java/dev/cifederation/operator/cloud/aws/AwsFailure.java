@@ -5,6 +5,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.ScopeBreakers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -107,9 +108,13 @@ public final class AwsFailure extends RuntimeException {
   // availability, and the failure an adapter reports for a call the breaker did not make
 
   /** The per-account breakers of IAM and STS calls. */
-  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+  static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
     return new ScopeBreakers(
-        Cloud.AWS, ScopeBreakers.Settings.defaults(), AwsFailure::availability, registry, clock);
+        Cloud.AWS,
+        ScopeBreakers.Settings.forResync(resyncInterval),
+        AwsFailure::availability,
+        registry,
+        clock);
   }
 
   static Optional<ScopeBreakers.Verdict> availability(RuntimeException exception) {

@@ -103,9 +103,13 @@ record ArmError(
   // --- breaker hook (cloud.ScopeBreakers): per-subscription breakers and what an SDK exception
   // says about the subscription's availability
 
-  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+  static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
     return new ScopeBreakers(
-        Cloud.Azure, ScopeBreakers.Settings.defaults(), ArmError::availability, registry, clock);
+        Cloud.Azure,
+        ScopeBreakers.Settings.forResync(resyncInterval),
+        ArmError::availability,
+        registry,
+        clock);
   }
 
   /** The scope of an identity's ARM calls: its subscription. */

@@ -80,12 +80,17 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   /** The adapter configured from {@code CIFED_AZURE_*} (see {@link AzureSettings}). */
   public static AzureCloudReconciler fromEnvironment(
-      Map<String, String> env, String clusterName, MeterRegistry registry, Clock clock) {
+      Map<String, String> env,
+      String clusterName,
+      Duration resyncInterval,
+      MeterRegistry registry,
+      Clock clock) {
     AzureSettings settings = AzureSettings.fromEnvironment(env);
     log.info("Azure adapter: {}", settings);
     return create(
         settings,
         clusterName,
+        resyncInterval,
         registry,
         clock,
         ArmRetry.Policy.defaults(),
@@ -95,6 +100,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
   static AzureCloudReconciler create(
       AzureSettings settings,
       String clusterName,
+      Duration resyncInterval,
       MeterRegistry registry,
       Clock clock,
       ArmRetry.Policy retryPolicy,
@@ -103,7 +109,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
         new ArmRetry(
             // breaker hook: every ARM call passes its subscription's breaker
             new CloudCalls(registry, Cloud.Azure.name())
-                .withGate(ArmError.breakers(registry, clock)),
+                .withGate(ArmError.breakers(resyncInterval, registry, clock)),
             retryPolicy,
             sleeper);
     ArmClient arm =

@@ -114,10 +114,14 @@ public final class GcpCloudReconciler implements CloudReconciler {
 
   /** The adapter as the operator runs it: real sleeps, the SDK client built on first use. */
   public static GcpCloudReconciler create(
-      GcpSettings settings, CloudCalls calls, String clusterName, Clock clock) {
+      GcpSettings settings,
+      CloudCalls calls,
+      String clusterName,
+      Duration resyncInterval,
+      Clock clock) {
     IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
     // breaker hook: every IAM call passes its project's breaker
-    CloudCalls gated = calls.withGate(GcpFailure.breakers(calls.registry(), clock));
+    CloudCalls gated = calls.withGate(GcpFailure.breakers(resyncInterval, calls.registry(), clock));
     return new GcpCloudReconciler(
         settings, new IamGateway(settings, gated, sleeper), sleeper, clusterName, clock);
   }

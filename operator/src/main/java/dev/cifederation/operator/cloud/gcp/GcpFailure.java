@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -179,9 +180,13 @@ final class GcpFailure extends RuntimeException {
   // --- breaker hook (cloud.ScopeBreakers): per-project breakers and what an SDK exception says
   // about the project's availability
 
-  static ScopeBreakers breakers(MeterRegistry registry, Clock clock) {
+  static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
     return new ScopeBreakers(
-        Cloud.GCP, ScopeBreakers.Settings.defaults(), GcpFailure::availability, registry, clock);
+        Cloud.GCP,
+        ScopeBreakers.Settings.forResync(resyncInterval),
+        GcpFailure::availability,
+        registry,
+        clock);
   }
 
   /** The scope of an identity's GCP calls: its project number. */

@@ -104,6 +104,7 @@ class NamespaceDeletionIT {
                           GcpSettings.defaults(GCP.baseUrl(), Optional.of(GCP_TOKEN), RESYNC),
                           new CloudCalls(REGISTRY, Cloud.GCP.name()),
                           CLUSTER,
+                          RESYNC,
                           Clock.systemUTC()),
                       AzureCloudReconciler.fromEnvironment(
                           Map.of(
@@ -111,6 +112,7 @@ class NamespaceDeletionIT {
                               AzureSettings.ACCESS_TOKEN, AZURE_TOKEN,
                               AzureSettings.TENANT_ID, AZURE_TENANT),
                           CLUSTER,
+                          RESYNC,
                           REGISTRY,
                           Clock.systemUTC())),
                   new EventRecorder(CLIENT, Clock.systemUTC()),

@@ -89,7 +89,13 @@ final class ArmFixture implements AutoCloseable {
       ArmRetry.Policy policy,
       ArmRetry.Sleeper sleeper) {
     return AzureCloudReconciler.create(
-        settings, "test-cluster", registry, Clock.systemUTC(), policy, sleeper);
+        settings,
+        "test-cluster",
+        Duration.ofSeconds(10),
+        registry,
+        Clock.systemUTC(),
+        policy,
+        sleeper);
   }
 
   URI baseUri() {

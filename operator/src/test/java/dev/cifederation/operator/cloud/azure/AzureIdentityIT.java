@@ -70,6 +70,7 @@ class AzureIdentityIT {
                       AzureCloudReconciler.create(
                           ARM.settings(),
                           "it-cluster",
+                          Duration.ofSeconds(RESYNC_SECONDS),
                           REGISTRY,
                           Clock.systemUTC(),
                           new ArmRetry.Policy(

@@ -23,6 +23,7 @@ public final class AzureLocal implements AutoCloseable {
     return AzureCloudReconciler.create(
         arm.settings(),
         clusterName,
+        Duration.ofSeconds(5),
         registry,
         Clock.systemUTC(),
         new ArmRetry.Policy(

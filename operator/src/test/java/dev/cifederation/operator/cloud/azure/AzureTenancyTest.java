@@ -600,7 +600,13 @@ class AzureTenancyTest {
 
   private AzureCloudReconciler adapterOf(String clusterName) {
     return AzureCloudReconciler.create(
-        arm.settings(), clusterName, new SimpleMeterRegistry(), Clock.systemUTC(), FAST, d -> {});
+        arm.settings(),
+        clusterName,
+        Duration.ofSeconds(10),
+        new SimpleMeterRegistry(),
+        Clock.systemUTC(),
+        FAST,
+        d -> {});
   }
 
   private Identity live() {
