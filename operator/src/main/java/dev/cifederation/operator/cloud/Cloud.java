@@ -1,8 +1,13 @@
 package dev.cifederation.operator.cloud;
 
+import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.AzureIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.api.v1alpha1.CloudIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
+import dev.cifederation.operator.api.v1alpha1.GcpIdentityStatus;
+import java.util.Optional;
 
 /** The three clouds: their display name, their condition, and whether a spec configures them. */
 public enum Cloud {
@@ -25,25 +30,37 @@ public enum Cloud {
    * removed).
    */
   public boolean isRecordedIn(CIFederatedIdentityStatus status) {
-    if (status == null) {
-      return false;
+    return status != null && blockIn(status).isPresent();
+  }
+
+  /** This cloud's block of the identity's status: the ids of what the operator made there. */
+  public Optional<CloudIdentityStatus> blockIn(CIFederatedIdentityStatus status) {
+    return Optional.ofNullable(
+        switch (this) {
+          case AWS -> status.getAws();
+          case GCP -> status.getGcp();
+          case Azure -> status.getAzure();
+        });
+  }
+
+  /**
+   * Writes this cloud's block into the identity's status (null removes it).
+   *
+   * @throws IllegalArgumentException when the block is another cloud's
+   */
+  public void putBlock(CIFederatedIdentityStatus status, CloudIdentityStatus block) {
+    switch (this) {
+      case AWS -> status.setAws(narrow(block, AwsIdentityStatus.class));
+      case GCP -> status.setGcp(narrow(block, GcpIdentityStatus.class));
+      case Azure -> status.setAzure(narrow(block, AzureIdentityStatus.class));
     }
-    return switch (this) {
-      case AWS -> status.getAws() != null;
-      case GCP -> status.getGcp() != null;
-      case Azure -> status.getAzure() != null;
-    };
   }
 
   /**
    * Carries this cloud's status block over unchanged, while its objects are still being removed.
    */
   public void carryStatus(CIFederatedIdentityStatus from, CIFederatedIdentityStatus to) {
-    switch (this) {
-      case AWS -> to.setAws(from.getAws());
-      case GCP -> to.setGcp(from.getGcp());
-      case Azure -> to.setAzure(from.getAzure());
-    }
+    putBlock(to, blockIn(from).orElse(null));
   }
 
   public boolean isConfigured(CIFederatedIdentitySpec spec) {
@@ -52,5 +69,13 @@ public enum Cloud {
       case GCP -> spec.getGcp() != null;
       case Azure -> spec.getAzure() != null;
     };
+  }
+
+  private <S extends CloudIdentityStatus> S narrow(CloudIdentityStatus block, Class<S> type) {
+    if (block == null || type.isInstance(block)) {
+      return type.cast(block);
+    }
+    throw new IllegalArgumentException(
+        this + " status block expected, got " + block.getClass().getSimpleName());
   }
 }

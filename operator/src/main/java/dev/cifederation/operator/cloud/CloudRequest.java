@@ -5,7 +5,9 @@ import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.trust.CompiledTrust;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -21,13 +23,17 @@ import java.util.Optional;
  * @param deletionPolicy the deletion policy in force: the spec's, or Orphan when the operator runs
  *     with its never-delete switch
  * @param grants what the selecting CIFederationPolicies grant this cloud beyond the spec checks
+ * @param previous per cloud, what the last pass left (status block, condition reason, whether it
+ *     was in sync at this generation): read from the resource once, here, so that adapters never
+ *     read the resource's status themselves
  */
 public record CloudRequest(
     CIFederatedIdentity identity,
     CompiledTrust trust,
     Optional<Revocation> revocation,
     DeletionPolicy deletionPolicy,
-    Grants grants) {
+    Grants grants,
+    Map<Cloud, PreviousPass> previous) {
 
   /**
    * Why the trust is withdrawn, for status and Events.
@@ -73,11 +79,33 @@ public record CloudRequest(
     Objects.requireNonNull(revocation, "revocation");
     Objects.requireNonNull(deletionPolicy, "deletionPolicy");
     Objects.requireNonNull(grants, "grants");
+    previous = Map.copyOf(previous);
+  }
+
+  /** A request whose previous passes are read from the identity's status. */
+  public CloudRequest(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      Optional<Revocation> revocation,
+      DeletionPolicy deletionPolicy,
+      Grants grants) {
+    this(identity, trust, revocation, deletionPolicy, grants, previousPasses(identity));
   }
 
   /** A request with no revocation, the spec's deletion policy and no grants (tests, plain flow). */
   public CloudRequest(CIFederatedIdentity identity, CompiledTrust trust) {
     this(identity, trust, Optional.empty(), specDeletionPolicy(identity), Grants.NONE);
+  }
+
+  /** What the last pass left in {@code cloud}. */
+  public PreviousPass previous(Cloud cloud) {
+    return previous.getOrDefault(cloud, PreviousPass.none(generation()));
+  }
+
+  /** The identity's {@code metadata.generation}; 0 for objects never stored (unit tests). */
+  public long generation() {
+    Long generation = identity.getMetadata().getGeneration();
+    return generation == null ? 0 : generation;
   }
 
   public String namespace() {
@@ -116,6 +144,14 @@ public record CloudRequest(
         identity.getSpec() != null
             && identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
     return observe && !revocation.map(Revocation::byAdministrator).orElse(false);
+  }
+
+  private static Map<Cloud, PreviousPass> previousPasses(CIFederatedIdentity identity) {
+    Map<Cloud, PreviousPass> passes = new EnumMap<>(Cloud.class);
+    for (Cloud cloud : Cloud.values()) {
+      passes.put(cloud, PreviousPass.of(identity, cloud));
+    }
+    return passes;
   }
 
   private static DeletionPolicy specDeletionPolicy(CIFederatedIdentity identity) {

@@ -602,7 +602,7 @@ public class IdentityReconciler
       CloudOutcome outcome =
           adapter.reconcile(request(identity, trust, cloud, verdict, revocation));
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
-      outcome.statusWriter().accept(status);
+      outcome.writeBlock(cloud, status);
       passes.findings.addAll(outcome.findings());
       outcome.liveTrust().ifPresent(live -> passes.live.put(cloud, live));
       recordCloudEvents(identity, cloud, outcome, status, conditions);

@@ -2,7 +2,7 @@ package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-public class AwsIdentityStatus {
+public class AwsIdentityStatus implements CloudIdentityStatus {
 
   @JsonPropertyDescription("ARN of the IAM role; what the workflow passes as role-to-assume.")
   private String roleArn;

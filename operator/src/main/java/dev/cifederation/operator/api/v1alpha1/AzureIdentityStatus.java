@@ -2,7 +2,7 @@ package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-public class AzureIdentityStatus {
+public class AzureIdentityStatus implements CloudIdentityStatus {
 
   @JsonPropertyDescription(
       "Client ID of the managed identity; what azure/login takes as client-id.")

@@ -2,7 +2,7 @@ package dev.cifederation.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-public class GcpIdentityStatus {
+public class GcpIdentityStatus implements CloudIdentityStatus {
 
   @JsonPropertyDescription(
       "Full resource name of the workload identity pool provider; what the workflow passes as"
