@@ -137,7 +137,14 @@ final class ArmHandler implements HttpHandler {
       responseBody = error;
     }
     // recorded before the response leaves: a client that has its answer finds its request listed
-    recorder.accept(new RecordedRequest(method, path, query, status));
+    recorder.accept(
+        new RecordedRequest(
+            method,
+            path,
+            query,
+            status,
+            exchange.getRequestHeaders().getFirst("User-Agent"),
+            exchange.getRequestHeaders().getFirst("x-ms-client-request-id")));
     send(exchange, status, responseBody, headers);
   }
 

@@ -46,7 +46,10 @@ import java.util.zip.GZIPInputStream;
  */
 public final class FakeGcpIam implements AutoCloseable {
 
-  /** One request as the fake understood it, for assertions about what a client sent. */
+  /**
+   * One request as the fake understood it, for assertions about what a client sent (its User-Agent
+   * too, which Cloud Audit Logs record as callerSuppliedUserAgent).
+   */
   public record RecordedRequest(
       String method,
       String httpMethod,
@@ -54,7 +57,8 @@ public final class FakeGcpIam implements AutoCloseable {
       Map<String, String> query,
       String body,
       boolean gzipped,
-      int status) {
+      int status,
+      String userAgent) {
 
     /** Whether the request changes state (everything but GET, list and getIamPolicy). */
     public boolean isWrite() {
@@ -205,7 +209,16 @@ public final class FakeGcpIam implements AutoCloseable {
       }
     }
     synchronized (requests) {
-      requests.add(new RecordedRequest(method, httpMethod, path, query, body, gzipped, status));
+      requests.add(
+          new RecordedRequest(
+              method,
+              httpMethod,
+              path,
+              query,
+              body,
+              gzipped,
+              status,
+              exchange.getRequestHeaders().getFirst("User-Agent")));
     }
     if (verbose) {
       System.err.printf(

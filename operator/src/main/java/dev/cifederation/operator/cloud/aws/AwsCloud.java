@@ -10,6 +10,7 @@ import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
@@ -169,7 +170,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     // deletes a provider under a role being written.
     locks.shared.readLock().lock();
     try {
-      IamGateway iam = accounts.gateway(accountId);
+      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
       AccountSnapshot snapshot;
       locks.snapshot.lock();
       try {
@@ -224,7 +225,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     AccountLocks locks = accountLocks(accountId);
     locks.shared.readLock().lock();
     try {
-      IamGateway iam = accounts.gateway(accountId);
+      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
       // read fresh, not from the shared snapshot: this decides a write, and it is the incident
       // button — an out-of-band change since the last bulk read must not survive it
       Optional<LiveRole> found = iam.readRole(roleName.get());
@@ -752,6 +753,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     locks.shared.readLock().lock();
     locks.snapshot.lock();
     try {
+      // the issuer's upkeep, made for no identity: the shared session
       IamGateway iam = accounts.gateway(accountId);
       // read fresh, not from the shared snapshot: this decides a write
       Optional<LiveProvider> live = iam.readProvider(arn);
@@ -883,7 +885,7 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     AccountLocks locks = accountLocks(accountId);
     locks.shared.writeLock().lock();
     try {
-      IamGateway iam = accounts.gateway(accountId);
+      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
       List<String> done = new ArrayList<>();
       // one fresh bulk read: the named role, and any other role this identity still owns (a
       // roleName changed while the operator was down)

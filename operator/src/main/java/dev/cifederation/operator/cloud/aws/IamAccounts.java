@@ -1,12 +1,16 @@
 package dev.cifederation.operator.cloud.aws;
 
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.observe.CloudCalls;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ApiName;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -22,10 +26,25 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * default chain, or what the tests pass), or, when {@code CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE} is
  * set, with a role assumed in that account. Every client has the same explicit retry policy:
  * exponential backoff with full jitter, a longer base for throttling.
+ *
+ * <p>Attribution: the writes made for an identity carry its label ({@link Attribution}) as a
+ * User-Agent product, which CloudTrail records as {@code userAgent}. With a role to assume they
+ * also run in a session of their own, named by the label, which CloudTrail records in {@code
+ * userIdentity.arn} ({@code assumed-role/<role>/cifed.<namespace>.<name>}): an AssumeRole per
+ * identity that writes, reused for an hour by its later writes, while reads and issuer upkeep keep
+ * the shared session {@value #SESSION_NAME}. Without a role to assume the session name is not the
+ * operator's to choose, and the User-Agent is all that names the identity.
  */
 final class IamAccounts implements AutoCloseable {
 
   static final String SESSION_NAME = "cifederation-operator";
+
+  /**
+   * Write sessions kept: writes are rare (creation, a spec change, drift), so the identities
+   * written recently fit; an evicted one assumes the role again on its next write.
+   */
+  static final int WRITE_SESSIONS = 256;
+
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
@@ -36,6 +55,15 @@ final class IamAccounts implements AutoCloseable {
   private final Clock clock;
   private final Map<String, IamGateway> gateways = new ConcurrentHashMap<>();
   private final Map<String, SdkAutoCloseable> assumedCredentials = new ConcurrentHashMap<>();
+  private final Map<WriteSession, StsAssumeRoleCredentialsProvider> writeSessions =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(
+            Map.Entry<WriteSession, StsAssumeRoleCredentialsProvider> eldest) {
+          // refreshed synchronously, so an evicted provider holds no thread: nothing to close
+          return size() > WRITE_SESSIONS;
+        }
+      };
   private volatile StsClient baseSts;
 
   IamAccounts(
@@ -51,6 +79,48 @@ final class IamAccounts implements AutoCloseable {
     IamGateway gateway = gateways.computeIfAbsent(accountId, this::build);
     gateway.verifyAccount();
     return gateway;
+  }
+
+  /**
+   * The account's gateway whose writes are made for {@code who}: its User-Agent product always, and
+   * its own role session when the operator assumes a role in the account.
+   */
+  IamGateway gateway(String accountId, Attribution who) {
+    IamGateway shared = gateway(accountId);
+    ApiName product =
+        ApiName.builder().name(Attribution.USER_AGENT_PRODUCT).version(who.label()).build();
+    Optional<AwsCredentialsProvider> session =
+        settings
+            .assumeRoleArn(accountId)
+            .map(role -> writeSession(new WriteSession(role, who.label())));
+    return shared.attributedTo(
+        o -> {
+          o.addApiName(product);
+          session.ifPresent(o::credentialsProvider);
+        });
+  }
+
+  /** A role and the session name its writes for one identity run under. */
+  record WriteSession(String roleArn, String sessionName) {}
+
+  /**
+   * Credentials of the write session, assumed on the first write that resolves them (a pass that
+   * writes nothing costs no AssumeRole) and then cached and refreshed by the SDK's provider.
+   */
+  private AwsCredentialsProvider writeSession(WriteSession key) {
+    return () -> writeSessionProvider(key).resolveCredentials();
+  }
+
+  private StsAssumeRoleCredentialsProvider writeSessionProvider(WriteSession key) {
+    synchronized (writeSessions) {
+      return writeSessions.computeIfAbsent(
+          key,
+          k ->
+              StsAssumeRoleCredentialsProvider.builder()
+                  .stsClient(baseSts())
+                  .refreshRequest(r -> r.roleArn(k.roleArn()).roleSessionName(k.sessionName()))
+                  .build());
+    }
   }
 
   private IamGateway build(String accountId) {

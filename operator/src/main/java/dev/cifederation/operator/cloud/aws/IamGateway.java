@@ -16,8 +16,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AttachedPolicy;
@@ -37,6 +39,10 @@ import software.amazon.awssdk.services.sts.StsClient;
  * The IAM calls of one account, each counted by {@link CloudCalls} and each failure turned into an
  * {@link AwsFailure}; results come back as the adapter's own model ({@link LiveRole}, {@link
  * LiveProvider}), so nothing above this class sees the SDK.
+ *
+ * <p>Writes carry {@link #attributedTo the attribution} of the identity they are made for (its
+ * User-Agent product, and its own role session when the operator assumes a role); reads always use
+ * the account's shared session.
  */
 final class IamGateway implements AutoCloseable {
 
@@ -49,6 +55,7 @@ final class IamGateway implements AutoCloseable {
   private final StsClient sts;
   private final CloudCalls calls;
   private final Clock clock;
+  private final Consumer<AwsRequestOverrideConfiguration.Builder> writes;
   private volatile boolean accountVerified;
 
   IamGateway(
@@ -58,12 +65,34 @@ final class IamGateway implements AutoCloseable {
       StsClient sts,
       CloudCalls calls,
       Clock clock) {
+    this(accountId, credentials, iam, sts, calls, clock, o -> {});
+  }
+
+  private IamGateway(
+      String accountId,
+      AwsCredentialsProvider credentials,
+      IamClient iam,
+      StsClient sts,
+      CloudCalls calls,
+      Clock clock,
+      Consumer<AwsRequestOverrideConfiguration.Builder> writes) {
     this.accountId = accountId;
     this.credentials = credentials;
     this.iam = iam;
     this.sts = sts;
     this.calls = calls;
     this.clock = clock;
+    this.writes = writes;
+  }
+
+  /**
+   * The same account and clients, with {@code writes} applied to every write request (the
+   * identity's User-Agent product and credentials); a view for one pass, never closed itself.
+   */
+  IamGateway attributedTo(Consumer<AwsRequestOverrideConfiguration.Builder> writes) {
+    IamGateway view = new IamGateway(accountId, credentials, iam, sts, calls, clock, writes);
+    view.accountVerified = accountVerified;
+    return view;
   }
 
   String accountId() {
@@ -269,7 +298,8 @@ final class IamGateway implements AutoCloseable {
             () ->
                 iam.createOpenIDConnectProvider(
                     r ->
-                        r.url(url)
+                        r.overrideConfiguration(writes)
+                            .url(url)
                             .clientIDList(clientIds)
                             .thumbprintList(thumbprints)
                             .tags(sdkTags(tags))))
@@ -281,7 +311,10 @@ final class IamGateway implements AutoCloseable {
         "AddClientIDToOpenIDConnectProvider",
         () ->
             iam.addClientIDToOpenIDConnectProvider(
-                r -> r.openIDConnectProviderArn(providerArn).clientID(clientId)));
+                r ->
+                    r.overrideConfiguration(writes)
+                        .openIDConnectProviderArn(providerArn)
+                        .clientID(clientId)));
   }
 
   void updateThumbprints(String providerArn, List<String> thumbprints) {
@@ -289,13 +322,18 @@ final class IamGateway implements AutoCloseable {
         "UpdateOpenIDConnectProviderThumbprint",
         () ->
             iam.updateOpenIDConnectProviderThumbprint(
-                r -> r.openIDConnectProviderArn(providerArn).thumbprintList(thumbprints)));
+                r ->
+                    r.overrideConfiguration(writes)
+                        .openIDConnectProviderArn(providerArn)
+                        .thumbprintList(thumbprints)));
   }
 
   void deleteProvider(String providerArn) {
     call(
         "DeleteOpenIDConnectProvider",
-        () -> iam.deleteOpenIDConnectProvider(r -> r.openIDConnectProviderArn(providerArn)));
+        () ->
+            iam.deleteOpenIDConnectProvider(
+                r -> r.overrideConfiguration(writes).openIDConnectProviderArn(providerArn)));
   }
 
   // ------------------------------------------------------------------------------ role writes
@@ -313,7 +351,8 @@ final class IamGateway implements AutoCloseable {
                 () ->
                     iam.createRole(
                         r -> {
-                          r.roleName(desired.name())
+                          r.overrideConfiguration(writes)
+                              .roleName(desired.name())
                               .path(desired.path())
                               .description(desired.description())
                               .assumeRolePolicyDocument(
@@ -344,11 +383,17 @@ final class IamGateway implements AutoCloseable {
           operation,
           () ->
               iam.updateAssumeRolePolicy(
-                  r -> r.roleName(roleName).policyDocument(PolicyDocuments.toJson(c.document()))));
+                  r ->
+                      r.overrideConfiguration(writes)
+                          .roleName(roleName)
+                          .policyDocument(PolicyDocuments.toJson(c.document()))));
     } else if (change instanceof RoleChange.AttachManagedPolicy c) {
       call(
           operation,
-          () -> iam.attachRolePolicy(r -> r.roleName(roleName).policyArn(c.policyArn())));
+          () ->
+              iam.attachRolePolicy(
+                  r ->
+                      r.overrideConfiguration(writes).roleName(roleName).policyArn(c.policyArn())));
     } else if (change instanceof RoleChange.DetachManagedPolicy c) {
       detachPolicy(roleName, c.policyArn());
     } else if (change instanceof RoleChange.PutInlinePolicy c) {
@@ -357,7 +402,8 @@ final class IamGateway implements AutoCloseable {
           () ->
               iam.putRolePolicy(
                   r ->
-                      r.roleName(roleName)
+                      r.overrideConfiguration(writes)
+                          .roleName(roleName)
                           .policyName(c.policyName())
                           .policyDocument(PolicyDocuments.toJson(c.document()))));
     } else if (change instanceof RoleChange.DeleteInlinePolicy c) {
@@ -369,7 +415,8 @@ final class IamGateway implements AutoCloseable {
           () ->
               iam.updateRole(
                   r ->
-                      r.roleName(roleName)
+                      r.overrideConfiguration(writes)
+                          .roleName(roleName)
                           .description(desired.description())
                           .maxSessionDuration(c.seconds())));
     } else if (change instanceof RoleChange.PutPermissionsBoundary c) {
@@ -377,11 +424,22 @@ final class IamGateway implements AutoCloseable {
           operation,
           () ->
               iam.putRolePermissionsBoundary(
-                  r -> r.roleName(roleName).permissionsBoundary(c.policyArn())));
+                  r ->
+                      r.overrideConfiguration(writes)
+                          .roleName(roleName)
+                          .permissionsBoundary(c.policyArn())));
     } else if (change instanceof RoleChange.DeletePermissionsBoundary) {
-      call(operation, () -> iam.deleteRolePermissionsBoundary(r -> r.roleName(roleName)));
+      call(
+          operation,
+          () ->
+              iam.deleteRolePermissionsBoundary(
+                  r -> r.overrideConfiguration(writes).roleName(roleName)));
     } else if (change instanceof RoleChange.TagRole c) {
-      call(operation, () -> iam.tagRole(r -> r.roleName(roleName).tags(sdkTags(c.tags()))));
+      call(
+          operation,
+          () ->
+              iam.tagRole(
+                  r -> r.overrideConfiguration(writes).roleName(roleName).tags(sdkTags(c.tags()))));
     } else {
       throw new IllegalStateException("unknown change " + change);
     }
@@ -393,32 +451,47 @@ final class IamGateway implements AutoCloseable {
         "UpdateAssumeRolePolicy",
         () ->
             iam.updateAssumeRolePolicy(
-                r -> r.roleName(roleName).policyDocument(PolicyDocuments.toJson(document))));
+                r ->
+                    r.overrideConfiguration(writes)
+                        .roleName(roleName)
+                        .policyDocument(PolicyDocuments.toJson(document))));
   }
 
   /** Adds or overwrites tags (the ownership marks of an adopted or migrated role). */
   void tagRole(String roleName, Map<String, String> tags) {
-    call("TagRole", () -> iam.tagRole(r -> r.roleName(roleName).tags(sdkTags(tags))));
+    call(
+        "TagRole",
+        () ->
+            iam.tagRole(
+                r -> r.overrideConfiguration(writes).roleName(roleName).tags(sdkTags(tags))));
   }
 
   void detachPolicy(String roleName, String policyArn) {
     call(
         "DetachRolePolicy",
-        () -> iam.detachRolePolicy(r -> r.roleName(roleName).policyArn(policyArn)));
+        () ->
+            iam.detachRolePolicy(
+                r -> r.overrideConfiguration(writes).roleName(roleName).policyArn(policyArn)));
   }
 
   void deleteInlinePolicy(String roleName, String policyName) {
     call(
         "DeleteRolePolicy",
-        () -> iam.deleteRolePolicy(r -> r.roleName(roleName).policyName(policyName)));
+        () ->
+            iam.deleteRolePolicy(
+                r -> r.overrideConfiguration(writes).roleName(roleName).policyName(policyName)));
   }
 
   void untagRole(String roleName, Collection<String> keys) {
-    call("UntagRole", () -> iam.untagRole(r -> r.roleName(roleName).tagKeys(keys)));
+    call(
+        "UntagRole",
+        () -> iam.untagRole(r -> r.overrideConfiguration(writes).roleName(roleName).tagKeys(keys)));
   }
 
   void deleteRole(String roleName) {
-    call("DeleteRole", () -> iam.deleteRole(r -> r.roleName(roleName)));
+    call(
+        "DeleteRole",
+        () -> iam.deleteRole(r -> r.overrideConfiguration(writes).roleName(roleName)));
   }
 
   @Override

@@ -17,6 +17,7 @@ import com.azure.resourcemanager.msi.fluent.models.FederatedIdentityCredentialIn
 import com.azure.resourcemanager.msi.fluent.models.IdentityInner;
 import com.azure.resourcemanager.msi.models.IdentityUpdate;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The Azure SDK calls the adapter makes, through {@link ArmRetry} (counted, retried, typed), with
  * SDK types turned into the package's own records. One {@link MsiManager} per subscription, all on
- * one HTTP pipeline; role assignments and definitions are addressed by scope.
+ * one HTTP pipeline; role assignments and definitions are addressed by scope. A pass uses the view
+ * {@link #attributedTo} its identity, whose calls all carry it in their {@link Context}.
  */
 final class ArmClient {
 
@@ -51,13 +53,40 @@ final class ArmClient {
   private final AzureEnvironment environment;
   private final String tenantId;
   private final ArmRetry retry;
-  private final Map<String, MsiManager> managers = new ConcurrentHashMap<>();
+  private final Map<String, MsiManager> managers;
+  private final Context context;
 
   ArmClient(HttpPipeline pipeline, AzureEnvironment environment, String tenantId, ArmRetry retry) {
+    this(pipeline, environment, tenantId, retry, new ConcurrentHashMap<>(), Context.NONE);
+  }
+
+  private ArmClient(
+      HttpPipeline pipeline,
+      AzureEnvironment environment,
+      String tenantId,
+      ArmRetry retry,
+      Map<String, MsiManager> managers,
+      Context context) {
     this.pipeline = pipeline;
     this.environment = environment;
     this.tenantId = tenantId;
     this.retry = retry;
+    this.managers = managers;
+    this.context = context;
+  }
+
+  /**
+   * The same client, every call of which is made for {@code who}: its User-Agent and client request
+   * ID name the identity ({@link ArmPipeline}).
+   */
+  ArmClient attributedTo(Attribution who) {
+    return new ArmClient(
+        pipeline,
+        environment,
+        tenantId,
+        retry,
+        managers,
+        new Context(ArmPipeline.ATTRIBUTION_KEY, who));
   }
 
   // ------------------------------------------------------------------------------ identities
@@ -67,7 +96,11 @@ final class ArmClient {
     try {
       IdentityInner inner =
           retry.call(
-              "identities.get", () -> identities(subscriptionId).getByResourceGroup(group, name));
+              "identities.get",
+              () ->
+                  identities(subscriptionId)
+                      .getByResourceGroupWithResponse(group, name, context)
+                      .getValue());
       return Optional.of(live(inner));
     } catch (AzureFailure failure) {
       if (failure.is(404, ArmError.RESOURCE_NOT_FOUND)) {
@@ -83,7 +116,10 @@ final class ArmClient {
     return live(
         retry.call(
             "identities.createOrUpdate",
-            () -> identities(subscriptionId).createOrUpdate(group, name, request)));
+            () ->
+                identities(subscriptionId)
+                    .createOrUpdateWithResponse(group, name, request, context)
+                    .getValue()));
   }
 
   /** PATCH: the tags given replace all tags of the identity. */
@@ -91,14 +127,18 @@ final class ArmClient {
     IdentityUpdate update = new IdentityUpdate().withTags(tags);
     return live(
         retry.call(
-            "identities.update", () -> identities(subscriptionId).update(group, name, update)));
+            "identities.update",
+            () ->
+                identities(subscriptionId)
+                    .updateWithResponse(group, name, update, context)
+                    .getValue()));
   }
 
   void deleteIdentity(String subscriptionId, String group, String name) {
     retry.call(
         "identities.delete",
         () -> {
-          identities(subscriptionId).delete(group, name);
+          identities(subscriptionId).deleteWithResponse(group, name, context);
           return null;
         });
   }
@@ -109,7 +149,7 @@ final class ArmClient {
     return retry.call(
         "federatedCredentials.list",
         () ->
-            credentials(subscriptionId).list(group, identityName).stream()
+            credentials(subscriptionId).list(group, identityName, null, null, context).stream()
                 .map(
                     c ->
                         new Credential(
@@ -127,14 +167,15 @@ final class ArmClient {
         "federatedCredentials.createOrUpdate",
         () ->
             credentials(subscriptionId)
-                .createOrUpdate(group, identityName, credential.name(), request.build()));
+                .createOrUpdateWithResponse(
+                    group, identityName, credential.name(), request.build(), context));
   }
 
   void deleteCredential(String subscriptionId, String group, String identityName, String name) {
     retry.call(
         "federatedCredentials.delete",
         () -> {
-          credentials(subscriptionId).delete(group, identityName, name);
+          credentials(subscriptionId).deleteWithResponse(group, identityName, name, context);
           return null;
         });
   }
@@ -149,7 +190,7 @@ final class ArmClient {
     return retry.call(
         "roleDefinitions.list",
         () ->
-            definitions(subscriptionId).list(scope, filter, Context.NONE).stream()
+            definitions(subscriptionId).list(scope, filter, context).stream()
                 .filter((RoleDefinitionInner d) -> roleName.equalsIgnoreCase(d.roleName()))
                 .map(
                     d ->
@@ -166,7 +207,9 @@ final class ArmClient {
     String subscriptionId = AssignmentPlan.subscriptionOf(scope);
     try {
       RoleDefinitionInner d =
-          retry.call("roleDefinitions.get", () -> definitions(subscriptionId).get(scope, guid));
+          retry.call(
+              "roleDefinitions.get",
+              () -> definitions(subscriptionId).getWithResponse(scope, guid, context).getValue());
       if (d == null) {
         return Optional.empty();
       }
@@ -190,9 +233,7 @@ final class ArmClient {
     return retry.call(
         "roleAssignments.listForScope",
         () ->
-            assignments(subscriptionId)
-                .listForScope(scope, filter, null, null, Context.NONE)
-                .stream()
+            assignments(subscriptionId).listForScope(scope, filter, null, null, context).stream()
                 .map(ArmClient::live)
                 .toList());
   }
@@ -203,7 +244,10 @@ final class ArmClient {
           live(
               retry.call(
                   "roleAssignments.get",
-                  () -> assignments(AssignmentPlan.subscriptionOf(scope)).get(scope, name))));
+                  () ->
+                      assignments(AssignmentPlan.subscriptionOf(scope))
+                          .getWithResponse(scope, name, null, context)
+                          .getValue())));
     } catch (AzureFailure failure) {
       if (failure.hasStatus(404)) {
         return Optional.empty();
@@ -228,7 +272,9 @@ final class ArmClient {
     try {
       retry.call(
           "roleAssignments.create",
-          () -> assignments(AssignmentPlan.subscriptionOf(scope)).create(scope, name, parameters));
+          () ->
+              assignments(AssignmentPlan.subscriptionOf(scope))
+                  .createWithResponse(scope, name, parameters, context));
       return true;
     } catch (AzureFailure failure) {
       if (failure.is(409, ArmError.ROLE_ASSIGNMENT_EXISTS)) {
@@ -241,7 +287,9 @@ final class ArmClient {
   void deleteAssignment(String scope, String name) {
     retry.call(
         "roleAssignments.delete",
-        () -> assignments(AssignmentPlan.subscriptionOf(scope)).delete(scope, name));
+        () ->
+            assignments(AssignmentPlan.subscriptionOf(scope))
+                .deleteWithResponse(scope, name, null, context));
   }
 
   // ----------------------------------------------------------------------------------- SDK

@@ -3,16 +3,20 @@ package dev.cifederation.operator.cloud.azure;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.HttpPipelinePosition;
 import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
 import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.HttpPipelineSyncPolicy;
 import com.azure.core.http.policy.RequestIdPolicy;
 import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.http.policy.ArmChallengeAuthenticationPolicy;
 import com.azure.identity.DefaultAzureCredentialBuilder;
+import dev.cifederation.operator.cloud.Attribution;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -29,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -39,6 +44,9 @@ import javax.net.ssl.X509TrustManager;
  */
 final class ArmPipeline {
 
+  /** The {@link com.azure.core.util.Context} key of the identity a call is made for. */
+  static final String ATTRIBUTION_KEY = "cifederation-attribution";
+
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(30);
   // the token audience of Azure Resource Manager, whatever endpoint serves it
   private static final String ARM_SCOPE = "https://management.azure.com/.default";
@@ -48,6 +56,8 @@ final class ArmPipeline {
   static HttpPipeline build(AzureSettings settings) {
     List<HttpPipelinePolicy> policies = new ArrayList<>();
     policies.add(new UserAgentPolicy("cifederation-operator"));
+    // before RequestIdPolicy, which keeps a client request ID that is already set
+    policies.add(new AttributionPolicy());
     policies.add(new RequestIdPolicy());
     policies.add(
         settings
@@ -127,6 +137,49 @@ final class ArmPipeline {
               + " holds no usable PEM certificates: "
               + e.getMessage(),
           e);
+    }
+  }
+
+  /**
+   * The {@code x-ms-client-request-id} of a call made for {@code who}: a GUID, as ARM expects,
+   * whose first 16 hex digits are the identity's {@link Attribution#digest()} and the rest random,
+   * one per request. The Activity Log keeps it ({@code httpRequest.clientRequestId}) where it keeps
+   * no User-Agent, so a change there leads to the identity by its prefix.
+   */
+  static String clientRequestId(Attribution who) {
+    String digest = who.digest();
+    String random = UUID.randomUUID().toString().replace("-", "").substring(16);
+    return digest.substring(0, 8)
+        + "-"
+        + digest.substring(8, 12)
+        + "-"
+        + digest.substring(12, 16)
+        + "-"
+        + random.substring(0, 4)
+        + "-"
+        + random.substring(4);
+  }
+
+  /**
+   * Marks a request whose context names an identity: {@code cifed-identity/<label>} appended to the
+   * User-Agent, and a client request ID that leads to it (see {@link #clientRequestId}).
+   */
+  private static final class AttributionPolicy extends HttpPipelineSyncPolicy {
+    @Override
+    protected void beforeSendingRequest(HttpPipelineCallContext context) {
+      context
+          .getData(ATTRIBUTION_KEY)
+          .filter(Attribution.class::isInstance)
+          .map(Attribution.class::cast)
+          .ifPresent(
+              who -> {
+                HttpHeaders headers = context.getHttpRequest().getHeaders();
+                String agent = headers.getValue(HttpHeaderName.USER_AGENT);
+                headers.set(
+                    HttpHeaderName.USER_AGENT,
+                    agent == null ? who.userAgentToken() : agent + " " + who.userAgentToken());
+                headers.set(HttpHeaderName.X_MS_CLIENT_REQUEST_ID, clientRequestId(who));
+              });
     }
   }
 

@@ -11,6 +11,7 @@ import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.Severity;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
@@ -291,6 +292,9 @@ public final class AzureCloudReconciler implements CloudReconciler {
 
   /** One reconcile or cleanup of one resource: what it learned, changed and found. */
   private final class Pass {
+    /** The adapter's client, every call of which names this pass's identity. */
+    private final ArmClient arm;
+
     private final CloudRequest request;
     private final Target target;
     private final CIFederatedIdentity identity;
@@ -306,6 +310,7 @@ public final class AzureCloudReconciler implements CloudReconciler {
     private List<Credential> liveCredentials;
 
     Pass(CloudRequest request, Target target) {
+      this.arm = AzureCloudReconciler.this.arm.attributedTo(Attribution.of(request));
       this.request = request;
       this.target = target;
       this.identity = request.identity();

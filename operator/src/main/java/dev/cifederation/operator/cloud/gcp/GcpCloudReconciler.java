@@ -16,6 +16,7 @@ import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
@@ -136,6 +137,12 @@ public final class GcpCloudReconciler implements CloudReconciler {
   @Override
   public CloudOutcome reconcile(CloudRequest request) {
     ScopeBreakers.enter(Cloud.GCP, GcpFailure.scopeOf(request.identity())); // breaker hook
+    try (var attributed = gateway.attributeTo(Attribution.of(request))) {
+      return reconcileFor(request);
+    }
+  }
+
+  private CloudOutcome reconcileFor(CloudRequest request) {
     GcpIdentityStatus previous = previousStatus(request.identity());
     boolean observe = request.observeOnly();
     if (request.revoked()) {
@@ -893,6 +900,12 @@ public final class GcpCloudReconciler implements CloudReconciler {
   @Override
   public CloudOutcome cleanup(CloudRequest request) {
     ScopeBreakers.enter(Cloud.GCP, GcpFailure.scopeOf(request.identity())); // breaker hook
+    try (var attributed = gateway.attributeTo(Attribution.of(request))) {
+      return cleanupFor(request);
+    }
+  }
+
+  private CloudOutcome cleanupFor(CloudRequest request) {
     CIFederatedIdentity identity = request.identity();
     CIFederatedIdentitySpec spec = identity.getSpec();
     if (spec.getManagementPolicy() == ManagementPolicy.Observe) {

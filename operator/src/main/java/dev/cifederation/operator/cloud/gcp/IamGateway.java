@@ -1,5 +1,8 @@
 package dev.cifederation.operator.cloud.gcp;
 
+import com.google.api.client.googleapis.services.AbstractGoogleClientRequest;
+import com.google.api.client.googleapis.services.GoogleClientRequestInitializer;
+import com.google.api.client.http.HttpHeaders;
 import com.google.api.client.http.HttpRequestInitializer;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.api.client.json.JsonFactory;
@@ -16,6 +19,7 @@ import com.google.api.services.iam.v1.model.WorkloadIdentityPoolProvider;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
 import dev.cifederation.operator.observe.CloudCalls;
 import java.io.IOException;
@@ -35,6 +39,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>The SDK client is built on first use, so an operator without GCP credentials starts fine and
  * reports Unauthorized only on identities that have a {@code gcp} block.
+ *
+ * <p>Calls made inside {@link #attributeTo} carry the identity's {@link Attribution} as a
+ * User-Agent product, which Cloud Audit Logs record as {@code
+ * protoPayload.requestMetadata.callerSuppliedUserAgent}. The SDK runs each call on the calling
+ * thread, so the identity is kept per thread, like the scope of the breaker hook.
  */
 class IamGateway {
 
@@ -69,12 +78,35 @@ class IamGateway {
   private final GcpSettings settings;
   private final CloudCalls calls;
   private final Sleeper sleeper;
+  private final ThreadLocal<Attribution> caller = new ThreadLocal<>();
   private volatile Iam client;
+
+  /** Ends an {@link #attributeTo} scope. */
+  interface Scope extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   IamGateway(GcpSettings settings, CloudCalls calls, Sleeper sleeper) {
     this.settings = settings;
     this.calls = calls;
     this.sleeper = sleeper;
+  }
+
+  /**
+   * Until the returned scope is closed, this thread's calls are made for {@code who}: each request
+   * carries {@code cifed-identity/<label>} in its User-Agent.
+   */
+  Scope attributeTo(Attribution who) {
+    Attribution before = caller.get();
+    caller.set(who);
+    return () -> {
+      if (before == null) {
+        caller.remove();
+      } else {
+        caller.set(before);
+      }
+    };
   }
 
   // ------------------------------------------------------------------------------------- pools
@@ -390,7 +422,7 @@ class IamGateway {
       synchronized (this) {
         current = client;
         if (current == null) {
-          current = buildClient(settings);
+          current = buildClient(settings, this::attribute);
           client = current;
         }
       }
@@ -398,7 +430,18 @@ class IamGateway {
     return current;
   }
 
-  static Iam buildClient(GcpSettings settings) {
+  /** Appends the thread's identity, if any, to the User-Agent the SDK gave the request. */
+  private void attribute(AbstractGoogleClientRequest<?> request) {
+    Attribution who = caller.get();
+    if (who != null) {
+      HttpHeaders headers = request.getRequestHeaders();
+      String agent = headers.getUserAgent();
+      headers.setUserAgent(
+          agent == null ? who.userAgentToken() : agent + " " + who.userAgentToken());
+    }
+  }
+
+  static Iam buildClient(GcpSettings settings, GoogleClientRequestInitializer perRequest) {
     HttpRequestInitializer credentials = credentials(settings);
     int timeout = (int) settings.requestTimeout().toMillis();
     HttpRequestInitializer initializer =
@@ -411,6 +454,7 @@ class IamGateway {
         .setRootUrl(settings.rootUrl())
         .setServicePath("")
         .setApplicationName("cifederation-operator")
+        .setGoogleClientRequestInitializer(perRequest)
         .build();
   }
 

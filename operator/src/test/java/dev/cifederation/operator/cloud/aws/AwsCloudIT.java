@@ -36,10 +36,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.iam.model.Tag;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * The AWS adapter through the real SDK against a real moto_server (behind a fault-injecting proxy),
@@ -651,7 +653,137 @@ class AwsCloudIT {
     assertThat(identity.getStatus().getAws().getProviderArn())
         .startsWith("arn:aws:iam::" + OTHER_ACCOUNT + ":oidc-provider/");
     assertThat(admin.listRoles().roles()).as("nothing in the base account").isEmpty();
-    assertThat(proxy.requests("AssumeRole")).isEqualTo(1);
+    assertThat(proxy.requests("AssumeRole"))
+        .as("the account's shared session, and the session of this identity's writes")
+        .isEqualTo(2);
+  }
+
+  // ------------------------------------------------------------------------------ attribution
+
+  @Test
+  void withAnAssumeRoleTemplateEveryWriteRunsInASessionNamedForItsIdentity() {
+    aws.close();
+    aws =
+        newAdapter(
+            AwsSettings.defaults(Optional.empty(), Optional.empty())
+                .withAssumeRoleArnTemplate(
+                    Optional.of("arn:aws:iam::{accountId}:role/cifederation-operator")));
+    CIFederatedIdentity deploy = identity("deploy", "accountId: \"" + OTHER_ACCOUNT + "\"");
+    CIFederatedIdentity release = identity("release", "accountId: \"" + OTHER_ACCOUNT + "\"");
+
+    reconcile(deploy);
+    reconcile(release);
+
+    Map<String, Credentials> sessions = assumedSessions();
+    assertThat(sessions)
+        .containsOnlyKeys("cifederation-operator", "cifed.team-a.deploy", "cifed.team-a.release");
+    assertThat(proxy.seen())
+        .as("the provider, created by the first identity's pass, names that identity")
+        .filteredOn(s -> s.action().equals("CreateOpenIDConnectProvider"))
+        .singleElement()
+        .satisfies(s -> assertWrittenFor(s, "cifed.team-a.deploy", sessions));
+    for (String name : List.of("deploy", "release")) {
+      assertThat(proxy.seen())
+          .filteredOn(s -> WRITES.contains(s.action()))
+          .filteredOn(s -> ("cifed-team-a_" + name).equals(s.form().get("RoleName")))
+          .isNotEmpty()
+          .allSatisfy(s -> assertWrittenFor(s, "cifed.team-a." + name, sessions));
+    }
+    assertThat(proxy.seen())
+        .as("reads keep the shared session")
+        .filteredOn(s -> s.action().equals("GetAccountAuthorizationDetails"))
+        .isNotEmpty()
+        .allSatisfy(
+            s -> {
+              assertThat(s.accessKeyId())
+                  .isEqualTo(sessions.get("cifederation-operator").accessKeyId());
+              assertThat(s.userAgent()).doesNotContain("cifed-identity/");
+            });
+    // what CloudTrail records as userIdentity.arn for those writes
+    assertThat(callerArn(sessions.get("cifed.team-a.deploy")))
+        .isEqualTo(
+            "arn:aws:sts::"
+                + OTHER_ACCOUNT
+                + ":assumed-role/cifederation-operator/cifed.team-a.deploy");
+
+    int assumed = proxy.requests("AssumeRole");
+    reconcile(deploy);
+    assertThat(proxy.requests("AssumeRole"))
+        .as("a pass without writes assumes nothing")
+        .isEqualTo(assumed);
+    CloudOutcome deleted = aws.cleanup(new CloudRequest(deploy, compile(deploy)));
+    assertThat(deleted.done()).as(deleted.message()).isTrue();
+    assertThat(proxy.requests("AssumeRole"))
+        .as("the identity's session is reused by its later writes")
+        .isEqualTo(assumed);
+    assertThat(proxy.seen())
+        .filteredOn(s -> s.action().equals("DeleteRole"))
+        .singleElement()
+        .satisfies(s -> assertWrittenFor(s, "cifed.team-a.deploy", sessions));
+  }
+
+  @Test
+  void withoutARoleToAssumeEveryWriteNamesItsIdentityInTheUserAgent() {
+    reconcile(identity("deploy", fullSpec()));
+
+    assertThat(proxy.seen())
+        .filteredOn(s -> WRITES.contains(s.action()))
+        .isNotEmpty()
+        .allSatisfy(s -> assertThat(s.userAgent()).contains(" cifed-identity/cifed.team-a.deploy"));
+    assertThat(proxy.seen())
+        .filteredOn(s -> s.action().equals("GetAccountAuthorizationDetails"))
+        .isNotEmpty()
+        .allSatisfy(s -> assertThat(s.userAgent()).doesNotContain("cifed-identity/"));
+    assertThat(proxy.requests("AssumeRole")).isZero();
+  }
+
+  /** Credentials moto issued, by role session name, as the proxy saw the AssumeRole answers. */
+  private static Map<String, Credentials> assumedSessions() {
+    Map<String, Credentials> sessions = new java.util.TreeMap<>();
+    for (FaultInjectingProxy.Seen s : proxy.seen()) {
+      if (s.action().equals("AssumeRole")) {
+        sessions.put(
+            s.form().get("RoleSessionName"),
+            new Credentials(
+                element(s.answer(), "AccessKeyId"),
+                element(s.answer(), "SecretAccessKey"),
+                element(s.answer(), "SessionToken")));
+      }
+    }
+    return sessions;
+  }
+
+  private record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {}
+
+  private static String element(String xml, String name) {
+    var m = java.util.regex.Pattern.compile("<" + name + ">([^<]+)</" + name + ">").matcher(xml);
+    assertThat(m.find()).as(name + " in " + xml).isTrue();
+    return m.group(1);
+  }
+
+  private static void assertWrittenFor(
+      FaultInjectingProxy.Seen write, String label, Map<String, Credentials> sessions) {
+    assertThat(write.accessKeyId())
+        .as(write.action() + " signed in session " + label)
+        .isEqualTo(sessions.get(label).accessKeyId());
+    assertThat(write.userAgent()).contains(" cifed-identity/" + label);
+  }
+
+  /** The ARN STS reports for these credentials: what CloudTrail logs as the caller. */
+  private static String callerArn(Credentials session) {
+    try (StsClient sts =
+        StsClient.builder()
+            .endpointOverride(moto.endpoint())
+            .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsSessionCredentials.create(
+                        session.accessKeyId(), session.secretAccessKey(), session.sessionToken())))
+            .httpClientBuilder(
+                software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
+            .build()) {
+      return sts.getCallerIdentity().arn();
+    }
   }
 
   // ---------------------------------------------------------------------------------- observe

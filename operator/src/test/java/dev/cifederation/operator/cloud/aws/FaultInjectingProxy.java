@@ -13,6 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,11 +24,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A small HTTP proxy in front of moto that answers chosen IAM/STS actions with AWS's throttling or
  * server errors (moto never throttles), and counts the requests per action: the SDK's retries are
- * attempts on the wire, which {@code CloudCalls} (one count per call) does not see.
+ * attempts on the wire, which {@code CloudCalls} (one count per call) does not see. It also keeps
+ * what identifies each request's caller (the signing key, the User-Agent), as CloudTrail would.
  */
 final class FaultInjectingProxy implements AutoCloseable {
 
@@ -49,6 +55,19 @@ final class FaultInjectingProxy implements AutoCloseable {
 
   private record Injection(Fault fault, AtomicInteger remaining) {}
 
+  /**
+   * One request on the wire: its action and form fields, the access key that signed it, its
+   * User-Agent, and (AssumeRole only) moto's answer, which holds the issued credentials.
+   */
+  record Seen(
+      String action,
+      Map<String, String> form,
+      String accessKeyId,
+      String userAgent,
+      String answer) {}
+
+  private static final Pattern SIGNING_KEY = Pattern.compile("Credential=([^/]+)/");
+
   private static final Set<String> HOP_BY_HOP =
       Set.of("host", "content-length", "connection", "expect", "upgrade", "transfer-encoding");
 
@@ -67,6 +86,7 @@ final class FaultInjectingProxy implements AutoCloseable {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, Injection> injections = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
 
   FaultInjectingProxy(URI target) {
     this.target = target;
@@ -102,6 +122,14 @@ final class FaultInjectingProxy implements AutoCloseable {
   void reset() {
     heal();
     requests.clear();
+    seen.clear();
+  }
+
+  /** Every request that reached moto so far, in order. */
+  List<Seen> seen() {
+    synchronized (seen) {
+      return List.copyOf(seen);
+    }
   }
 
   /** Requests of {@code action} seen so far, failed ones included. */
@@ -113,7 +141,8 @@ final class FaultInjectingProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      String action = action(new String(body, StandardCharsets.UTF_8));
+      Map<String, String> form = form(new String(body, StandardCharsets.UTF_8));
+      String action = form.getOrDefault("Action", "?");
       requests.computeIfAbsent(action, a -> new AtomicInteger()).incrementAndGet();
       Injection injection = injections.get(action);
       if (injection != null && injection.remaining().getAndDecrement() > 0) {
@@ -123,11 +152,20 @@ final class FaultInjectingProxy implements AutoCloseable {
         exchange.getResponseBody().write(error);
         return;
       }
-      forward(exchange, body);
+      byte[] answer = forward(exchange, body);
+      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      Matcher key = SIGNING_KEY.matcher(authorization == null ? "" : authorization);
+      seen.add(
+          new Seen(
+              action,
+              form,
+              key.find() ? key.group(1) : null,
+              exchange.getRequestHeaders().getFirst("User-Agent"),
+              "AssumeRole".equals(action) ? new String(answer, StandardCharsets.UTF_8) : null));
     }
   }
 
-  private void forward(HttpExchange exchange, byte[] body) throws IOException {
+  private byte[] forward(HttpExchange exchange, byte[] body) throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().toString()))
             .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
@@ -161,16 +199,21 @@ final class FaultInjectingProxy implements AutoCloseable {
     if (responseBody.length > 0) {
       exchange.getResponseBody().write(responseBody);
     }
+    return responseBody;
   }
 
-  /** The query protocol's {@code Action=...} form field; "?" when there is none. */
-  private static String action(String form) {
-    for (String field : form.split("&")) {
-      if (field.startsWith("Action=")) {
-        return URLDecoder.decode(field.substring("Action=".length()), StandardCharsets.UTF_8);
+  /** The query protocol's form fields, {@code Action=...} among them. */
+  private static Map<String, String> form(String body) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String field : body.split("&")) {
+      int eq = field.indexOf('=');
+      if (eq > 0) {
+        fields.put(
+            URLDecoder.decode(field.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(field.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
-    return "?";
+    return fields;
   }
 
   private static String errorXml(Fault fault) {

@@ -9,6 +9,7 @@ import dev.cifederation.fakes.azure.ArmState;
 import dev.cifederation.fakes.azure.ArmState.FederatedCredential;
 import dev.cifederation.fakes.azure.ArmState.Identity;
 import dev.cifederation.fakes.azure.ArmState.RoleAssignment;
+import dev.cifederation.fakes.azure.RecordedRequest;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
@@ -18,6 +19,7 @@ import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.observe.CloudCalls;
@@ -799,6 +801,45 @@ class AzureCloudReconcilerTest {
     assertThat(adapter.cleanup(request(identity)).done()).isTrue();
     assertThat(arm.fake.writes()).isEqualTo(writes);
     assertThat(arm.state().identities()).hasSize(1);
+  }
+
+  // ----------------------------------------------------------------------------- attribution
+
+  @Test
+  void everyCallOfAPassNamesItsIdentityInTheUserAgentAndTheClientRequestId() {
+    CIFederatedIdentity identity = identity("Contributor", GROUP_SCOPE);
+    String digest = new Attribution(NAMESPACE, NAME).digest();
+
+    pass(identity);
+    assertThat(adapter.cleanup(request(identity)).done()).isTrue();
+
+    List<RecordedRequest> requests = arm.fake.requests();
+    assertThat(requests)
+        .filteredOn(RecordedRequest::isWrite)
+        .extracting(RecordedRequest::method)
+        .contains("PUT", "DELETE");
+    assertThat(requests)
+        .allSatisfy(
+            r -> {
+              assertThat(r.userAgent())
+                  .startsWith("cifederation-operator ")
+                  .contains(" cifed-identity/cifed.team-a.deploy");
+              // a GUID still, as ARM expects; the Activity Log keeps it, and its first 16 hex
+              // digits are sha256("team-a/deploy")
+              assertThat(r.clientRequestId())
+                  .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                  .startsWith(
+                      digest.substring(0, 8)
+                          + "-"
+                          + digest.substring(8, 12)
+                          + "-"
+                          + digest.substring(12)
+                          + "-");
+            });
+    assertThat(requests)
+        .as("one client request ID per request, as before")
+        .extracting(RecordedRequest::clientRequestId)
+        .doesNotHaveDuplicates();
   }
 
   // --------------------------------------------------------------------------------- helpers

@@ -23,6 +23,7 @@ import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.trust.CompiledTrust;
@@ -677,6 +678,76 @@ class GcpCloudReconcilerTest {
     assertThat(bed.calls("pools.get")).isGreaterThan(0);
     assertThat(bed.calls("serviceAccounts.getIamPolicy") - policyReads).isEqualTo(1);
     assertThat(bed.writes()).isEqualTo(writes);
+  }
+
+  // ------------------------------------------------------------------------------ attribution
+
+  @Test
+  void everyCallOfAPassNamesItsIdentityInTheUserAgent() {
+    CIFederatedIdentity deploy = identity("deploy", s -> {});
+    CIFederatedIdentity release =
+        identity("release", s -> s.getSubject().setEnvironment("release"));
+
+    reconcile(deploy);
+    List<FakeGcpIam.RecordedRequest> deployPass = bed.fake.requests();
+    bed.fake.clearRequests();
+    reconcile(release);
+    List<FakeGcpIam.RecordedRequest> releasePass = bed.fake.requests();
+    bed.fake.clearRequests();
+    assertThat(adapter.cleanup(request(deploy)).done()).isTrue();
+    List<FakeGcpIam.RecordedRequest> cleanup = bed.fake.requests();
+
+    assertThat(deployPass)
+        .as("the pool, the provider, the binding and the polls of their operations")
+        .filteredOn(FakeGcpIam.RecordedRequest::isWrite)
+        .extracting(FakeGcpIam.RecordedRequest::path)
+        .anyMatch(p -> p.endsWith("/workloadIdentityPools"))
+        .anyMatch(p -> p.endsWith(":setIamPolicy"));
+    assertThat(deployPass)
+        .allSatisfy(r -> assertThat(r.userAgent()).startsWith("cifederation-operator "))
+        .extracting(r -> identityIn(r.userAgent()))
+        .containsOnly("cifed-identity/cifed.team-a.deploy");
+    assertThat(releasePass)
+        .isNotEmpty()
+        .extracting(r -> identityIn(r.userAgent()))
+        .containsOnly("cifed-identity/cifed.team-a.release");
+    assertThat(cleanup)
+        .filteredOn(r -> r.method().equals("DELETE"))
+        .isNotEmpty()
+        .extracting(r -> identityIn(r.userAgent()))
+        .containsOnly("cifed-identity/cifed.team-a.deploy");
+  }
+
+  @Test
+  void theIdentityIsNamedOnlyInsideItsScopeAndTheOuterOneComesBack() {
+    IamGateway gateway = new IamGateway(settings, bed.calls, d -> {});
+    Attribution deploy = new Attribution("team-a", "deploy");
+
+    gateway.getPool(POOL);
+    try (var outer = gateway.attributeTo(deploy)) {
+      gateway.getPool(POOL);
+      try (var inner = gateway.attributeTo(new Attribution("team-b", "release"))) {
+        gateway.getPool(POOL);
+      }
+      gateway.getPool(POOL);
+    }
+    gateway.getPool(POOL);
+
+    assertThat(bed.fake.requests())
+        .extracting(r -> identityIn(r.userAgent()))
+        .containsExactly(
+            "",
+            "cifed-identity/cifed.team-a.deploy",
+            "cifed-identity/cifed.team-b.release",
+            "cifed-identity/cifed.team-a.deploy",
+            "");
+  }
+
+  /** The identity products in a User-Agent, space-separated; empty when there is none. */
+  private static String identityIn(String userAgent) {
+    return java.util.Arrays.stream(userAgent.split(" "))
+        .filter(product -> product.startsWith(Attribution.USER_AGENT_PRODUCT + "/"))
+        .collect(java.util.stream.Collectors.joining(" "));
   }
 
   // ---------------------------------------------------------------------------------- helpers
