@@ -469,6 +469,17 @@ public final class AzureCloudReconciler implements CloudReconciler {
                 + (migrationEnded() ? " of the subject migration, whose window has ended" : "");
         if (observe) {
           drift.add(what + " is no longer declared");
+          // under one of the operator's names, but a trust the spec does not declare
+          findings.add(
+              new Finding(
+                  "ForeignFederatedCredential",
+                  Severity.High,
+                  Cloud.Azure.name(),
+                  target.describeIdentity()
+                      + " also trusts "
+                      + stale.describe()
+                      + ", which the spec no longer declares: that subject can obtain the"
+                      + " identity's roles"));
           continue;
         }
         // last: every desired subject is admitted before anything owned is removed

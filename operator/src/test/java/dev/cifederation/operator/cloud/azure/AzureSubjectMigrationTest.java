@@ -226,6 +226,10 @@ class AzureSubjectMigrationTest {
     assertThat(observed.message())
         .contains("subject migration, whose window has ended")
         .contains("is no longer declared");
+    assertThat(observed.findings())
+        .extracting(f -> f.getRule())
+        .as("the old subject is still trusted, and said so")
+        .containsExactly("ForeignFederatedCredential");
     assertThat(held()).hasSize(2);
   }
 
