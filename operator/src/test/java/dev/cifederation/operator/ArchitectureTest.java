@@ -137,6 +137,22 @@ class ArchitectureTest {
                 .check(main));
   }
 
+  /**
+   * One read of the environment, at start-up: everything else is handed the OperatorConfig (whose
+   * layer, Config, depends on no other).
+   */
+  @Test
+  void onlyTheEntryPointReadsTheEnvironment() {
+    noClasses()
+        .that()
+        .doNotHaveSimpleName("OperatorApp")
+        .should()
+        .callMethod(System.class, "getenv")
+        .orShould()
+        .callMethod(System.class, "getenv", String.class)
+        .check(main);
+  }
+
   @Test
   void theAdaptersDoNotKnowEachOther() {
     slices().matching(OPERATOR + ".cloud.(*)..").should().notDependOnEachOther().check(main);

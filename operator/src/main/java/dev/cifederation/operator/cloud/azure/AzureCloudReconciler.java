@@ -21,6 +21,7 @@ import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.azure.ArmClient.LiveIdentity;
 import dev.cifederation.operator.cloud.azure.ArmClient.RoleDefinitionRef;
 import dev.cifederation.operator.cloud.azure.CredentialPlan.Credential;
+import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.AzureTrust;
 import dev.cifederation.operator.trust.CloudNames;
@@ -82,19 +83,15 @@ public final class AzureCloudReconciler implements CloudReconciler {
     this.clock = clock;
   }
 
-  /** The adapter configured from {@code CIFED_AZURE_*} (see {@link AzureSettings}). */
-  public static AzureCloudReconciler fromEnvironment(
-      Map<String, String> env,
-      String clusterName,
-      Duration resyncInterval,
-      MeterRegistry registry,
-      Clock clock) {
-    AzureSettings settings = AzureSettings.fromEnvironment(env);
+  /** The adapter as the operator runs it, from the configuration read at start-up. */
+  public static AzureCloudReconciler fromConfig(
+      OperatorConfig config, MeterRegistry registry, Clock clock) {
+    AzureSettings settings = AzureSettings.from(config.azure());
     log.info("Azure adapter: {}", settings);
     return create(
         settings,
-        clusterName,
-        resyncInterval,
+        config.clusterName(),
+        config.resyncInterval(),
         registry,
         clock,
         ArmRetry.Policy.defaults(),

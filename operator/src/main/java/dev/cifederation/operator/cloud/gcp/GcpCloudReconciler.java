@@ -25,9 +25,11 @@ import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
 import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
 import dev.cifederation.operator.cloud.gcp.ProviderSpec.Field;
+import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.GcpTrust;
 import dev.cifederation.operator.trust.LiveTrust;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -113,7 +115,18 @@ public final class GcpCloudReconciler implements CloudReconciler {
     this.policies = new ReadCache<>(settings.readCacheTtl(), clock);
   }
 
-  /** The adapter as the operator runs it: real sleeps, the SDK client built on first use. */
+  /** The adapter as the operator runs it, from the configuration read at start-up. */
+  public static GcpCloudReconciler fromConfig(
+      OperatorConfig config, MeterRegistry registry, Clock clock) {
+    return create(
+        GcpSettings.from(config.gcp(), config.resyncInterval()),
+        new CloudCalls(registry, Cloud.GCP.name()),
+        config.clusterName(),
+        config.resyncInterval(),
+        clock);
+  }
+
+  /** The adapter with real sleeps, the SDK client built on first use. */
   public static GcpCloudReconciler create(
       GcpSettings settings,
       CloudCalls calls,
