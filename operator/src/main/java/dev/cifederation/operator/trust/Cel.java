@@ -21,6 +21,7 @@ import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,12 @@ public final class Cel {
   /** Longer than any GCP attribute condition or mapping; parsing stays cheap. */
   public static final int MAX_LENGTH = 16_384;
 
+  /** RE2 program size beyond which matches() fails: far above any pattern a person writes. */
+  static final int MAX_REGEX_PROGRAM = 10_000;
+
+  /** How much of an expression a message quotes. */
+  private static final int QUOTED = 200;
+
   private static final MapType STRING_TO_ANY = MapType.create(SimpleType.STRING, SimpleType.DYN);
   private static final String EXTRACT = "string_extract_string";
   private static final CelStringExtensions ASCII_CASE =
@@ -56,6 +63,8 @@ public final class Cel {
           .maxParseRecursionDepth(MAX_DEPTH)
           .maxExpressionCodePointSize(MAX_LENGTH)
           .enableRegexPartialMatch(true)
+          .maxRegexProgramSize(MAX_REGEX_PROGRAM)
+          .populateMacroCalls(true)
           .build();
 
   private static final CelCompiler COMPILER =
@@ -83,6 +92,22 @@ public final class Cel {
 
   private static final CelUnparser UNPARSER = CelUnparserFactory.newUnparser();
 
+  /**
+   * Expressions already parsed, most recently used last: a reconcile reads the same mappings and
+   * condition back every time, and parsing and checking costs milliseconds where evaluating costs
+   * microseconds.
+   */
+  private static final int CACHED = 256;
+
+  private static final Map<String, Expression> PARSED =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(CACHED, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Expression> eldest) {
+              return size() > CACHED;
+            }
+          });
+
   private Cel() {}
 
   /** An expression parsed and checked, ready to evaluate any number of times. */
@@ -106,6 +131,11 @@ public final class Cel {
       return ast.getExpr();
     }
 
+    /** A part of {@link #syntax()} back as CEL text, for messages. */
+    String print(CelExpr part) {
+      return UNPARSER.unparse(CelAbstractSyntaxTree.newParsedAst(part, ast.getSource()));
+    }
+
     /**
      * Evaluates against the given variables (e.g. {@code assertion} → the token's claims), given as
      * plain Java values (String, Long or Integer, Double, Boolean, List, Map, null).
@@ -118,7 +148,10 @@ public final class Cel {
       try {
         return fromCel(program.eval(values));
       } catch (CelEvaluationException e) {
-        throw new EvaluationException(e.getMessage());
+        throw new EvaluationException(
+            e.getMessage()
+                .replaceFirst("^evaluation error at <input>:\\d+: ", "")
+                .replaceFirst("\\.$", ""));
       }
     }
 
@@ -141,6 +174,15 @@ public final class Cel {
    */
   public static Expression parse(String text) {
     Objects.requireNonNull(text, "text");
+    Expression parsed = PARSED.get(text);
+    if (parsed == null) {
+      parsed = compile(text);
+      PARSED.put(text, parsed);
+    }
+    return parsed;
+  }
+
+  private static Expression compile(String text) {
     if (text.length() > MAX_LENGTH) {
       throw new IllegalArgumentException(
           "the expression is " + text.length() + " characters long, more than " + MAX_LENGTH);
@@ -149,17 +191,31 @@ public final class Cel {
     try {
       ast = COMPILER.compile(text).getAst();
     } catch (CelValidationException e) {
-      String problem = e.getMessage();
-      if (problem.contains("recursion")) {
-        problem = "nests deeper than " + MAX_DEPTH + " levels";
-      }
-      throw new IllegalArgumentException("CEL syntax error in " + quote(text) + ": " + problem, e);
+      throw new IllegalArgumentException(
+          "CEL syntax error in " + excerpt(text) + ": " + firstIssue(e.getMessage()), e);
     }
     try {
       return new Expression(text, ast, RUNTIME.createProgram(ast));
     } catch (CelEvaluationException e) {
-      throw new IllegalArgumentException("CEL cannot plan " + quote(text) + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "CEL cannot run " + excerpt(text) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The first of CEL-Java's issues on one line, e.g. {@code at 1:18: token recognition error}
+   * (CEL-Java adds a drawing of the position on further lines).
+   */
+  private static String firstIssue(String message) {
+    String first = message.lines().findFirst().orElse(message).strip();
+    if (first.contains("recursion")) {
+      return "nests deeper than " + MAX_DEPTH + " levels";
+    }
+    return first.replaceFirst("^ERROR: <input>:", "at ");
+  }
+
+  private static String excerpt(String text) {
+    return quote(text.length() > QUOTED ? text.substring(0, QUOTED) + "…" : text);
   }
 
   // --------------------------------------------------------------------- reading a tree back
@@ -177,12 +233,6 @@ public final class Cel {
       }
       default -> null;
     };
-  }
-
-  /** A part of a parsed expression back as CEL text, for messages. */
-  static String print(CelExpr node) {
-    return UNPARSER.unparse(
-        CelAbstractSyntaxTree.newParsedAst(node, dev.cel.common.CelSource.newBuilder().build()));
   }
 
   // ----------------------------------------------------------------------- writing conditions

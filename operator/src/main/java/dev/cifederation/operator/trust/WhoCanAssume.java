@@ -3,12 +3,10 @@ package dev.cifederation.operator.trust;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cifederation.operator.trust.CelExpression.Binary;
-import dev.cifederation.operator.trust.CelExpression.Call;
-import dev.cifederation.operator.trust.CelExpression.ListLiteral;
-import dev.cifederation.operator.trust.CelExpression.Literal;
-import dev.cifederation.operator.trust.CelExpression.Node;
-import dev.cifederation.operator.trust.CelExpression.Unary;
+import dev.cel.common.Operator;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.ast.CelExpr.ExprKind.Kind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -275,7 +273,7 @@ public final class WhoCanAssume {
         .forEach(
             (target, expression) -> {
               try {
-                String dotted = CelExpression.dottedName(CelExpression.parse(expression).root());
+                String dotted = Cel.dottedName(Cel.parse(expression).syntax());
                 if (dotted != null && dotted.startsWith("assertion.")) {
                   claimOfTarget.put(target, dotted.substring("assertion.".length()));
                 }
@@ -291,9 +289,10 @@ public final class WhoCanAssume {
       condition.wide = true;
     } else {
       try {
-        for (Node conjunct : conjuncts(CelExpression.parse(text).root())) {
+        Cel.Expression parsed = Cel.parse(text);
+        for (CelExpr conjunct : conjuncts(parsed.syntax())) {
           if (!constrain(condition, conjunct, claimOfTarget)) {
-            condition.other.add("if " + CelExpression.print(conjunct));
+            condition.other.add("if " + parsed.print(conjunct));
           }
         }
       } catch (IllegalArgumentException e) {
@@ -349,11 +348,10 @@ public final class WhoCanAssume {
             : "no bound member can pass the attribute condition");
   }
 
-  private static List<Node> conjuncts(Node node) {
-    List<Node> all = new ArrayList<>();
-    if (node instanceof Binary binary && binary.op().equals("&&")) {
-      all.addAll(conjuncts(binary.left()));
-      all.addAll(conjuncts(binary.right()));
+  private static List<CelExpr> conjuncts(CelExpr node) {
+    List<CelExpr> all = new ArrayList<>();
+    if (isCall(node, Operator.LOGICAL_AND)) {
+      node.call().args().forEach(part -> all.addAll(conjuncts(part)));
     } else {
       all.add(node);
     }
@@ -362,51 +360,51 @@ public final class WhoCanAssume {
 
   /** Adds what a conjunct says about one claim; false when it is not that simple. */
   private static boolean constrain(
-      Alternative alternative, Node conjunct, Map<String, String> claimOfTarget) {
+      Alternative alternative, CelExpr conjunct, Map<String, String> claimOfTarget) {
     boolean negated = false;
-    Node node = conjunct;
-    if (node instanceof Unary unary && unary.op().equals("!")) {
+    CelExpr node = conjunct;
+    if (isCall(node, Operator.LOGICAL_NOT)) {
       negated = true;
-      node = unary.operand();
+      node = node.call().args().get(0);
     }
-    if (node instanceof Binary binary) {
-      String op = binary.op();
-      if (op.equals("==") || op.equals("!=")) {
-        String claim = claimOf(binary.left(), claimOfTarget);
-        Node literal = binary.right();
-        if (claim == null) {
-          claim = claimOf(binary.right(), claimOfTarget);
-          literal = binary.left();
-        }
-        if (claim != null && literal instanceof Literal l && l.value() instanceof String value) {
-          alternative.add(claim, new Constraint(List.of(value), false, negated != op.equals("!=")));
-          return true;
-        }
+    boolean equals = isCall(node, Operator.EQUALS);
+    if (equals || isCall(node, Operator.NOT_EQUALS)) {
+      CelExpr left = node.call().args().get(0);
+      CelExpr right = node.call().args().get(1);
+      String claim = claimOf(left, claimOfTarget);
+      CelExpr literal = right;
+      if (claim == null) {
+        claim = claimOf(right, claimOfTarget);
+        literal = left;
       }
-      if (op.equals("in") && binary.right() instanceof ListLiteral list) {
-        String claim = claimOf(binary.left(), claimOfTarget);
-        List<String> values = new ArrayList<>();
-        for (Node element : list.elements()) {
-          if (!(element instanceof Literal l && l.value() instanceof String value)) {
-            return false;
-          }
-          values.add(value);
-        }
-        if (claim != null) {
-          alternative.add(claim, new Constraint(values, false, negated));
-          return true;
-        }
+      String value = stringLiteral(literal);
+      if (claim != null && value != null) {
+        alternative.add(claim, new Constraint(List.of(value), false, negated == equals));
+        return true;
       }
     }
-    if (node instanceof Call call
-        && call.target() != null
-        && call.function().equals("startsWith")
-        && call.args().size() == 1
-        && call.args().get(0) instanceof Literal l
-        && l.value() instanceof String prefix
-        && !hasWildcard(prefix)) {
-      String claim = claimOf(call.target(), claimOfTarget);
+    if (isCall(node, Operator.IN) && node.call().args().get(1).getKind() == Kind.LIST) {
+      String claim = claimOf(node.call().args().get(0), claimOfTarget);
+      List<String> values = new ArrayList<>();
+      for (CelExpr element : node.call().args().get(1).list().elements()) {
+        String value = stringLiteral(element);
+        if (value == null) {
+          return false;
+        }
+        values.add(value);
+      }
       if (claim != null) {
+        alternative.add(claim, new Constraint(values, false, negated));
+        return true;
+      }
+    }
+    if (node.getKind() == Kind.CALL
+        && node.call().target().isPresent()
+        && node.call().function().equals("startsWith")
+        && node.call().args().size() == 1) {
+      String prefix = stringLiteral(node.call().args().get(0));
+      String claim = claimOf(node.call().target().get(), claimOfTarget);
+      if (prefix != null && !hasWildcard(prefix) && claim != null) {
         alternative.add(claim, new Constraint(List.of(prefix + "*"), true, negated));
         return true;
       }
@@ -414,9 +412,21 @@ public final class WhoCanAssume {
     return false;
   }
 
+  private static boolean isCall(CelExpr node, Operator operator) {
+    return node.getKind() == Kind.CALL && node.call().function().equals(operator.getFunction());
+  }
+
+  /** The value of a string literal; null for anything else. */
+  private static String stringLiteral(CelExpr node) {
+    return node.getKind() == Kind.CONSTANT
+            && node.constant().getKind() == CelConstant.Kind.STRING_VALUE
+        ? node.constant().stringValue()
+        : null;
+  }
+
   /** {@code assertion.x} → x; {@code attribute.y} / {@code google.subject} via their mapping. */
-  private static String claimOf(Node node, Map<String, String> claimOfTarget) {
-    String dotted = CelExpression.dottedName(node);
+  private static String claimOf(CelExpr node, Map<String, String> claimOfTarget) {
+    String dotted = Cel.dottedName(node);
     if (dotted == null) {
       return null;
     }
