@@ -171,7 +171,7 @@ public final class WhoCanAssume {
             }
             boolean like = base.contains("Like");
             boolean negated = base.contains("Not");
-            boolean pattern = like && values.stream().anyMatch(WhoCanAssume::hasWildcard);
+            boolean pattern = like && values.stream().anyMatch(Wildcard::hasWildcard);
             if (claim.equals("aud") && !negated) {
               audienceChecked = !pattern || values.stream().noneMatch(v -> v.equals("*"));
               if (pattern) {
@@ -204,11 +204,7 @@ public final class WhoCanAssume {
       return true;
     }
     return AwsTrustEvaluator.list(statement.get("Action")).stream()
-        .anyMatch(
-            a ->
-                AwsTrustEvaluator.like(a.asText().toLowerCase(Locale.ROOT))
-                    .matcher(AwsTrustEvaluator.ACTION.toLowerCase(Locale.ROOT))
-                    .matches());
+        .anyMatch(a -> AwsTrustEvaluator.actionMatches(a.asText()));
   }
 
   /** The issuer hosts of the OIDC providers a statement trusts; "*" for Principal "*". */
@@ -404,7 +400,7 @@ public final class WhoCanAssume {
         && node.call().args().size() == 1) {
       String prefix = stringLiteral(node.call().args().get(0));
       String claim = claimOf(node.call().target().get(), claimOfTarget);
-      if (prefix != null && !hasWildcard(prefix) && claim != null) {
+      if (prefix != null && !Wildcard.hasWildcard(prefix) && claim != null) {
         alternative.add(claim, new Constraint(List.of(prefix + "*"), true, negated));
         return true;
       }
@@ -502,7 +498,7 @@ public final class WhoCanAssume {
       Constraint sub = positive.get(0);
       said.add(sub);
       for (String value : sub.values()) {
-        subjects.add(Subject.parse(value, hasWildcard(value), platform));
+        subjects.add(Subject.parse(value, Wildcard.hasWildcard(value), platform));
       }
     } else {
       subjects.add(Subject.unpinned(platform, alternative.claims));
@@ -596,7 +592,7 @@ public final class WhoCanAssume {
         repo = pinned.group(1) + "/" + pinned.group(3);
         ids = "repository ID " + pinned.group(4) + ", owner ID " + pinned.group(2);
       }
-      boolean repoWide = pattern && hasWildcard(repo);
+      boolean repoWide = pattern && Wildcard.hasWildcard(repo);
       String who = repoWide ? repositoryPattern(repo) : repo;
       if (ids != null) {
         who += " (" + ids + ")";
@@ -608,7 +604,7 @@ public final class WhoCanAssume {
         runs =
             contextWide ? "on any branch, tag, environment or pull request" : "with no job context";
       } else {
-        contextWide = pattern && hasWildcard(context);
+        contextWide = pattern && Wildcard.hasWildcard(context);
         runs = gitHubContext(context, pattern);
       }
       return new Subject(
@@ -631,14 +627,14 @@ public final class WhoCanAssume {
       for (String[] form : forms) {
         if (context.startsWith(form[0])) {
           String value = context.substring(form[0].length());
-          return (pattern && hasWildcard(value) ? form[2] : form[1]) + value;
+          return (pattern && Wildcard.hasWildcard(value) ? form[2] : form[1]) + value;
         }
       }
       if (context.equals("pull_request")) {
         return "in pull requests (including from forks)";
       }
       return "with sub context "
-          + (pattern && hasWildcard(context) ? "matching " : "")
+          + (pattern && Wildcard.hasWildcard(context) ? "matching " : "")
           + "'"
           + context
           + "'";
@@ -648,25 +644,27 @@ public final class WhoCanAssume {
       int colon = rest.indexOf(':');
       String project = colon < 0 ? rest : rest.substring(0, colon);
       String context = colon < 0 ? null : rest.substring(colon + 1);
-      boolean projectWide = pattern && hasWildcard(project);
+      boolean projectWide = pattern && Wildcard.hasWildcard(project);
       String who =
           projectWide
-              ? (project.endsWith("/*") && !hasWildcard(project.substring(0, project.length() - 2))
+              ? (project.endsWith("/*")
+                      && !Wildcard.hasWildcard(project.substring(0, project.length() - 2))
                   ? "any project under " + project.substring(0, project.length() - 2)
                   : "projects matching '" + project + "'")
               : project;
       String runs;
-      boolean contextWide = context == null ? projectWide : pattern && hasWildcard(context);
+      boolean contextWide =
+          context == null ? projectWide : pattern && Wildcard.hasWildcard(context);
       if (context == null) {
         runs = projectWide ? "on any branch or tag" : "with no ref";
       } else if (pattern && context.equals("*")) {
         runs = "on any branch or tag";
       } else if (context.startsWith("ref_type:branch:ref:")) {
         String b = context.substring("ref_type:branch:ref:".length());
-        runs = (pattern && hasWildcard(b) ? "on branches matching " : "on branch ") + b;
+        runs = (pattern && Wildcard.hasWildcard(b) ? "on branches matching " : "on branch ") + b;
       } else if (context.startsWith("ref_type:tag:ref:")) {
         String t = context.substring("ref_type:tag:ref:".length());
-        runs = (pattern && hasWildcard(t) ? "on tags matching " : "on tag ") + t;
+        runs = (pattern && Wildcard.hasWildcard(t) ? "on tags matching " : "on tag ") + t;
       } else {
         runs = "with sub context " + (contextWide ? "matching " : "") + "'" + context + "'";
       }
@@ -698,7 +696,7 @@ public final class WhoCanAssume {
     if (repo.equals("*") || repo.equals("*/*")) {
       return "any repository";
     }
-    if (repo.endsWith("/*") && !hasWildcard(repo.substring(0, repo.length() - 2))) {
+    if (repo.endsWith("/*") && !Wildcard.hasWildcard(repo.substring(0, repo.length() - 2))) {
       return "any repository of " + repo.substring(0, repo.length() - 2);
     }
     if (repo.endsWith("*") && !repo.contains("/")) {
@@ -730,11 +728,7 @@ public final class WhoCanAssume {
   }
 
   private static boolean matchesAny(String value, List<String> patterns) {
-    return patterns.stream().anyMatch(p -> AwsTrustEvaluator.like(p).matcher(value).matches());
-  }
-
-  private static boolean hasWildcard(String value) {
-    return value.contains("*") || value.contains("?");
+    return patterns.stream().anyMatch(p -> Wildcard.iam(p).matches(value));
   }
 
   private static String quoted(List<String> values) {
