@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * CEL as GCP attribute mappings and conditions use it, on Google's CEL-Java: the variables {@code
@@ -277,44 +278,37 @@ public final class Cel {
 
   /** Claims as CEL-Java takes them: ints as Long, floats as Double, null as CEL's null. */
   private static Object toCel(Object value) {
-    if (value == null) {
-      return NullValue.NULL_VALUE;
-    }
-    if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
-      return ((Number) value).longValue();
-    }
-    if (value instanceof Float f) {
-      return f.doubleValue();
-    }
-    if (value instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      list.forEach(v -> out.add(toCel(v)));
-      return out;
-    }
-    if (value instanceof Map<?, ?> map) {
-      Map<Object, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(toCel(k), toCel(v)));
-      return out;
-    }
-    return value;
+    return eachLeaf(
+        value,
+        leaf -> {
+          if (leaf == null) {
+            return NullValue.NULL_VALUE;
+          }
+          if (leaf instanceof Integer || leaf instanceof Short || leaf instanceof Byte) {
+            return ((Number) leaf).longValue();
+          }
+          return leaf instanceof Float f ? f.doubleValue() : leaf;
+        });
   }
 
   /** A result back as plain Java values: CEL's null as null, lists and maps alike. */
   private static Object fromCel(Object value) {
-    if (value instanceof NullValue) {
-      return null;
-    }
+    return eachLeaf(value, leaf -> leaf instanceof NullValue ? null : leaf);
+  }
+
+  /** The value with {@code convert} applied to everything but lists and maps, at any depth. */
+  private static Object eachLeaf(Object value, UnaryOperator<Object> convert) {
     if (value instanceof List<?> list) {
       List<Object> out = new ArrayList<>(list.size());
-      list.forEach(v -> out.add(fromCel(v)));
+      list.forEach(v -> out.add(eachLeaf(v, convert)));
       return out;
     }
     if (value instanceof Map<?, ?> map) {
       Map<Object, Object> out = new LinkedHashMap<>();
-      map.forEach((k, v) -> out.put(fromCel(k), fromCel(v)));
+      map.forEach((k, v) -> out.put(eachLeaf(k, convert), eachLeaf(v, convert)));
       return out;
     }
-    return value;
+    return convert.apply(value);
   }
 
   /**
