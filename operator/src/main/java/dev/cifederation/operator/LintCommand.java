@@ -13,13 +13,13 @@ import dev.cifederation.operator.api.v1alpha1.Severity;
 import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
 import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import dev.cifederation.operator.guard.DeclaredSubjects;
-import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.guard.TrustGuard;
 import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.PolicyJson;
+import dev.cifederation.operator.trust.SessionDurations;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -115,7 +115,7 @@ final class LintCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Optional<Duration> cap =
-        Optional.ofNullable(maxSessionDuration).flatMap(PolicyEvaluator::parseDuration);
+        Optional.ofNullable(maxSessionDuration).flatMap(SessionDurations::read);
     if (maxSessionDuration != null && cap.isEmpty()) {
       err.println(
           "--max-session-duration '"

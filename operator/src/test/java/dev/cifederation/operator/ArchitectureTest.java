@@ -66,7 +66,7 @@ class ArchitectureTest {
         .whereLayer("Reconcile")
         .mayOnlyBeAccessedByLayers("Entry point")
         .whereLayer("Cloud")
-        .mayOnlyAccessLayers("Api", "Trust", "Config", "Observe")
+        .mayOnlyAccessLayers("Api", "Trust", "Config", "Observe", "Issuer")
         .whereLayer("Issuer")
         .mayOnlyAccessLayers("Api")
         .whereLayer("Guard")

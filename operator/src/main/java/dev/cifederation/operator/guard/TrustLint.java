@@ -7,6 +7,7 @@ import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.trust.Dialect;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.PolicyJson;
+import dev.cifederation.operator.trust.Wildcard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -217,7 +218,7 @@ public final class TrustLint {
     }
     boolean action =
         list(statement.path("Action")).stream()
-            .anyMatch(a -> Glob.matches(a.asText(), WEB_IDENTITY, true));
+            .anyMatch(a -> Wildcard.iam(a.asText()).ignoringCase().matches(WEB_IDENTITY));
     JsonNode principal = statement.path("Principal");
     boolean federated = principal.has("Federated") || "*".equals(principal.asText());
     return action && federated;
@@ -288,7 +289,7 @@ public final class TrustLint {
                     + "; no token can match"));
       }
       for (String value : entry.values()) {
-        boolean wildcard = entry.like() && Glob.hasWildcard(value);
+        boolean wildcard = entry.like() && Wildcard.hasWildcard(value);
         if (entry.like() && !wildcard) {
           out.add(
               Rule.UnneededStringLike.finding(
@@ -436,7 +437,7 @@ public final class TrustLint {
         String rest = subject.substring(prefix.length());
         int end = rest.indexOf(':');
         String repository = end < 0 ? rest : rest.substring(0, end);
-        return end < 0 || repository.isEmpty() || Glob.hasWildcard(repository)
+        return end < 0 || repository.isEmpty() || Wildcard.hasWildcard(repository)
             ? Optional.empty()
             : Optional.of(repository);
       }
@@ -451,8 +452,8 @@ public final class TrustLint {
   private static boolean admitsPullRequests(String value, boolean wildcard, boolean ignoreCase) {
     if (wildcard) {
       return pinnedRepository(value)
-          .map(repository -> Glob.matches(value, "repo:" + repository + ":pull_request", false))
-          .orElseGet(() -> Glob.overlaps(value, "repo:*:pull_request", false));
+          .map(repository -> Wildcard.iam(value).matches("repo:" + repository + ":pull_request"))
+          .orElseGet(() -> Wildcard.iam(value).overlaps(Wildcard.iam("repo:*:pull_request")));
     }
     String subject = ignoreCase ? value.toLowerCase(Locale.ROOT) : value;
     return subject.startsWith("repo:") && subject.endsWith(":pull_request");

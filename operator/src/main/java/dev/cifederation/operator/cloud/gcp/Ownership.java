@@ -1,16 +1,14 @@
 package dev.cifederation.operator.cloud.gcp;
 
+import dev.cifederation.operator.trust.Wildcard;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Ownership markers. GCP pools and providers have no labels, so the operator writes its marks into
@@ -111,14 +109,7 @@ final class Ownership {
    * that matches the provider's full name.
    */
   static Optional<String> adoptionGrant(List<String> patterns, String providerName) {
-    return patterns.stream().filter(p -> glob(p).matcher(providerName).matches()).findFirst();
-  }
-
-  private static Pattern glob(String pattern) {
-    return Pattern.compile(
-        Arrays.stream(pattern.split("\\*", -1))
-            .map(Pattern::quote)
-            .collect(Collectors.joining(".*")));
+    return patterns.stream().filter(p -> Wildcard.starsOnly(p).matches(providerName)).findFirst();
   }
 
   static boolean hasIssuerMark(String description) {
