@@ -28,7 +28,7 @@ public final class Main implements Runnable {
    * throws on some input ends as one line on stderr and exit code 2, never a stack trace; {@code
    * run} keeps picocli's default (a stack trace is what an operator's logs want).
    */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     CommandLine line = new CommandLine(new Main());
     line.setExecutionExceptionHandler(
         (e, failed, parsed) -> {

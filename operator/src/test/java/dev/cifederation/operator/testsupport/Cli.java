@@ -1,0 +1,44 @@
+package dev.cifederation.operator.testsupport;
+
+import dev.cifederation.operator.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import picocli.CommandLine;
+
+/**
+ * The operator's command line as a user runs it ({@link Main#commandLine()}, with its last line of
+ * defence), its output kept: what it printed to stdout and stderr across the runs of one test.
+ */
+public final class Cli {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  /** What one run printed and how it exited. */
+  public record Run(int code, String out, String err) {}
+
+  /** One run, on its own. */
+  public static Run once(String... args) {
+    Cli cli = new Cli();
+    int code = cli.run(args);
+    return new Run(code, cli.out(), cli.err());
+  }
+
+  /** Runs {@code args} (the subcommand first) and returns the exit code. */
+  public int run(String... args) {
+    CommandLine line = Main.commandLine();
+    line.setOut(new PrintWriter(out, true));
+    line.setErr(new PrintWriter(err, true));
+    return line.execute(args);
+  }
+
+  /** Everything printed to stdout so far. */
+  public String out() {
+    return out.toString();
+  }
+
+  /** Everything printed to stderr so far. */
+  public String err() {
+    return err.toString();
+  }
+}
