@@ -2,31 +2,26 @@ package dev.cifederation.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.testsupport.Cli;
+import dev.cifederation.operator.testsupport.Repository;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lint} through picocli, as a user runs it: output, and the exit code CI checks. */
 class LintCommandTest {
 
-  private static final Path EXAMPLES = Path.of("../examples");
+  private static final Path EXAMPLES = Repository.root().resolve("examples");
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final Cli cli = new Cli();
 
   private int lint(String... args) {
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
     String[] full = new String[args.length + 1];
     full[0] = "lint";
     System.arraycopy(args, 0, full, 1, args.length);
-    return cli.execute(full);
+    return cli.run(full);
   }
 
   @Test
@@ -37,8 +32,8 @@ class LintCommandTest {
             EXAMPLES.resolve("issuer-gitlab.yaml").toString(),
             EXAMPLES.resolve("github-all-clouds.yaml").toString(),
             EXAMPLES.resolve("gitlab-aws-main.yaml").toString());
-    assertThat(err.toString()).isEmpty();
-    assertThat(out.toString()).contains("0 finding(s)");
+    assertThat(cli.err()).isEmpty();
+    assertThat(cli.out()).contains("0 finding(s)");
     assertThat(code).isZero();
   }
 
@@ -55,7 +50,7 @@ class LintCommandTest {
             """);
 
     assertThat(lint(policy.toString())).isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("Critical WildcardSubject [AWS]")
         .contains("repo:*/*")
         .contains("High MissingAudience")
@@ -78,8 +73,7 @@ class LintCommandTest {
             """);
 
     assertThat(lint(role.toString())).isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
-        .contains("arn:aws:iam::123456789012:role/deploy: Low UnneededStringLike");
+    assertThat(cli.out()).contains("arn:aws:iam::123456789012:role/deploy: Low UnneededStringLike");
     assertThat(lint("--fail-on", "Medium", role.toString())).isZero();
   }
 
@@ -101,7 +95,7 @@ class LintCommandTest {
 
     assertThat(lint("--max-session-duration", "1h", identity.toString()))
         .isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("team-a/pr: High PullRequestSubject [Spec]")
         .contains("Medium SessionDurationAbovePolicy [Spec]");
   }
@@ -110,7 +104,7 @@ class LintCommandTest {
   void unreadableInputIsExitCodeTwo() throws IOException {
     Path broken = write("broken.json", "{\"Statement\": [");
     assertThat(lint(broken.toString())).isEqualTo(LintCommand.BAD_INPUT);
-    assertThat(err.toString()).contains("broken.json");
+    assertThat(cli.err()).contains("broken.json");
   }
 
   private Path write(String name, String content) throws IOException {

@@ -32,6 +32,12 @@ public final class Cli {
     return line.execute(args);
   }
 
+  /** Forgets what was printed so far. */
+  public void clear() {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+  }
+
   /** Everything printed to stdout so far. */
   public String out() {
     return out.toString();
