@@ -4,6 +4,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
+import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -104,11 +107,9 @@ public final class OperatorInTheLoop {
 
   // ------------------------------------------------------------------------------- identities
 
-  /** Creates the identity, in the class's namespace unless it names one. */
+  /** Creates the identity in the class's namespace (whatever namespace it names). */
   public CIFederatedIdentity create(CIFederatedIdentity identity) {
-    if (identity.getMetadata().getNamespace() == null) {
-      identity.getMetadata().setNamespace(namespace());
-    }
+    identity.getMetadata().setNamespace(namespace());
     return client.resource(identity).create();
   }
 
@@ -148,6 +149,21 @@ public final class OperatorInTheLoop {
 
   public List<Event> events(String name) {
     return Events.about(client, namespace(), name);
+  }
+
+  /** What the operator compiles for the identity, with the issuer the API server holds. */
+  public CompiledTrust compile(CIFederatedIdentity identity) {
+    CIIssuer issuer = issuer(identity.getSpec().getIssuerRef());
+    try {
+      return new TrustCompiler()
+          .compile(
+              IssuerInfo.from(issuer.getSpec()),
+              identity.getMetadata().getNamespace(),
+              identity.getMetadata().getName(),
+              identity.getSpec());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
