@@ -18,10 +18,7 @@ class LintCommandTest {
   private final Cli cli = new Cli();
 
   private int lint(String... args) {
-    String[] full = new String[args.length + 1];
-    full[0] = "lint";
-    System.arraycopy(args, 0, full, 1, args.length);
-    return cli.run(full);
+    return cli.run("lint", args);
   }
 
   @Test

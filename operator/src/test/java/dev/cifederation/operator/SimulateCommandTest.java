@@ -34,10 +34,7 @@ class SimulateCommandTest {
   }
 
   private int simulate(String... args) {
-    String[] all = new String[args.length + 1];
-    all[0] = "simulate";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return cli.run(all);
+    return cli.run("simulate", args);
   }
 
   @Test

@@ -1,12 +1,14 @@
 package dev.cifederation.operator.reconcile;
 
 import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.IdentityContext.context;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.AzureRoleAssignment;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.testsupport.AdapterCalls;
 import dev.cifederation.operator.testsupport.Adapters;
@@ -15,7 +17,6 @@ import dev.cifederation.operator.testsupport.IdentityContext;
 import dev.cifederation.operator.testsupport.RecordedEvents;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import java.time.Clock;
 import java.util.List;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class HostileSpecTest {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final CIIssuer GITHUB = Fixtures.gitHubIssuer("github");
   private final AdapterCalls cloudCalls = new AdapterCalls();
   private final IdentityReconciler reconciler =
       new IdentityReconciler(
@@ -82,21 +84,21 @@ class HostileSpecTest {
   void eachHostileIdentityIsInvalidSpecNamingTheFieldAndReachesNoCloud() {
     for (Hostile hostile : HOSTILE) {
       CIFederatedIdentity identity = hostile(hostile);
-      var control = reconciler.reconcile(identity, context());
+      var control = reconciler.reconcile(identity, context(GITHUB));
       Condition ready = condition(control.getResource().orElseThrow(), "Ready");
       assertThat(ready.getReason()).as(hostile.name()).isEqualTo("InvalidSpec");
       assertThat(ready.getMessage()).as(hostile.name()).contains(hostile.field());
     }
     assertThat(cloudCalls.all()).as("no cloud is called for a hostile spec").isEmpty();
     // the adapter is wired: a normal identity reaches it
-    reconciler.reconcile(identity("normal"), context());
+    reconciler.reconcile(identity("normal"), context(GITHUB));
     assertThat(cloudCalls.all()).containsExactly("AWS reconcile team-a/normal");
   }
 
   @Test
   void aHostileIdentityCanStillBeDeleted() {
     for (Hostile hostile : HOSTILE) {
-      DeleteControl control = reconciler.cleanup(hostile(hostile), context());
+      DeleteControl control = reconciler.cleanup(hostile(hostile), context(GITHUB));
       assertThat(control.isRemoveFinalizer()).as(hostile.name()).isTrue();
     }
   }
@@ -108,8 +110,8 @@ class HostileSpecTest {
     List<CIFederatedIdentity> hostile = HOSTILE.stream().map(this::hostile).toList();
     // warm up the JIT on both paths before measuring
     for (int round = 0; round < 3; round++) {
-      normal.forEach(i -> reconciler.reconcile(copy(i), context()));
-      hostile.forEach(i -> reconciler.reconcile(copy(i), context()));
+      normal.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
+      hostile.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
     }
 
     long alone = Long.MAX_VALUE;
@@ -122,11 +124,11 @@ class HostileSpecTest {
       // interleaved: every tenth identity is followed by a hostile one
       for (int n = 0; n < normal.size(); n++) {
         long t = System.nanoTime();
-        reconciler.reconcile(copy(normal.get(n)), context());
+        reconciler.reconcile(copy(normal.get(n)), context(GITHUB));
         normalTime += System.nanoTime() - t;
         if (n % 10 == 9) {
           long h = System.nanoTime();
-          reconciler.reconcile(copy(hostile.get(n / 10)), context());
+          reconciler.reconcile(copy(hostile.get(n / 10)), context(GITHUB));
           hostileWorst = Math.max(hostileWorst, System.nanoTime() - h);
         }
       }
@@ -147,7 +149,7 @@ class HostileSpecTest {
     long total = 0;
     for (CIFederatedIdentity identity : normal) {
       long t = System.nanoTime();
-      reconciler.reconcile(copy(identity), context());
+      reconciler.reconcile(copy(identity), context(GITHUB));
       total += System.nanoTime() - t;
     }
     return total;
@@ -204,9 +206,5 @@ class HostileSpecTest {
       node = node.putObject("Condition");
     }
     return root;
-  }
-
-  private static Context<CIFederatedIdentity> context() {
-    return IdentityContext.with(Fixtures.gitHubIssuer("github"));
   }
 }

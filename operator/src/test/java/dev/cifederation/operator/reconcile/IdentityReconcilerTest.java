@@ -1,6 +1,7 @@
 package dev.cifederation.operator.reconcile;
 
 import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.IdentityContext.context;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
@@ -55,13 +56,11 @@ class IdentityReconcilerTest {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
     CIFederatedIdentity identity = identity();
 
-    UpdateControl<CIFederatedIdentity> first =
-        reconciler.reconcile(identity, IdentityContext.with(issuer()));
+    UpdateControl<CIFederatedIdentity> first = reconciler.reconcile(identity, context(issuer()));
     assertThat(first.isPatchStatus()).isTrue();
     identity.setStatus(first.getResource().orElseThrow().getStatus());
 
-    UpdateControl<CIFederatedIdentity> second =
-        reconciler.reconcile(identity, IdentityContext.with(issuer()));
+    UpdateControl<CIFederatedIdentity> second = reconciler.reconcile(identity, context(issuer()));
     assertThat(second.isNoUpdate()).isTrue();
     assertThat(recorder.all()).as("one event for the one Ready transition").hasSize(1);
   }
@@ -70,10 +69,7 @@ class IdentityReconcilerTest {
   void statusPatchCarriesOnlyNameNamespaceAndStatus() {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
     CIFederatedIdentity patch =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow();
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow();
 
     assertThat(patch.getSpec()).isNull();
     assertThat(patch.getMetadata().getName()).isEqualTo("deploy");
@@ -100,7 +96,7 @@ class IdentityReconcilerTest {
         new IdentityReconciler(new TrustCompiler(), List.of(throttled), recorder, CLOCK);
 
     UpdateControl<CIFederatedIdentity> control =
-        reconciler.reconcile(identity(), IdentityContext.with(issuer()));
+        reconciler.reconcile(identity(), context(issuer()));
 
     var status = control.getResource().orElseThrow().getStatus();
     Condition aws = condition(status.getConditions(), "AWSReady");
@@ -143,7 +139,7 @@ class IdentityReconcilerTest {
     recorded.setRoleArn("arn:aws:iam::123456789012:role/cifederation/cifed-team-a_deploy");
     identity.getStatus().setAws(recorded);
 
-    var pending = reconciler.reconcile(identity, IdentityContext.with(issuer()));
+    var pending = reconciler.reconcile(identity, context(issuer()));
     var pendingStatus = pending.getResource().orElseThrow().getStatus();
     assertThat(cleanups).hasSize(1);
     assertThat(cleanups.get(0).identity().getStatus().getAws().getRoleArn())
@@ -155,11 +151,7 @@ class IdentityReconcilerTest {
 
     finished[0] = true;
     var done =
-        reconciler
-            .reconcile(identity, IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
     assertThat(done.getAws()).isNull();
     assertThat(done.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
     assertThat(recorder.all())
@@ -231,7 +223,7 @@ class IdentityReconcilerTest {
 
   private static void pass(IdentityReconciler reconciler, CIFederatedIdentity identity) {
     reconciler
-        .reconcile(identity, IdentityContext.with(issuer()))
+        .reconcile(identity, context(issuer()))
         .getResource()
         .ifPresent(patch -> identity.setStatus(patch.getStatus()));
   }
@@ -264,11 +256,7 @@ class IdentityReconcilerTest {
         new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
 
     var status =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(status.getWhoCanAssume())
         .isEqualTo(
@@ -282,11 +270,7 @@ class IdentityReconcilerTest {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
 
     var status =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(status.getWhoCanAssume())
         .isEqualTo(
@@ -298,11 +282,7 @@ class IdentityReconcilerTest {
   void missingIssuerLeavesNoSubjectAndSaysWhich() {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
     var status =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(null))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity(), context(null)).getResource().orElseThrow().getStatus();
 
     assertThat(status.getSubject()).isNull();
     Condition ready = condition(status.getConditions(), "Ready");
@@ -330,7 +310,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity(), IdentityContext.with(issuer(), List.of(policy)))
+            .reconcile(identity(), context(issuer(), List.of(policy)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -348,11 +328,7 @@ class IdentityReconcilerTest {
 
     // the same identity in a namespace no policy selects is reconciled (the default allows it)
     var allowed =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
     assertThat(calls.all()).containsExactly("AWS reconcile team-a/deploy");
     assertThat(condition(allowed.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("Compliant");
@@ -372,11 +348,7 @@ class IdentityReconcilerTest {
     identity.getSpec().getSubject().setPullRequest(true);
 
     var status =
-        reconciler
-            .reconcile(identity, IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(calls.all()).isEmpty();
     assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
@@ -426,8 +398,7 @@ class IdentityReconcilerTest {
             CLOCK);
     CIFederatedIdentity identity = identity();
 
-    var first =
-        reconciler.reconcile(identity, IdentityContext.with(issuer())).getResource().orElseThrow();
+    var first = reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow();
     var findings = first.getStatus().getFindings();
     assertThat(findings)
         .extracting(f -> f.getRule() + "/" + f.getCloud())
@@ -447,7 +418,7 @@ class IdentityReconcilerTest {
 
     identity.setStatus(first.getStatus());
     recorder.clear();
-    reconciler.reconcile(identity, IdentityContext.with(issuer()));
+    reconciler.reconcile(identity, context(issuer()));
     assertThat(recorder.all()).as("findings already in status are not announced again").isEmpty();
   }
 
@@ -519,11 +490,7 @@ class IdentityReconcilerTest {
     var reconciler = defaultDeny(capturing(requests, CloudReason.Synced), Tenancy.DEFAULT);
 
     var status =
-        reconciler
-            .reconcile(identity(), IdentityContext.with(issuer()))
-            .getResource()
-            .orElseThrow()
-            .getStatus();
+        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(requests).isEmpty();
     assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
@@ -544,7 +511,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity(), IdentityContext.with(issuer(), List.of(policy)))
+            .reconcile(identity(), context(issuer(), List.of(policy)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -572,7 +539,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(withRecordedRole(), IdentityContext.with(issuer(), List.of(tightened)))
+            .reconcile(withRecordedRole(), context(issuer(), List.of(tightened)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -605,7 +572,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(withRecordedRole(), IdentityContext.with(null, List.of(suspending)))
+            .reconcile(withRecordedRole(), context(null, List.of(suspending)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -636,7 +603,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity, IdentityContext.with(issuer(), List.of(grant(""))))
+            .reconcile(identity, context(issuer(), List.of(grant(""))))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -671,7 +638,7 @@ class IdentityReconcilerTest {
     assertThat(requests)
         .singleElement()
         .satisfies(r -> assertThat(r.deletionPolicy()).isEqualTo(DeletionPolicy.Delete));
-    reconciler.cleanup(withRecordedRole(), IdentityContext.with(issuer()));
+    reconciler.cleanup(withRecordedRole(), context(issuer()));
     assertThat(requests).hasSize(2);
   }
 
@@ -687,7 +654,7 @@ class IdentityReconcilerTest {
                     Optional.of(Duration.ofSeconds(30))));
     var reconciler = defaultDeny(refused, Tenancy.DEFAULT);
 
-    var control = reconciler.cleanup(withRecordedRole(), IdentityContext.with(issuer()));
+    var control = reconciler.cleanup(withRecordedRole(), context(issuer()));
 
     assertThat(control.isRemoveFinalizer())
         .as("nothing is left behind unannounced: the finalizer stays")
@@ -701,7 +668,7 @@ class IdentityReconcilerTest {
   @SuppressWarnings("unchecked")
   private static Context<CIFederatedIdentity> contextWithCrd(
       io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition crd) {
-    Context<CIFederatedIdentity> plain = IdentityContext.with(issuer());
+    Context<CIFederatedIdentity> plain = context(issuer());
     Object client = deepStub(io.fabric8.kubernetes.client.KubernetesClient.class, crd);
     return (Context<CIFederatedIdentity>)
         Proxy.newProxyInstance(

@@ -17,15 +17,22 @@ public final class Cli {
   /** What one run printed and how it exited. */
   public record Run(int code, String out, String err) {}
 
-  /** One run, on its own. */
+  /** One run of {@code args} (the subcommand first), on its own. */
   public static Run once(String... args) {
     Cli cli = new Cli();
-    int code = cli.run(args);
+    int code = cli.execute(args);
     return new Run(code, cli.out(), cli.err());
   }
 
-  /** Runs {@code args} (the subcommand first) and returns the exit code. */
-  public int run(String... args) {
+  /** Runs {@code subcommand} with {@code args} and returns the exit code. */
+  public int run(String subcommand, String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = subcommand;
+    System.arraycopy(args, 0, all, 1, args.length);
+    return execute(all);
+  }
+
+  private int execute(String... args) {
     CommandLine line = Main.commandLine();
     line.setOut(new PrintWriter(out, true));
     line.setErr(new PrintWriter(err, true));

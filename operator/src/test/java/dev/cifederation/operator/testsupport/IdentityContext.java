@@ -25,13 +25,13 @@ public final class IdentityContext {
   private IdentityContext() {}
 
   /** The issuer (null: not found) and no policy, in {@link #NAMESPACE}. */
-  public static Context<CIFederatedIdentity> with(CIIssuer issuer) {
-    return with(issuer, List.of());
+  public static Context<CIFederatedIdentity> context(CIIssuer issuer) {
+    return context(issuer, List.of());
   }
 
   /** The issuer (null: not found) and these policies, in {@link #NAMESPACE}. */
   @SuppressWarnings("unchecked")
-  public static Context<CIFederatedIdentity> with(
+  public static Context<CIFederatedIdentity> context(
       CIIssuer issuer, List<CIFederationPolicy> policies) {
     Namespace namespace =
         new NamespaceBuilder()
