@@ -24,10 +24,8 @@ import java.util.regex.Pattern;
  *     (throttling, 5xx, connection errors), with exponential backoff and jitter
  * @param baseDelay first backoff of a retried 5xx/connection error
  * @param throttlingBaseDelay first backoff of a retried throttling error
- * @param maxBackoff longest backoff between two attempts
- * @param transientRetryAfter when a call still failed after its attempts: how long until the
- *     identity is reconciled again (jittered)
- * @param throttledRetryAfter the same for throttling
+ * @param maxBackoff longest backoff between two attempts (when a call still fails after its
+ *     attempts, the identity's next pass is the shared RetryPolicy's)
  */
 public record AwsSettings(
     Optional<URI> iamEndpoint,
@@ -37,9 +35,7 @@ public record AwsSettings(
     int maxAttempts,
     Duration baseDelay,
     Duration throttlingBaseDelay,
-    Duration maxBackoff,
-    Duration transientRetryAfter,
-    Duration throttledRetryAfter) {
+    Duration maxBackoff) {
 
   public static final String ACCOUNT_PLACEHOLDER = "{accountId}";
 
@@ -59,9 +55,7 @@ public record AwsSettings(
         DEFAULT_MAX_ATTEMPTS,
         Duration.ofMillis(200),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(20));
   }
 
   public static AwsSettings fromEnvironment(Map<String, String> env) {
@@ -89,9 +83,7 @@ public record AwsSettings(
         maxAttempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 
   public AwsSettings withAssumeRoleArnTemplate(Optional<String> template) {
@@ -103,9 +95,7 @@ public record AwsSettings(
         maxAttempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 
   public AwsSettings withMaxAttempts(int attempts) {
@@ -117,9 +107,7 @@ public record AwsSettings(
         attempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 
   private static Optional<URI> endpoint(String variable, Map<String, String> env) {

@@ -128,16 +128,14 @@ class AwsCloudIT {
             3,
             Duration.ofMillis(10),
             Duration.ofMillis(20),
-            Duration.ofMillis(100),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(3));
+            Duration.ofMillis(100));
     return new AwsCloud(
         settings,
         TEST_CREDENTIALS,
         ThumbprintSource.notRequired(),
         "/cifederation/",
         "test-cluster",
-        Duration.ofMinutes(10),
+        AwsTestSupport.quickRetries(Duration.ofMinutes(10)),
         registry,
         clock);
   }
@@ -951,12 +949,13 @@ class AwsCloudIT {
   private CloudOutcome reconcile(CIFederatedIdentity identity) {
     CloudOutcome outcome = aws.reconcile(new CloudRequest(identity, compile(identity)));
     var status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.AWS, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(
             new ConditionBuilder()
                 .withType("AWSReady")
+                .withObservedGeneration(identity.getMetadata().getGeneration())
                 .withStatus(outcome.status().name())
                 .withReason(outcome.reason().name())
                 .withMessage(outcome.message())

@@ -63,7 +63,7 @@ class DialectExamplesIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "it-dialects",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           new SimpleMeterRegistry(),
           Clock.systemUTC());
 

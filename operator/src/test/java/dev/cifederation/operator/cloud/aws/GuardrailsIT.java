@@ -61,7 +61,7 @@ class GuardrailsIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "guard-it",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
 
