@@ -312,10 +312,10 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     List<RoleChange> changes = role.changes();
     LiveRole after = role.after();
     if (role.create()) {
-      Optional<LiveRole> found = createRole(iam, intent, writes);
+      Optional<RoleStep> found = createRole(iam, intent, writes);
       if (found.isPresent()) {
-        changes = RolePlanner.plan(desired, found.get());
-        after = found.get().afterApplying(desired);
+        changes = found.get().changes();
+        after = found.get().after();
       }
     }
     if (!role.marks().isEmpty()) {
@@ -337,12 +337,13 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
   }
 
   /**
-   * Creates the role. Empty when it did; the role as found when one of the spec's name appeared
-   * since the account was read and carries every mark of this identity at the planned ARN (an
-   * earlier run of the operator created it with its tags, then stopped): the pass finishes it. Any
-   * other is judged on the next pass, from a fresh read, never written now.
+   * Creates the role. Empty when it did; the step for the role as found when one of the spec's name
+   * appeared since the account was read (an earlier run of the operator created it with its tags
+   * and stopped, or someone else made it) and is this identity's: the pass finishes it. One that is
+   * not is a Conflict, as it would have been had the read seen it; one to adopt or re-mark, or at
+   * another ARN, is judged on the next pass, from a fresh read.
    */
-  private static Optional<LiveRole> createRole(IamGateway iam, Intent intent, List<String> writes) {
+  private static Optional<RoleStep> createRole(IamGateway iam, Intent intent, List<String> writes) {
     String name = intent.role().name();
     LiveRole created;
     try {
@@ -357,17 +358,21 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
                   () ->
                       new AwsFailure(
                           Kind.TRANSIENT, e.operation(), null, "IAM role " + name + " in flux"));
-      if (OwnershipTags.judge(intent.owner(), found, intent.recordedRoleArn()) != Verdict.OURS
-          || !found.arn().equals(intent.roleArn())) {
+      PassPlanner.Decision<RoleStep> again = PassPlanner.role(intent, found);
+      if (again.conflict().isPresent()) {
+        throw new AwsFailure(Kind.CONFLICT, e.operation(), null, again.conflict().get());
+      }
+      RoleStep step = again.step().orElseThrow();
+      if (!step.marks().isEmpty() || !found.arn().equals(intent.roleArn())) {
         throw new AwsFailure(
             Kind.TRANSIENT,
             e.operation(),
-            e.errorCode(),
+            null,
             "IAM role "
                 + found.arn()
                 + " appeared since the account was read; it is judged on the next pass");
       }
-      return Optional.of(found);
+      return Optional.of(step);
     }
     writes.add("IAM role " + created.arn() + " created");
     if (!created.arn().equals(intent.roleArn())) {

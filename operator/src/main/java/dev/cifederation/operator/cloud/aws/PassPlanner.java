@@ -49,6 +49,15 @@ final class PassPlanner {
     return new PassPlanner(intent).existingProvider(provider);
   }
 
+  /**
+   * The role step alone, for a role of the spec's name: again when one appeared since the account
+   * was read. A step that adopts or re-marks the role comes with a notice, which only {@link #plan}
+   * keeps.
+   */
+  static Decision<RoleStep> role(Intent intent, LiveRole role) {
+    return new PassPlanner(intent).existingRole(role);
+  }
+
   /** A step (none: nothing to do or to record), or why the pass stops. */
   record Decision<T>(Optional<T> step, Optional<String> conflict) {}
 

@@ -535,6 +535,26 @@ class AwsCloudIT {
     assertThat(attached("cifed-team-a_release")).containsExactly(deployPolicyArn);
   }
 
+  @Test
+  void aRoleCreatedSinceTheSnapshotWithoutOurTagsIsAConflictAtOnceAndUntouched() {
+    CIFederatedIdentity deploy = identity("deploy", fullSpec());
+    reconcile(deploy);
+    reconcile(deploy);
+    String trustByHand = widenedTrust();
+    admin.createRole(r -> r.roleName("cifed-team-a_release").assumeRolePolicyDocument(trustByHand));
+    double writes = count(WRITES);
+
+    CloudOutcome outcome = reconcile(identity("release", fullSpec()));
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Conflict);
+    assertThat(outcome.message()).contains("no cifederation.dev ownership tags");
+    assertThat(outcome.retryAfter()).isEmpty();
+    assertThat(count(WRITES) - writes).as("only the CreateRole IAM refused").isEqualTo(1);
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_release")).role();
+    assertThat(role.tags()).isEmpty();
+    assertThat(PolicyDocuments.equivalent(role.assumeRolePolicyDocument(), trustByHand)).isTrue();
+  }
+
   // ------------------------------------------------------------------------------------ errors
 
   @Test
