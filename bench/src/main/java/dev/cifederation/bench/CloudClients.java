@@ -17,19 +17,12 @@ import com.google.api.services.iam.v1.Iam;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -167,19 +160,12 @@ final class CloudClients implements AutoCloseable {
 
   /** Trusts the fake's self-signed certificate, as CIFED_AZURE_CA_FILE makes the operator do. */
   private static SslContext trusting(Emulators clouds) {
-    try (InputStream pem = Files.newInputStream(clouds.azureCa())) {
-      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-      anchors.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
-        anchors.setCertificateEntry("fake-" + i++, c);
-      }
-      TrustManagerFactory trust =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      trust.init(anchors);
-      return SslContextBuilder.forClient().trustManager(trust).build();
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot read the Azure fake's certificate", e);
+    try {
+      return SslContextBuilder.forClient()
+          .trustManager(TrustStores.trusting(clouds.azureCa()))
+          .build();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot trust the Azure fake's certificate", e);
     }
   }
 

@@ -3,7 +3,6 @@ package dev.cifederation.bench;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,12 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A plain-HTTP proxy on loopback in front of one cloud emulator (moto, or a fake over HTTP or
@@ -329,21 +323,12 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private static SSLContext trusting(Path caFile) {
-    try (InputStream pem = Files.newInputStream(caFile)) {
-      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-      anchors.load(null, null);
-      int i = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
-        anchors.setCertificateEntry("fake-" + i++, c);
-      }
-      TrustManagerFactory trust =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      trust.init(anchors);
+    try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, trust.getTrustManagers(), null);
+      context.init(null, TrustStores.trusting(caFile).getTrustManagers(), null);
       return context;
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot read " + caFile, e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot trust " + caFile, e);
     }
   }
 

@@ -7,15 +7,19 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.api.v1alpha1.GitHubClaim;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.Severity;
-import dev.cifederation.operator.guard.PolicyEvaluator;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import dev.cifederation.operator.guard.DeclaredSubjects;
 import dev.cifederation.operator.guard.TrustGuard;
 import dev.cifederation.operator.guard.TrustLint;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.PolicyJson;
+import dev.cifederation.operator.trust.SessionDurations;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -48,6 +52,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Lint CIFederatedIdentity YAML files or AWS trust policy JSON files with the operator's rules.",
+      "A trust policy of an issuer given as a CIIssuer file (or as --issuer-url with"
+          + " --subject-claims/--subject-format) is held against its declared GitHub subject"
+          + " template.",
       "Exit code: 0 clean, 1 findings at or above --fail-on, 2 unreadable input."
     })
 final class LintCommand implements Callable<Integer> {
@@ -83,6 +90,22 @@ final class LintCommand implements Callable<Integer> {
   IssuerDialect dialect;
 
   @Option(
+      names = "--subject-claims",
+      split = ",",
+      paramLabel = "CLAIM",
+      description =
+          "GitHub include_claim_keys in force for --issuer-url, e.g. repo,context (default: GitHub's"
+              + " default template).")
+  List<GitHubClaim> subjectClaims;
+
+  @Option(
+      names = "--subject-format",
+      description =
+          "GitHub subject format in force for --issuer-url: ${COMPLETION-CANDIDATES} (default:"
+              + " either).")
+  SubjectFormat subjectFormat;
+
+  @Option(
       names = "--max-session-duration",
       description = "A policy's session cap to check roles against, e.g. 1h.")
   String maxSessionDuration;
@@ -92,7 +115,7 @@ final class LintCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Optional<Duration> cap =
-        Optional.ofNullable(maxSessionDuration).flatMap(PolicyEvaluator::parseDuration);
+        Optional.ofNullable(maxSessionDuration).flatMap(SessionDurations::read);
     if (maxSessionDuration != null && cap.isEmpty()) {
       err.println(
           "--max-session-duration '"
@@ -100,7 +123,6 @@ final class LintCommand implements Callable<Integer> {
               + "' must be a duration such as 1h or 90m");
       return BAD_INPUT;
     }
-    var limits = new TrustLint.Limits(cap);
     Map<Path, List<JsonNode>> documents = new HashMap<>();
     Map<String, CIIssuerSpec> issuers = new HashMap<>();
     boolean bad = false;
@@ -121,6 +143,24 @@ final class LintCommand implements Callable<Integer> {
         err.println(file + ": cannot read: " + oneLine(describe(e)));
         bad = true;
       }
+    }
+    if (dialect != IssuerDialect.GitHub && (subjectClaims != null || subjectFormat != null)) {
+      err.println(
+          "--subject-claims and --subject-format describe GitHub's subjects: use --dialect GitHub");
+      return BAD_INPUT;
+    }
+    // trust documents are held against what each issuer given declares about its subjects
+    var limits = new TrustLint.Limits(cap);
+    for (CIIssuerSpec issuer : issuers.values()) {
+      try {
+        limits = limits.declaring(DeclaredSubjects.of(IssuerInfo.from(issuer)));
+      } catch (RuntimeException e) {
+        // an issuer without a usable url or dialect declares nothing; an identity naming it
+        // reports it, with its file
+      }
+    }
+    if (subjectClaims != null || subjectFormat != null) {
+      limits = limits.declaring(DeclaredSubjects.of(IssuerInfo.from(fallbackIssuer())));
     }
     int failing = 0;
     int total = 0;
@@ -215,20 +255,28 @@ final class LintCommand implements Callable<Integer> {
             : identity.getMetadata().getNamespace();
     String name = identity.getMetadata().getName();
     CIIssuerSpec issuer = issuers.get(identity.getSpec().getIssuerRef());
-    IssuerInfo info;
-    if (issuer != null) {
-      info = IssuerInfo.from(issuer);
-    } else {
-      var fallback = new CIIssuerSpec();
-      fallback.setUrl(issuerUrl);
-      fallback.setDialect(dialect);
-      info = IssuerInfo.from(fallback);
-    }
+    IssuerInfo info = IssuerInfo.from(issuer != null ? issuer : fallbackIssuer());
     CompiledTrust trust = new TrustCompiler().compile(info, namespace, name, identity.getSpec());
+    TrustLint.Limits declared =
+        limits.declaring(DeclaredSubjects.of(info, identity.getSpec(), trust.migrationPhase()));
     return Optional.of(
         new Result(
             namespace + "/" + name,
-            TrustGuard.review(trust, identity.getSpec(), List.of(), List.of(), limits)));
+            TrustGuard.review(trust, identity.getSpec(), List.of(), List.of(), declared)));
+  }
+
+  /** The issuer of the options: --issuer-url, --dialect and GitHub's declared subjects. */
+  private CIIssuerSpec fallbackIssuer() {
+    var fallback = new CIIssuerSpec();
+    fallback.setUrl(issuerUrl);
+    fallback.setDialect(dialect);
+    if (subjectClaims != null || subjectFormat != null) {
+      var template = new SubjectTemplate();
+      template.setIncludeClaimKeys(subjectClaims);
+      template.setFormat(subjectFormat);
+      fallback.setSubjectTemplate(template);
+    }
+    return fallback;
   }
 
   private static Result awsPolicy(String what, String json, TrustLint.Limits limits) {

@@ -1,5 +1,6 @@
 package dev.cifederation.operator;
 
+import dev.cifederation.operator.config.InvalidConfigurationException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -25,14 +26,20 @@ public final class Main implements Runnable {
 
   /**
    * The command line with its last line of defence: whatever {@code lint} or {@code simulate} still
-   * throws on some input ends as one line on stderr and exit code 2, never a stack trace; {@code
-   * run} keeps picocli's default (a stack trace is what an operator's logs want).
+   * throws on some input ends as one line on stderr and exit code 2, never a stack trace, and so
+   * does a bad configuration of {@code run}; anything else {@code run} throws keeps picocli's
+   * default (a stack trace is what an operator's logs want).
    */
   static CommandLine commandLine() {
     CommandLine line = new CommandLine(new Main());
     line.setExecutionExceptionHandler(
         (e, failed, parsed) -> {
           String name = failed.getCommandName();
+          if (name.equals("run") && e instanceof InvalidConfigurationException) {
+            failed.getErr().println("run: " + e.getMessage());
+            failed.getErr().flush();
+            return LintCommand.BAD_INPUT;
+          }
           if (!name.equals("lint") && !name.equals("simulate")) {
             throw e;
           }

@@ -1,11 +1,9 @@
 package dev.cifederation.operator;
 
-import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.aws.AwsCloud;
 import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
-import dev.cifederation.operator.cloud.gcp.GcpSettings;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.issuer.AddressPolicy;
@@ -13,7 +11,6 @@ import dev.cifederation.operator.issuer.IssuerProbe;
 import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TrustAnchors;
 import dev.cifederation.operator.observe.CertificateExpiry;
-import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
@@ -113,25 +110,15 @@ public final class OperatorApp implements AutoCloseable {
     log.info("Cluster name (ownership mark): {}", config.clusterName());
     // the issuer checks decide the thumbprints a new AWS provider starts with
     var knownThumbprints = new KnownThumbprints();
+    // every adapter from the one configuration, validated before anything connects
     AwsCloud aws =
-        AwsCloud.fromEnvironment(
-            System.getenv(),
-            config,
-            trust -> knownThumbprints.forIssuer(trust.providerUrl()),
-            registry,
-            clock);
-    // each adapter reads its own settings from the environment (see the README's configuration)
+        AwsCloud.fromConfig(
+            config, registry, clock, trust -> knownThumbprints.forIssuer(trust.providerUrl()));
     List<CloudReconciler> adapters =
         List.of(
             aws,
-            GcpCloudReconciler.create(
-                GcpSettings.fromEnvironment(System.getenv(), config.resyncInterval()),
-                new CloudCalls(registry, Cloud.GCP.name()),
-                config.clusterName(),
-                config.resyncInterval(),
-                clock),
-            AzureCloudReconciler.fromEnvironment(
-                System.getenv(), config.clusterName(), config.resyncInterval(), registry, clock));
+            GcpCloudReconciler.fromConfig(config, registry, clock),
+            AzureCloudReconciler.fromConfig(config, registry, clock));
     operator.register(
         new IdentityReconciler(
             new TrustCompiler(),
@@ -232,8 +219,12 @@ public final class OperatorApp implements AutoCloseable {
     client.close();
   }
 
+  /**
+   * The operator as {@code run} starts it: the process environment, read here and nowhere else
+   * (README, "Configuration"); a bad value stops the start before any client is built.
+   */
   public static OperatorApp fromEnvironment() {
-    return new OperatorApp(
-        OperatorConfig.fromEnvironment(System.getenv()), new KubernetesClientBuilder().build());
+    OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
+    return new OperatorApp(config, new KubernetesClientBuilder().build());
   }
 }

@@ -66,7 +66,7 @@ class ArchitectureTest {
         .whereLayer("Reconcile")
         .mayOnlyBeAccessedByLayers("Entry point")
         .whereLayer("Cloud")
-        .mayOnlyAccessLayers("Api", "Trust", "Config", "Observe")
+        .mayOnlyAccessLayers("Api", "Trust", "Config", "Observe", "Issuer")
         .whereLayer("Issuer")
         .mayOnlyAccessLayers("Api")
         .whereLayer("Guard")
@@ -135,6 +135,22 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage(sdk)
                 .check(main));
+  }
+
+  /**
+   * One read of the environment, at start-up: everything else is handed the OperatorConfig (whose
+   * layer, Config, depends on no other).
+   */
+  @Test
+  void onlyTheEntryPointReadsTheEnvironment() {
+    noClasses()
+        .that()
+        .doNotHaveSimpleName("OperatorApp")
+        .should()
+        .callMethod(System.class, "getenv")
+        .orShould()
+        .callMethod(System.class, "getenv", String.class)
+        .check(main);
   }
 
   @Test

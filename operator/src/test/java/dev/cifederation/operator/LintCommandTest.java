@@ -106,6 +106,81 @@ class LintCommandTest {
         .contains("Medium SessionDurationAbovePolicy [Spec]");
   }
 
+  private static final String NAME_BASED_ROLE =
+      """
+      {"Role": {"Arn": "arn:aws:iam::123456789012:role/adopted", "AssumeRolePolicyDocument":
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+          "Action": "sts:AssumeRoleWithWebIdentity",
+          "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:my-org/my-app:environment:production"}}}]}}}
+      """;
+
+  @Test
+  void aTrustPolicyIsHeldAgainstTheSubjectFormatItsIssuerDeclares() throws IOException {
+    Path role = write("role.json", NAME_BASED_ROLE);
+    Path issuer =
+        write(
+            "issuer.yaml",
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIIssuer
+            metadata: {name: github}
+            spec:
+              url: https://token.actions.githubusercontent.com
+              dialect: GitHub
+              subjectTemplate: {format: ImmutableIds}
+            """);
+
+    assertThat(lint(role.toString())).as("nothing declared: either format").isZero();
+    out.getBuffer().setLength(0);
+
+    assertThat(lint(issuer.toString(), role.toString())).isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString())
+        .contains("arn:aws:iam::123456789012:role/adopted: High SubjectTemplateMismatch [AWS]")
+        .contains("in the ImmutableIds format");
+    out.getBuffer().setLength(0);
+
+    assertThat(lint("--subject-format", "ImmutableIds", role.toString()))
+        .isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString()).contains("High SubjectTemplateMismatch [AWS]");
+    out.getBuffer().setLength(0);
+
+    assertThat(lint("--subject-claims", "repo,job_workflow_ref", role.toString()))
+        .as("a template without context: no token's sub names an environment")
+        .isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString()).contains("[repo, job_workflow_ref]");
+  }
+
+  @Test
+  void subjectOptionsDescribeGitHubOnly() throws IOException {
+    Path role = write("role.json", NAME_BASED_ROLE);
+    assertThat(lint("--dialect", "GitLab", "--subject-format", "Names", role.toString()))
+        .isEqualTo(LintCommand.BAD_INPUT);
+    assertThat(err.toString()).contains("--dialect GitHub");
+  }
+
+  @Test
+  void aJenkinsPullRequestJobIsFlaggedThroughItsIssuer() throws IOException {
+    Path identity =
+        write(
+            "pr.yaml",
+            """
+            apiVersion: cifederation.dev/v1alpha1
+            kind: CIFederatedIdentity
+            metadata: {name: pr-5, namespace: team-a}
+            spec:
+              issuerRef: jenkins
+              repository: platform/deploy-app
+              subject: {branch: PR-5}
+              aws: {accountId: "123456789012"}
+            """);
+
+    assertThat(lint(EXAMPLES.resolve("issuer-jenkins.yaml").toString(), identity.toString()))
+        .isEqualTo(LintCommand.FINDINGS);
+    assertThat(out.toString()).contains("team-a/pr-5: High UntrustedTrigger [Spec]");
+  }
+
   @Test
   void unreadableInputIsExitCodeTwo() throws IOException {
     Path broken = write("broken.json", "{\"Statement\": [");

@@ -743,6 +743,12 @@ public final class ArmState {
     return credential;
   }
 
+  /** Deletes a credential as someone in the portal would; whether it existed. */
+  public synchronized boolean deleteCredentialOutOfBand(
+      String subscriptionId, String group, String identityName, String name) {
+    return credentialsOf(subscriptionId, group, identityName).remove(key(name)) != null;
+  }
+
   /** Marks a credential write to the identity as in flight until the returned handle closes. */
   public AutoCloseable holdCredentialWrites(
       String subscriptionId, String group, String identityName) {

@@ -1,15 +1,31 @@
 package dev.cifederation.operator.config;
 
+import static dev.cifederation.operator.config.Variable.CIFED_ALLOW_UNGOVERNED_NAMESPACES;
+import static dev.cifederation.operator.config.Variable.CIFED_CLUSTER_NAME;
+import static dev.cifederation.operator.config.Variable.CIFED_EXTRA_CA_FILE;
+import static dev.cifederation.operator.config.Variable.CIFED_IAM_PATH;
+import static dev.cifederation.operator.config.Variable.CIFED_ISSUER_ALLOW_PRIVATE;
+import static dev.cifederation.operator.config.Variable.CIFED_LEADER_ELECTION;
+import static dev.cifederation.operator.config.Variable.CIFED_LEADER_ELECTION_LEASE;
+import static dev.cifederation.operator.config.Variable.CIFED_LEADER_ELECTION_NAMESPACE;
+import static dev.cifederation.operator.config.Variable.CIFED_LOCAL_MODE;
+import static dev.cifederation.operator.config.Variable.CIFED_LOG_FORMAT;
+import static dev.cifederation.operator.config.Variable.CIFED_METRICS_PORT;
+import static dev.cifederation.operator.config.Variable.CIFED_NEVER_DELETE;
+import static dev.cifederation.operator.config.Variable.CIFED_RESYNC_INTERVAL;
+import static dev.cifederation.operator.config.Variable.CIFED_WORKFLOW_SNIPPETS;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * The operator's configuration contract (README, "Configuration"), read once from the environment
- * at start-up. Invalid values fail the start with a message naming the variable, rather than
- * silently falling back.
+ * The operator's whole configuration (README, "Configuration"; every variable in {@link Variable}),
+ * read once from the environment at start-up, before anything connects, and handed to the
+ * reconcilers and the cloud adapters. An invalid value, a cloud's included, fails the start with a
+ * message naming the variable, rather than silently falling back.
  */
 public record OperatorConfig(
     Duration resyncInterval,
@@ -22,15 +38,22 @@ public record OperatorConfig(
     boolean workflowSnippets,
     boolean allowUngovernedNamespaces,
     boolean neverDelete,
-    boolean issuerAllowPrivate) {
+    boolean issuerAllowPrivate,
+    AwsConfig aws,
+    GcpConfig gcp,
+    AzureConfig azure) {
 
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
+  public static final String DEFAULT_IAM_PATH = "/cifederation/";
+  public static final int DEFAULT_METRICS_PORT = 8080;
   public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
 
   /** The cluster name under {@code CIFED_LOCAL_MODE=true}, where none is required. */
   public static final String LOCAL_CLUSTER_NAME = "local";
 
-  static final String CLUSTER_NAME_RULE = "[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?";
+  private static final Pattern CLUSTER_NAME_RULE =
+      Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
+  private static final Pattern IAM_PATH_RULE = Pattern.compile("/([\\x21-\\x7E]{0,510}/)?");
 
   /**
    * One replica reconciles, the others wait on a coordination.k8s.io Lease.
@@ -45,28 +68,40 @@ public record OperatorConfig(
     json
   }
 
-  public static OperatorConfig fromEnvironment(Map<String, String> env) {
+  /**
+   * The configuration in {@code variables} (the process environment, or a test's map); only
+   * catalogued variables are read.
+   *
+   * @throws InvalidConfigurationException naming the first variable with an invalid value
+   */
+  public static OperatorConfig fromEnvironment(Map<String, String> variables) {
+    Environment env = new Environment(variables);
     return new OperatorConfig(
-        parseDuration("CIFED_RESYNC_INTERVAL", env.get("CIFED_RESYNC_INTERVAL"), DEFAULT_RESYNC),
-        parseIamPath(env.getOrDefault("CIFED_IAM_PATH", "/cifederation/")),
-        parsePort("CIFED_METRICS_PORT", env.getOrDefault("CIFED_METRICS_PORT", "8080")),
+        env.duration(CIFED_RESYNC_INTERVAL, DEFAULT_RESYNC),
+        env.matching(
+                CIFED_IAM_PATH,
+                IAM_PATH_RULE,
+                "must start and end with '/' (IAM path rules), e.g. /cifederation/")
+            .orElse(DEFAULT_IAM_PATH),
+        env.integer(CIFED_METRICS_PORT, DEFAULT_METRICS_PORT, 0, 65535, "a TCP port (0-65535)"),
         clusterName(env),
-        Optional.ofNullable(blankToNull(env.get("CIFED_EXTRA_CA_FILE"))).map(Path::of),
-        parseBoolean("CIFED_LEADER_ELECTION", env.get("CIFED_LEADER_ELECTION"), false)
+        // readable now; TrustAnchors checks that it holds certificates
+        env.readableFile(CIFED_EXTRA_CA_FILE),
+        env.flag(CIFED_LEADER_ELECTION, false)
             ? Optional.of(
                 new LeaderElection(
-                    env.getOrDefault("CIFED_LEADER_ELECTION_LEASE", DEFAULT_LEASE_NAME),
-                    Optional.ofNullable(blankToNull(env.get("CIFED_LEADER_ELECTION_NAMESPACE")))))
+                    env.text(CIFED_LEADER_ELECTION_LEASE).orElse(DEFAULT_LEASE_NAME),
+                    env.text(CIFED_LEADER_ELECTION_NAMESPACE)))
             : Optional.empty(),
-        parseLogFormat(env.get("CIFED_LOG_FORMAT")),
-        parseBoolean("CIFED_WORKFLOW_SNIPPETS", env.get("CIFED_WORKFLOW_SNIPPETS"), true),
-        parseBoolean(
-            "CIFED_ALLOW_UNGOVERNED_NAMESPACES",
-            env.get("CIFED_ALLOW_UNGOVERNED_NAMESPACES"),
-            false),
-        parseBoolean("CIFED_NEVER_DELETE", env.get("CIFED_NEVER_DELETE"), false),
+        env.choice(CIFED_LOG_FORMAT, LogFormat.class, LogFormat.text),
+        env.flag(CIFED_WORKFLOW_SNIPPETS, true),
+        env.flag(CIFED_ALLOW_UNGOVERNED_NAMESPACES, false),
+        env.flag(CIFED_NEVER_DELETE, false),
         // issuers on loopback or private addresses only when asked for: see AddressPolicy
-        parseBoolean("CIFED_ISSUER_ALLOW_PRIVATE", env.get("CIFED_ISSUER_ALLOW_PRIVATE"), false));
+        env.flag(CIFED_ISSUER_ALLOW_PRIVATE, false),
+        AwsConfig.read(env),
+        GcpConfig.read(env),
+        AzureConfig.read(env));
   }
 
   /**
@@ -74,95 +109,19 @@ public record OperatorConfig(
    * cloud account with the same name would take each other's objects for their own. Only the
    * explicit local/demo switch {@code CIFED_LOCAL_MODE=true} supplies one.
    */
-  static String clusterName(Map<String, String> env) {
-    String name = blankToNull(env.get("CIFED_CLUSTER_NAME"));
-    if (name == null) {
-      if (parseBoolean("CIFED_LOCAL_MODE", env.get("CIFED_LOCAL_MODE"), false)) {
-        return LOCAL_CLUSTER_NAME;
-      }
-      throw new IllegalArgumentException(
-          "CIFED_CLUSTER_NAME is required: it marks every cloud object this operator owns, and two"
-              + " clusters sharing an account must use different names (CIFED_LOCAL_MODE=true for a"
-              + " local or demo run)");
-    }
-    if (!name.matches(CLUSTER_NAME_RULE)) {
-      throw new IllegalArgumentException(
-          "CIFED_CLUSTER_NAME="
-              + name
-              + " must be 1-63 lower-case letters, digits, '.' or '-', starting and ending with a"
-              + " letter or digit");
-    }
-    return name;
-  }
-
-  static boolean parseBoolean(String variable, String value, boolean fallback) {
-    if (blankToNull(value) == null) {
-      return fallback;
-    }
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(variable + "=" + value + " must be true or false");
-    };
-  }
-
-  static LogFormat parseLogFormat(String value) {
-    if (blankToNull(value) == null) {
-      return LogFormat.text;
-    }
-    try {
-      return LogFormat.valueOf(value);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("CIFED_LOG_FORMAT=" + value + " must be text or json");
-    }
-  }
-
-  /** ISO-8601 ({@code PT10M}) or a number of seconds ({@code 600}). */
-  static Duration parseDuration(String variable, String value, Duration fallback) {
-    if (blankToNull(value) == null) {
-      return fallback;
-    }
-    Duration parsed;
-    try {
-      parsed =
-          value.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(value)) : Duration.parse(value);
-    } catch (DateTimeParseException | NumberFormatException e) {
-      throw new IllegalArgumentException(
-          variable
-              + "="
-              + value
-              + " is neither an ISO-8601 duration (PT10M) nor a number of seconds");
-    }
-    if (parsed.isNegative() || parsed.isZero()) {
-      throw new IllegalArgumentException(variable + "=" + value + " must be positive");
-    }
-    return parsed;
-  }
-
-  static String parseIamPath(String value) {
-    if (!value.matches("^/([\\x21-\\x7E]{0,510}/)?$")) {
-      throw new IllegalArgumentException(
-          "CIFED_IAM_PATH="
-              + value
-              + " must start and end with '/' (IAM path rules), e.g. /cifederation/");
-    }
-    return value;
-  }
-
-  static int parsePort(String variable, String value) {
-    try {
-      int port = Integer.parseInt(value);
-      if (port < 0 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(variable + "=" + value + " must be a TCP port (0-65535)");
-    }
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
+  private static String clusterName(Environment env) {
+    boolean localMode = env.flag(CIFED_LOCAL_MODE, false);
+    return env.matching(
+            CIFED_CLUSTER_NAME,
+            CLUSTER_NAME_RULE,
+            "must be 1-63 lower-case letters, digits, '.' or '-', starting and ending with a"
+                + " letter or digit")
+        .or(() -> localMode ? Optional.of(LOCAL_CLUSTER_NAME) : Optional.empty())
+        .orElseThrow(
+            () ->
+                new InvalidConfigurationException(
+                    "CIFED_CLUSTER_NAME is required: it marks every cloud object this operator"
+                        + " owns, and two clusters sharing an account must use different names"
+                        + " (CIFED_LOCAL_MODE=true for a local or demo run)"));
   }
 }

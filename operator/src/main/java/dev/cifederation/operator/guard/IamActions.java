@@ -1,6 +1,7 @@
 package dev.cifederation.operator.guard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cifederation.operator.trust.Wildcard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ final class IamActions {
           broad.add("'" + action + "' (every action)");
         } else {
           escalatingServices.stream()
-              .filter(service -> Glob.matches(action, service + ":*", true))
+              .filter(service -> Wildcard.iam(action).ignoringCase().matches(service + ":*"))
               .findFirst()
               .ifPresent(service -> broad.add("'" + action + "' (all of " + service + ")"));
         }
@@ -66,7 +67,9 @@ final class IamActions {
     for (String grant : granted(policy)) {
       for (String banned : forbiddenActions) {
         boolean hit =
-            isEveryAction(banned) ? isEveryAction(grant) : Glob.overlaps(grant, banned, true);
+            isEveryAction(banned)
+                ? isEveryAction(grant)
+                : Wildcard.iam(grant).ignoringCase().overlaps(Wildcard.iam(banned));
         if (hit) {
           return Optional.of(new Violation(grant, banned));
         }

@@ -13,6 +13,8 @@ import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.GcpPolicy;
 import dev.cifederation.operator.api.v1alpha1.PolicyCompliantReason;
 import dev.cifederation.operator.api.v1alpha1.SubjectKind;
+import dev.cifederation.operator.trust.SessionDurations;
+import dev.cifederation.operator.trust.Wildcard;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.time.Duration;
@@ -84,9 +86,6 @@ public final class PolicyEvaluator {
   private static final Pattern AWS_MANAGED =
       Pattern.compile("^arn:aws(?:-[a-z]+)*:iam::aws:policy/(.+)$");
 
-  private static final Pattern GO_DURATION =
-      Pattern.compile("(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?");
-
   /** What applies to a namespace no policy selects. */
   public enum Ungoverned {
     /** Default: nothing is allowed, no cloud is called. */
@@ -131,7 +130,7 @@ public final class PolicyEvaluator {
         selected.stream()
             .map(p -> p.getSpec().getAws())
             .filter(a -> a != null && a.getMaxSessionDuration() != null)
-            .map(a -> parseDuration(a.getMaxSessionDuration()))
+            .map(a -> SessionDurations.read(a.getMaxSessionDuration()))
             .flatMap(Optional::stream)
             .min(Comparator.naturalOrder());
     Optional<String> suspendedBy =
@@ -320,9 +319,10 @@ public final class PolicyEvaluator {
               + ")");
     }
     Optional<Duration> cap =
-        Optional.ofNullable(rules.getMaxSessionDuration()).flatMap(PolicyEvaluator::parseDuration);
+        Optional.ofNullable(rules.getMaxSessionDuration()).flatMap(SessionDurations::read);
     Optional<Duration> asked =
-        parseDuration(aws.getMaxSessionDuration() == null ? "1h" : aws.getMaxSessionDuration());
+        SessionDurations.read(
+            aws.getMaxSessionDuration() == null ? "1h" : aws.getMaxSessionDuration());
     if (cap.isPresent() && asked.isPresent() && asked.get().compareTo(cap.get()) > 0) {
       return violation(
           PolicyCompliantReason.SessionDurationAboveCap,
@@ -444,7 +444,7 @@ public final class PolicyEvaluator {
     List<String> roleNames = nonNull(rules.getRoleNames());
     if (roleName != null
         && !roleName.isEmpty()
-        && roleNames.stream().noneMatch(p -> Glob.matches(p, roleName, false))) {
+        && roleNames.stream().noneMatch(p -> Wildcard.iam(p).matches(roleName))) {
       return Staged.refused(
           1,
           PolicyCompliantReason.RoleNameNotAllowed,
@@ -475,7 +475,7 @@ public final class PolicyEvaluator {
                 + "; only a CIFederationPolicy listing this exact ARN in spec.aws.managedPolicyArns"
                 + " grants it");
       }
-      if (privileged.isEmpty() && allowed.stream().noneMatch(p -> Glob.matches(p, arn, false))) {
+      if (privileged.isEmpty() && allowed.stream().noneMatch(p -> Wildcard.iam(p).matches(arn))) {
         return Staged.refused(
             2,
             PolicyCompliantReason.ManagedPolicyNotAllowed,
@@ -618,7 +618,7 @@ public final class PolicyEvaluator {
       return false;
     }
     for (int i = 0; i < patternParts.length; i++) {
-      if (!Glob.matches(patternParts[i], textParts[i], true)) {
+      if (!Wildcard.starsOnly(patternParts[i]).ignoringCase().matches(textParts[i])) {
         return false;
       }
     }
@@ -635,21 +635,6 @@ public final class PolicyEvaluator {
     return s.equals(p) || s.startsWith(p + "/");
   }
 
-  /** A duration as the CRDs write it (1h, 90m, 2h30m, 3600s); empty when it is not one. */
-  public static Optional<Duration> parseDuration(String text) {
-    if (text == null || text.isEmpty()) {
-      return Optional.empty();
-    }
-    Matcher m = GO_DURATION.matcher(text);
-    if (!m.matches()) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        Duration.ofHours(number(m.group(1)))
-            .plusMinutes(number(m.group(2)))
-            .plusSeconds(number(m.group(3))));
-  }
-
   private static boolean configured(CIFederatedIdentitySpec spec, Target target) {
     return switch (target) {
       case aws -> spec.getAws() != null;
@@ -664,10 +649,6 @@ public final class PolicyEvaluator {
 
   private static String by(CIFederationPolicy policy) {
     return "CIFederationPolicy " + policy.getMetadata().getName();
-  }
-
-  private static long number(String digits) {
-    return digits == null ? 0 : Long.parseLong(digits);
   }
 
   private static Optional<Violation> violation(PolicyCompliantReason reason, String message) {

@@ -68,6 +68,12 @@ public enum Rule {
       "condition on <provider>:sub and <provider>:aud with the provider the statement's Federated"
           + " principal names (an issuer with a path, e.g. a GitHub enterprise issuer, has its own"
           + " provider)"),
+  SubjectTemplateMismatch(
+      Severity.High,
+      "trust the subject the declared template yields (the identity's status.subject), or declare"
+          + " the template the repository really uses: subjectTemplate.includeClaimKeys and format"
+          + " on the CIIssuer or the identity (a repository switching to immutable IDs: use"
+          + " spec.subjectMigration)"),
   UntrustedTrigger(
       Severity.High,
       "trust only protected scopes: a deployment environment, a protected branch, the apply phase;"

@@ -67,15 +67,6 @@ public final class SpecTrust {
   }
 
   static LiveTrust.Azure azure(AzureTrust trust) {
-    return new LiveTrust.Azure(
-        "/subscriptions/"
-            + trust.subscriptionId()
-            + "/resourceGroups/"
-            + trust.resourceGroup()
-            + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
-            + trust.identityName(),
-        List.of(
-            new LiveTrust.FederatedCredential(
-                trust.credentialName(), trust.issuer(), trust.subject(), trust.audiences())));
+    return trust.asLive();
   }
 }

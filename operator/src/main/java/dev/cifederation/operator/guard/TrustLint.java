@@ -7,6 +7,7 @@ import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.trust.Dialect;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.PolicyJson;
+import dev.cifederation.operator.trust.Wildcard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +28,42 @@ public final class TrustLint {
    * What the rules compare against that is not in the trust itself.
    *
    * @param maxSessionDuration the cap of the policies that select the identity, if any
+   * @param declared what issuers declare about their subjects (the identity's issuer; in the lint
+   *     command every CIIssuer given): a trust of one of them is held against its declaration, and
+   *     its CI system is known even for a self-hosted issuer
    */
-  public record Limits(Optional<Duration> maxSessionDuration) {
+  public record Limits(Optional<Duration> maxSessionDuration, List<DeclaredSubjects> declared) {
+    public Limits {
+      declared = List.copyOf(declared);
+    }
+
+    public Limits(Optional<Duration> maxSessionDuration) {
+      this(maxSessionDuration, List.of());
+    }
+
     public static Limits none() {
       return new Limits(Optional.empty());
+    }
+
+    /**
+     * These limits, and what one more issuer declares about its subjects; it comes before those
+     * already given (an identity's own template over its issuer's).
+     */
+    public Limits declaring(DeclaredSubjects subjects) {
+      List<DeclaredSubjects> all = new ArrayList<>(declared);
+      all.add(0, subjects);
+      return new Limits(maxSessionDuration, all);
+    }
+
+    /** The CI system of a trust's issuer: a SaaS one by its host, else a declared issuer's. */
+    Optional<Dialect> dialectOf(String issuer) {
+      return Dialect.bySaasIssuer(issuer)
+          .or(() -> declaredFor(issuer).map(DeclaredSubjects::dialect));
+    }
+
+    /** The declaration of the trust's issuer, if one was given. */
+    Optional<DeclaredSubjects> declaredFor(String issuer) {
+      return declared.stream().filter(d -> d.issues(issuer)).findFirst();
     }
   }
 
@@ -57,6 +90,11 @@ public final class TrustLint {
               + "\\s*==\\s*['\"]");
   private static final Pattern STARTS_WITH =
       Pattern.compile("assertion\\.sub\\.startsWith\\(\\s*'((?:[^'\\\\]|\\\\.)*)'\\s*\\)");
+  // assertion.sub == '<literal>' or '<literal>' == assertion.sub
+  private static final Pattern CEL_SUB_EQUALS =
+      Pattern.compile(
+          "assertion\\.sub\\s*==\\s*'((?:[^'\\\\]|\\\\.)*)'"
+              + "|'((?:[^'\\\\]|\\\\.)*)'\\s*==\\s*assertion\\.sub\\b");
   private static final Pattern CONDITION_KEY = Pattern.compile("(.+):([A-Za-z_]+)");
   private static final Pattern OIDC_PROVIDER_ARN =
       Pattern.compile("arn:[^:]*:iam::[0-9]*:oidc-provider/(.+)");
@@ -91,9 +129,9 @@ public final class TrustLint {
     if (trust instanceof LiveTrust.Aws aws) {
       lintAws(aws, where, limits, findings);
     } else if (trust instanceof LiveTrust.Gcp gcp) {
-      lintGcp(gcp, where, findings);
+      lintGcp(gcp, where, limits, findings);
     } else if (trust instanceof LiveTrust.Azure azure) {
-      lintAzure(azure, where, findings);
+      lintAzure(azure, where, limits, findings);
     }
     return findings;
   }
@@ -151,7 +189,7 @@ public final class TrustLint {
               role
                   + " statement "
                   + (statement.hasNonNull("Sid") ? statement.get("Sid").asText() : "#" + (i + 1));
-          lintStatement(statement, name, where, out);
+          lintStatement(statement, name, where, limits, out);
         }
       }
     }
@@ -180,14 +218,14 @@ public final class TrustLint {
     }
     boolean action =
         list(statement.path("Action")).stream()
-            .anyMatch(a -> Glob.matches(a.asText(), WEB_IDENTITY, true));
+            .anyMatch(a -> Wildcard.iam(a.asText()).ignoringCase().matches(WEB_IDENTITY));
     JsonNode principal = statement.path("Principal");
     boolean federated = principal.has("Federated") || "*".equals(principal.asText());
     return action && federated;
   }
 
   private static void lintStatement(
-      JsonNode statement, String name, String where, List<Finding> out) {
+      JsonNode statement, String name, String where, Limits limits, List<Finding> out) {
     // the provider the statement trusts, e.g. token.actions.githubusercontent.com; null for "*"
     String provider =
         list(statement.path("Principal").path("Federated")).stream()
@@ -197,7 +235,8 @@ public final class TrustLint {
             .map(m -> m.group(1))
             .findFirst()
             .orElse(null);
-    Optional<Dialect> dialect = Dialect.bySaasIssuer(provider);
+    Optional<Dialect> dialect = limits.dialectOf(provider);
+    Optional<DeclaredSubjects> declared = limits.declaredFor(provider);
     List<Entry> entries = new ArrayList<>();
     statement
         .path("Condition")
@@ -250,7 +289,7 @@ public final class TrustLint {
                     + "; no token can match"));
       }
       for (String value : entry.values()) {
-        boolean wildcard = entry.like() && Glob.hasWildcard(value);
+        boolean wildcard = entry.like() && Wildcard.hasWildcard(value);
         if (entry.like() && !wildcard) {
           out.add(
               Rule.UnneededStringLike.finding(
@@ -260,6 +299,10 @@ public final class TrustLint {
           case "sub" -> {
             lintSubject(entry, value, wildcard, name, where, out);
             lintDialectSubject(entry, value, dialect, name, where, out);
+            if (declared.isPresent() && !(!entry.like() && value.contains("*"))) {
+              lintDeclaredSubject(
+                  value, entry.like(), entry.ignoreCase(), declared.get(), name, where, out);
+            }
           }
           case "aud" -> {
             if (wildcard) {
@@ -394,7 +437,7 @@ public final class TrustLint {
         String rest = subject.substring(prefix.length());
         int end = rest.indexOf(':');
         String repository = end < 0 ? rest : rest.substring(0, end);
-        return end < 0 || repository.isEmpty() || Glob.hasWildcard(repository)
+        return end < 0 || repository.isEmpty() || Wildcard.hasWildcard(repository)
             ? Optional.empty()
             : Optional.of(repository);
       }
@@ -409,8 +452,8 @@ public final class TrustLint {
   private static boolean admitsPullRequests(String value, boolean wildcard, boolean ignoreCase) {
     if (wildcard) {
       return pinnedRepository(value)
-          .map(repository -> Glob.matches(value, "repo:" + repository + ":pull_request", false))
-          .orElseGet(() -> Glob.overlaps(value, "repo:*:pull_request", false));
+          .map(repository -> Wildcard.iam(value).matches("repo:" + repository + ":pull_request"))
+          .orElseGet(() -> Wildcard.iam(value).overlaps(Wildcard.iam("repo:*:pull_request")));
     }
     String subject = ignoreCase ? value.toLowerCase(Locale.ROOT) : value;
     return subject.startsWith("repo:") && subject.endsWith(":pull_request");
@@ -462,7 +505,7 @@ public final class TrustLint {
 
   // -------------------------------------------------------------------------------------- GCP
 
-  private static void lintGcp(LiveTrust.Gcp gcp, String where, List<Finding> out) {
+  private static void lintGcp(LiveTrust.Gcp gcp, String where, Limits limits, List<Finding> out) {
     String provider = "Provider " + gcp.providerName();
     String condition = gcp.attributeCondition() == null ? "" : gcp.attributeCondition().strip();
     if (condition.isEmpty()) {
@@ -505,18 +548,50 @@ public final class TrustLint {
         lintExactSubject(member.substring(subject + "/subject/".length()), binding, where, out);
       }
     }
-    Optional<Dialect> dialect = Dialect.bySaasIssuer(gcp.issuerUri());
+    Optional<Dialect> dialect = limits.dialectOf(gcp.issuerUri());
     if (dialect.isPresent()) {
       Matcher startsWith = STARTS_WITH.matcher(condition);
       while (startsWith.find()) {
         untrustedTriggers(startsWith.group(1) + "*", dialect.get(), provider, where, out);
       }
     }
+    Optional<DeclaredSubjects> declared = limits.declaredFor(gcp.issuerUri());
+    if (declared.isPresent()) {
+      Matcher exact = CEL_SUB_EQUALS.matcher(condition);
+      while (exact.find()) {
+        String literal = exact.group(1) != null ? exact.group(1) : exact.group(2);
+        lintDeclaredSubject(celText(literal), false, false, declared.get(), provider, where, out);
+      }
+      Matcher startsWith = STARTS_WITH.matcher(condition);
+      while (startsWith.find()) {
+        lintDeclaredSubject(
+            celText(startsWith.group(1)) + "*", true, false, declared.get(), provider, where, out);
+      }
+      // principals name the mapped google.subject: the sub itself, or (during a migration) the
+      // new subject the old one is mapped to
+      String mapping = gcp.attributeMapping().getOrDefault("google.subject", "");
+      if (mapping.strip().endsWith("assertion.sub")) {
+        for (String member : gcp.members()) {
+          int subject = member.indexOf("/subject/");
+          if (member.startsWith("principal://") && subject >= 0) {
+            lintDeclaredSubject(
+                member.substring(subject + "/subject/".length()),
+                false,
+                false,
+                declared.get(),
+                "The workloadIdentityUser member " + member,
+                where,
+                out);
+          }
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------ Azure
 
-  private static void lintAzure(LiveTrust.Azure azure, String where, List<Finding> out) {
+  private static void lintAzure(
+      LiveTrust.Azure azure, String where, Limits limits, List<Finding> out) {
     for (LiveTrust.FederatedCredential credential : azure.credentials()) {
       String name = "Federated credential " + credential.name() + " of " + azure.identityId();
       if (!credential.audiences().equals(List.of(AZURE_AUDIENCE))) {
@@ -525,7 +600,13 @@ public final class TrustLint {
                 where, name + " has the audiences " + credential.audiences()));
       }
       lintExactSubject(credential.subject(), name, where, out);
-      Optional<Dialect> dialect = Dialect.bySaasIssuer(credential.issuer());
+      Optional<Dialect> dialect = limits.dialectOf(credential.issuer());
+      limits
+          .declaredFor(credential.issuer())
+          .ifPresent(
+              declared ->
+                  lintDeclaredSubject(
+                      credential.subject(), false, false, declared, name, where, out));
       if (dialect.isPresent()) {
         if (!dialect.get().couldStartWith(credential.subject())) {
           out.add(
@@ -544,6 +625,39 @@ public final class TrustLint {
     }
   }
 
+  /**
+   * A subject (exact, or a pattern's literal start) that no token of the declared issuer can carry
+   * under its declared subject template and format: a name-based {@code repo:owner/name} where the
+   * immutable format is declared, a claim the template does not include, claims in another order.
+   */
+  private static void lintDeclaredSubject(
+      String subject,
+      boolean pattern,
+      boolean ignoreCase,
+      DeclaredSubjects declared,
+      String name,
+      String where,
+      List<Finding> out) {
+    Optional<Pattern> subjects = declared.subjects(ignoreCase);
+    if (subjects.isEmpty()) {
+      return;
+    }
+    boolean possible =
+        pattern
+            ? declared.couldStartWith(subjects.get(), literalPrefix(subject))
+            : subjects.get().matcher(subject).matches();
+    if (!possible) {
+      out.add(
+          Rule.SubjectTemplateMismatch.finding(
+              where,
+              name
+                  + " trusts sub '"
+                  + subject
+                  + "', which no token carries under "
+                  + declared.describe()));
+    }
+  }
+
   /** GCP principals and Azure subjects are exact: only their content can be unsafe. */
   private static void lintExactSubject(
       String subject, String name, String where, List<Finding> out) {
@@ -558,6 +672,35 @@ public final class TrustLint {
   }
 
   // ---------------------------------------------------------------------------------- helpers
+
+  /** The text of a single-quoted CEL literal's body, its escapes resolved. */
+  static String celText(String body) {
+    StringBuilder text = new StringBuilder(body.length());
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c != '\\' || i + 1 == body.length()) {
+        text.append(c);
+        continue;
+      }
+      char escaped = body.charAt(++i);
+      switch (escaped) {
+        case 'n' -> text.append('\n');
+        case 'r' -> text.append('\r');
+        case 't' -> text.append('\t');
+        case 'x' -> {
+          String hex = i + 2 < body.length() ? body.substring(i + 1, i + 3) : "";
+          if (hex.matches("[0-9a-fA-F]{2}")) {
+            text.append((char) Integer.parseInt(hex, 16));
+            i += 2;
+          } else {
+            text.append(escaped);
+          }
+        }
+        default -> text.append(escaped);
+      }
+    }
+    return text.toString();
+  }
 
   static JsonNode parse(String json) {
     if (json == null) {

@@ -22,7 +22,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The trust anchors of issuer checks: the JVM's default CAs, plus the operator-wide extra file
  * ({@code CIFED_EXTRA_CA_FILE}), plus an issuer's own {@code spec.caBundle}. Nothing else — in
- * particular no "trust all" fallback.
+ * particular no "trust all" fallback. The operator's one way to trust extra CAs: the Azure adapter
+ * builds its client's trust from {@code CIFED_AZURE_CA_FILE} here too.
  */
 public final class TrustAnchors {
 
@@ -39,21 +40,33 @@ public final class TrustAnchors {
    * certificate stops the operator at start-up with a message naming the variable.
    */
   public static TrustAnchors withExtraFile(Optional<Path> extraCaFile) {
+    return withFile(EXTRA_CA_VARIABLE, extraCaFile);
+  }
+
+  /**
+   * The JVM defaults plus the PEM file the environment variable {@code variable} names, read once;
+   * a file that cannot be read or holds no certificate is an error naming the variable.
+   */
+  public static TrustAnchors withFile(String variable, Optional<Path> caFile) {
     List<X509Certificate> anchors = new ArrayList<>(jvmDefaults());
-    if (extraCaFile.isPresent()) {
-      Path file = extraCaFile.get();
+    if (caFile.isPresent()) {
+      Path file = caFile.get();
       try {
         anchors.addAll(parsePem(Files.readString(file, StandardCharsets.US_ASCII)));
       } catch (IOException e) {
         throw new IllegalArgumentException(
-            EXTRA_CA_VARIABLE + "=" + file + " cannot be read: " + e.getMessage(), e);
+            variable + "=" + file + " cannot be read: " + e.getMessage(), e);
       } catch (CertificateException e) {
         throw new IllegalArgumentException(
-            EXTRA_CA_VARIABLE + "=" + file + " holds no valid PEM certificate: " + e.getMessage(),
-            e);
+            variable + "=" + file + " holds no valid PEM certificate: " + e.getMessage(), e);
       }
     }
     return new TrustAnchors(anchors);
+  }
+
+  /** Trust managers that trust exactly these anchors. */
+  public TrustManagerFactory trustManagers() {
+    return trustManagers(base);
   }
 
   /** A fresh SSL context trusting these anchors plus {@code caBundle} (PEM, may be blank). */
@@ -70,6 +83,18 @@ public final class TrustAnchors {
       }
     }
     try {
+      // a new context per check: its session cache is empty, so every check does a full handshake
+      // and sees the chain the host serves now, never a resumed session's old one
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, trustManagers(anchors).getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot build the issuer trust store", e);
+    }
+  }
+
+  private static TrustManagerFactory trustManagers(List<X509Certificate> anchors) {
+    try {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       for (int i = 0; i < anchors.size(); i++) {
@@ -78,13 +103,9 @@ public final class TrustAnchors {
       TrustManagerFactory factory =
           TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(store);
-      // a new context per check: its session cache is empty, so every check does a full handshake
-      // and sees the chain the host serves now, never a resumed session's old one
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, factory.getTrustManagers(), null);
-      return context;
+      return factory;
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot build the issuer trust store", e);
+      throw new IllegalStateException("cannot build a trust store", e);
     }
   }
 

@@ -21,6 +21,7 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
+import dev.cifederation.operator.guard.DeclaredSubjects;
 import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.guard.PolicyVerdict;
 import dev.cifederation.operator.guard.TrustGuard;
@@ -297,6 +298,10 @@ public class IdentityReconciler
       }
     }
     var limits = new TrustLint.Limits(verdict.sessionCap());
+    if (trust != null) {
+      // live trusts of this issuer are held against the subjects it declares
+      limits = limits.declaring(DeclaredSubjects.of(issuerInfo, spec, trust.migrationPhase()));
+    }
 
     if (!verdict.compliant() && !recordsAnyCloud(identity)) {
       // fail closed: nothing was ever granted here, so no cloud is called at all

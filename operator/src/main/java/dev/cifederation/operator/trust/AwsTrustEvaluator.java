@@ -7,7 +7,6 @@ import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -163,10 +162,8 @@ final class AwsTrustEvaluator {
     return list(statement.get("Action")).stream().anyMatch(a -> actionMatches(a.asText()));
   }
 
-  private static boolean actionMatches(String pattern) {
-    return like(pattern.toLowerCase(Locale.ROOT))
-        .matcher(ACTION.toLowerCase(Locale.ROOT))
-        .matches();
+  static boolean actionMatches(String pattern) {
+    return Wildcard.iam(pattern).ignoringCase().matches(ACTION);
   }
 
   // ------------------------------------------------------------------------------ conditions
@@ -318,78 +315,70 @@ final class AwsTrustEvaluator {
     return switch (base) {
       case "StringEquals", "StringNotEquals" ->
           (actual, expected, request, variables) ->
-              substitute(expected, request, variables, false)
-                  .map(e -> e.equals(actual))
+              resolve(expected, request, variables)
+                  .map(parts -> text(parts).equals(actual))
                   .orElse(false);
       case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase" ->
           (actual, expected, request, variables) ->
-              substitute(expected, request, variables, false)
-                  .map(e -> e.equalsIgnoreCase(actual))
+              resolve(expected, request, variables)
+                  .map(parts -> text(parts).equalsIgnoreCase(actual))
                   .orElse(false);
       case "StringLike", "StringNotLike" ->
           (actual, expected, request, variables) ->
-              substitute(expected, request, variables, true)
-                  .map(regex -> Pattern.compile(regex, Pattern.DOTALL).matcher(actual).matches())
+              resolve(expected, request, variables)
+                  .map(parts -> pattern(parts).matches(actual))
                   .orElse(false);
       case "Bool" -> (actual, expected, request, variables) -> actual.equalsIgnoreCase(expected);
       default -> null;
     };
   }
 
+  /** A piece of a condition value: as written, or a policy variable's value (literal). */
+  private record Part(String text, boolean literal) {}
+
   /**
-   * The condition value with policy variables resolved: {@code ${*}}, {@code ${?}}, {@code ${$}}
-   * stand for the literal character, {@code ${key}} for the token's value of that condition key.
-   * For StringLike the result is a regex ({@code *}, {@code ?} wildcards). Empty when a variable
-   * cannot be resolved — IAM then treats the value as not matching.
+   * The condition value cut at its policy variables, each resolved: {@code ${*}}, {@code ${?}},
+   * {@code ${$}} stand for the literal character, {@code ${key}} for the token's value of that
+   * condition key. Empty when a variable cannot be resolved — IAM then treats the value as not
+   * matching.
    */
-  private static Optional<String> substitute(
-      String value, Request request, boolean variables, boolean like) {
-    StringBuilder out = new StringBuilder();
+  private static Optional<List<Part>> resolve(String value, Request request, boolean variables) {
+    List<Part> parts = new ArrayList<>();
     int at = 0;
     Matcher variable = VARIABLE.matcher(value);
     while (variables && variable.find()) {
-      out.append(piece(value.substring(at, variable.start()), like));
+      parts.add(new Part(value.substring(at, variable.start()), false));
       String name = variable.group(1).trim();
-      String literal;
       if (name.equals("*") || name.equals("?") || name.equals("$")) {
-        literal = name;
+        parts.add(new Part(name, true));
       } else {
         List<String> resolved = request.values(name);
         if (resolved == null || resolved.size() != 1) {
           return Optional.empty();
         }
-        literal = resolved.get(0);
+        parts.add(new Part(resolved.get(0), true));
       }
-      out.append(like ? Pattern.quote(literal) : literal);
       at = variable.end();
     }
-    out.append(piece(value.substring(at), like));
-    return Optional.of(out.toString());
+    parts.add(new Part(value.substring(at), false));
+    return Optional.of(parts);
   }
 
-  private static String piece(String text, boolean like) {
-    return like ? like(text).pattern() : text;
+  private static String text(List<Part> parts) {
+    StringBuilder text = new StringBuilder();
+    parts.forEach(part -> text.append(part.text()));
+    return text.toString();
   }
 
-  /** IAM's StringLike: {@code *} any run of characters (also none), {@code ?} exactly one. */
-  static Pattern like(String pattern) {
-    StringBuilder regex = new StringBuilder();
-    StringBuilder literal = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      if (c == '*' || c == '?') {
-        if (literal.length() > 0) {
-          regex.append(Pattern.quote(literal.toString()));
-          literal.setLength(0);
-        }
-        regex.append(c == '*' ? ".*" : ".");
-      } else {
-        literal.append(c);
-      }
+  /** IAM's StringLike: {@code *} and {@code ?} as written are wildcards, resolved values not. */
+  private static Wildcard pattern(List<Part> parts) {
+    Wildcard pattern = Wildcard.literal("");
+    for (Part part : parts) {
+      pattern =
+          pattern.followedBy(
+              part.literal() ? Wildcard.literal(part.text()) : Wildcard.iam(part.text()));
     }
-    if (literal.length() > 0) {
-      regex.append(Pattern.quote(literal.toString()));
-    }
-    return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    return pattern;
   }
 
   // --------------------------------------------------------------------------------- helpers

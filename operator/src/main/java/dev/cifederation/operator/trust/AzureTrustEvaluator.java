@@ -28,14 +28,14 @@ final class AzureTrustEvaluator {
                 + ": issuer '"
                 + credential.issuer()
                 + "' is not the token's "
-                + issuer.map(CelExpression::show).orElse("(none)"));
+                + issuer.map(Cel::show).orElse("(none)"));
       } else if (subject.isEmpty() || !subject.get().equals(credential.subject())) {
         mismatches.add(
             label
                 + ": subject '"
                 + credential.subject()
                 + "' is not the token's sub "
-                + subject.map(CelExpression::show).orElse("(none)")
+                + subject.map(Cel::show).orElse("(none)")
                 + " (Azure matches the subject exactly)");
       } else if (audiences.stream().noneMatch(credential.audiences()::contains)) {
         mismatches.add(

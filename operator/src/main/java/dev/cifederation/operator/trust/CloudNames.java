@@ -44,6 +44,7 @@ public final class CloudNames {
   static final int AZURE_CREDENTIAL_NAME_MAX = 120;
 
   private static final int HASH_HEX_DIGITS = 8;
+  private static final String MIGRATION_SUFFIX = "-migration";
   private static final int GCP_HASH_HEX_DIGITS = 10;
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern DNS_SUBDOMAIN =
@@ -101,6 +102,26 @@ public final class CloudNames {
   public static String azureCredentialName(String namespace, String name) {
     requireKubernetesNames(namespace, name);
     return readableOrHashed(namespace, name, name.replace('.', '_'), AZURE_CREDENTIAL_NAME_MAX);
+  }
+
+  /**
+   * The second federated credential an identity may hold, during a subject migration: {@link
+   * #azureCredentialName} plus {@code -migration}, or, when that would not fit, the readable part
+   * cut to leave room for {@code -<8 hex>-migration}, exactly 120 characters. It never equals the
+   * first credential's name (a different length, or an end no hash has), and distinct resources get
+   * distinct names.
+   */
+  public static String azureMigrationCredentialName(String namespace, String name) {
+    String first = azureCredentialName(namespace, name);
+    if (first.length() + MIGRATION_SUFFIX.length() < AZURE_CREDENTIAL_NAME_MAX) {
+      return first + MIGRATION_SUFFIX;
+    }
+    String readable = PREFIX + namespace + "_" + name.replace('.', '_');
+    int room = AZURE_CREDENTIAL_NAME_MAX - 1 - HASH_HEX_DIGITS - MIGRATION_SUFFIX.length();
+    return readable.substring(0, room)
+        + "-"
+        + sha256Hex(namespace, name).substring(0, HASH_HEX_DIGITS)
+        + MIGRATION_SUFFIX;
   }
 
   private static String readableOrHashed(

@@ -337,11 +337,15 @@ public record Dialect(
                 ""),
             Map.of(),
             List.of(),
+            // Multibranch projects name a change request's job after it: PR-N (GitHub and
+            // Bitbucket Branch Source; PR-N-merge / PR-N-head with both checkout strategies, see
+            // https://plugins.jenkins.io/github-branch-source/) or MR-N (GitLab Branch Source,
+            // https://plugins.jenkins.io/gitlab-branch-source/).
             List.of(
                 new UntrustedTrigger(
-                    Pattern.compile("/job/(PR-[^/]*|\\*)"),
-                    "multibranch jobs named PR-N build pull requests, from forks when the project"
-                        + " trusts them",
+                    Pattern.compile("/job/((PR|MR)-[^/]*|\\*)"),
+                    "multibranch jobs named PR-N (GitHub, Bitbucket) or MR-N (GitLab) build pull"
+                        + " and merge requests, from forks when the project trusts them",
                     true)),
             "platform/deploy-app",
             null));

@@ -41,7 +41,7 @@ final class GcpTrustEvaluator {
     if (issuer.isEmpty() || !issuer.get().equals(trust.issuerUri())) {
       return Admission.refused(
           "the token's issuer "
-              + issuer.map(CelExpression::show).orElse("(none)")
+              + issuer.map(Cel::show).orElse("(none)")
               + " is not the provider's issuer '"
               + trust.issuerUri()
               + "'");
@@ -68,8 +68,8 @@ final class GcpTrustEvaluator {
       String target = mapping.getKey();
       Object value;
       try {
-        value = CelExpression.parse(mapping.getValue()).evaluate(Map.of("assertion", assertion));
-      } catch (IllegalArgumentException | CelExpression.EvaluationException e) {
+        value = Cel.parse(mapping.getValue()).evaluate(Map.of("assertion", assertion));
+      } catch (IllegalArgumentException | Cel.EvaluationException e) {
         if (target.equals("google.subject")) {
           return Admission.refused(
               "the mapping of google.subject ("
@@ -102,9 +102,9 @@ final class GcpTrustEvaluator {
       Object result;
       try {
         result =
-            CelExpression.parse(condition)
+            Cel.parse(condition)
                 .evaluate(Map.of("assertion", assertion, "google", google, "attribute", attribute));
-      } catch (IllegalArgumentException | CelExpression.EvaluationException e) {
+      } catch (IllegalArgumentException | Cel.EvaluationException e) {
         return Admission.refused(
             "the attribute condition cannot be evaluated on this token (GCP refuses it): "
                 + e.getMessage()
@@ -207,9 +207,7 @@ final class GcpTrustEvaluator {
     List<String> shown = new ArrayList<>();
     for (String name : names) {
       Object value = claims.asMap().get(name);
-      shown.add(
-          name
-              + (claims.asMap().containsKey(name) ? " = " + CelExpression.show(value) : " absent"));
+      shown.add(name + (claims.asMap().containsKey(name) ? " = " + Cel.show(value) : " absent"));
     }
     return shown.isEmpty() ? "" : " (token: " + String.join(", ", shown) + ")";
   }

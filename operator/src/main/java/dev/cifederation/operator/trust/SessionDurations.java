@@ -1,11 +1,15 @@
 package dev.cifederation.operator.trust;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the Go-style durations the CRD accepts for spec.aws.maxSessionDuration. */
-final class SessionDurations {
+/**
+ * The Go-style durations the CRDs accept (spec.aws.maxSessionDuration of an identity and of a
+ * policy): optional hours, minutes, seconds, in that order, at least one.
+ */
+public final class SessionDurations {
 
   static final Duration DEFAULT = Duration.ofHours(1);
   // IAM's limits for a role's MaxSessionDuration.
@@ -24,24 +28,37 @@ final class SessionDurations {
     if (text == null) {
       return DEFAULT;
     }
-    Matcher matcher = GO_DURATION.matcher(text);
-    if (text.isEmpty() || !matcher.matches()) {
+    if (text.isEmpty() || !GO_DURATION.matcher(text).matches()) {
       throw new TrustCompilationException(
           FIELD + " '" + text + "' must be a duration such as 1h, 90m, 2h30m or 3600s");
     }
-    Duration duration;
-    try {
-      duration =
-          Duration.ofHours(number(matcher.group(1)))
-              .plusMinutes(number(matcher.group(2)))
-              .plusSeconds(number(matcher.group(3)));
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw outOfRange(text);
-    }
+    Duration duration = read(text).orElseThrow(() -> outOfRange(text));
     if (duration.compareTo(MIN) < 0 || duration.compareTo(MAX) > 0) {
       throw outOfRange(text);
     }
     return duration;
+  }
+
+  /**
+   * A duration as the CRDs write it (1h, 90m, 2h30m, 3600s); empty when the text is not one, or is
+   * too large for any duration.
+   */
+  public static Optional<Duration> read(String text) {
+    if (text == null || text.isEmpty()) {
+      return Optional.empty();
+    }
+    Matcher matcher = GO_DURATION.matcher(text);
+    if (!matcher.matches()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          Duration.ofHours(number(matcher.group(1)))
+              .plusMinutes(number(matcher.group(2)))
+              .plusSeconds(number(matcher.group(3))));
+    } catch (ArithmeticException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static TrustCompilationException outOfRange(String text) {

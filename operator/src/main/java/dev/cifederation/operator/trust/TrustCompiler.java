@@ -703,14 +703,6 @@ public final class TrustCompiler {
               + subject.selector().field()
               + "; remove spec.azure");
     }
-    if (!subject.alternatives().isEmpty()) {
-      // Entra's route is a second federated credential, which the Azure adapter does not manage
-      // yet; a trust it would apply only half of must not compile.
-      throw new TrustCompilationException(
-          "spec.subjectMigration is not supported with spec.azure yet: it needs a second federated"
-              + " credential; migrate the Azure identity by setting subjectTemplate.format:"
-              + " ImmutableIds when the repository switches");
-    }
     requireNonBlank(azure.getSubscriptionId(), "spec.azure.subscriptionId");
     requireNonBlank(azure.getResourceGroup(), "spec.azure.resourceGroup");
     String identityName =
@@ -723,13 +715,20 @@ public final class TrustCompiler {
               + identityName
               + "' must be 3-128 of letters, digits, '-' and '_', starting with a letter or digit");
     }
+    // A subject migration: Entra's route is a second federated credential for the old subject
+    // (one subject per credential); at most one alternative exists, so at most two credentials.
+    if (subject.alternatives().size() > 1) {
+      throw new IllegalStateException("a subject migration admits one former subject");
+    }
     return new AzureTrust(
         azure.getSubscriptionId(),
         azure.getResourceGroup(),
         identityName,
         CloudNames.azureCredentialName(namespace, name),
+        CloudNames.azureMigrationCredentialName(namespace, name),
         issuer.url(),
         subject.value(),
+        subject.alternatives().isEmpty() ? null : subject.alternatives().get(0),
         List.of(issuer.azureAudience()));
   }
 

@@ -3,12 +3,10 @@ package dev.cifederation.operator.trust;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cifederation.operator.trust.CelExpression.Binary;
-import dev.cifederation.operator.trust.CelExpression.Call;
-import dev.cifederation.operator.trust.CelExpression.ListLiteral;
-import dev.cifederation.operator.trust.CelExpression.Literal;
-import dev.cifederation.operator.trust.CelExpression.Node;
-import dev.cifederation.operator.trust.CelExpression.Unary;
+import dev.cel.common.Operator;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.ast.CelExpr.ExprKind.Kind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,7 +171,7 @@ public final class WhoCanAssume {
             }
             boolean like = base.contains("Like");
             boolean negated = base.contains("Not");
-            boolean pattern = like && values.stream().anyMatch(WhoCanAssume::hasWildcard);
+            boolean pattern = like && values.stream().anyMatch(Wildcard::hasWildcard);
             if (claim.equals("aud") && !negated) {
               audienceChecked = !pattern || values.stream().noneMatch(v -> v.equals("*"));
               if (pattern) {
@@ -206,11 +204,7 @@ public final class WhoCanAssume {
       return true;
     }
     return AwsTrustEvaluator.list(statement.get("Action")).stream()
-        .anyMatch(
-            a ->
-                AwsTrustEvaluator.like(a.asText().toLowerCase(Locale.ROOT))
-                    .matcher(AwsTrustEvaluator.ACTION.toLowerCase(Locale.ROOT))
-                    .matches());
+        .anyMatch(a -> AwsTrustEvaluator.actionMatches(a.asText()));
   }
 
   /** The issuer hosts of the OIDC providers a statement trusts; "*" for Principal "*". */
@@ -275,7 +269,7 @@ public final class WhoCanAssume {
         .forEach(
             (target, expression) -> {
               try {
-                String dotted = CelExpression.dottedName(CelExpression.parse(expression).root());
+                String dotted = Cel.dottedName(Cel.parse(expression).syntax());
                 if (dotted != null && dotted.startsWith("assertion.")) {
                   claimOfTarget.put(target, dotted.substring("assertion.".length()));
                 }
@@ -291,9 +285,10 @@ public final class WhoCanAssume {
       condition.wide = true;
     } else {
       try {
-        for (Node conjunct : conjuncts(CelExpression.parse(text).root())) {
+        Cel.Expression parsed = Cel.parse(text);
+        for (CelExpr conjunct : conjuncts(parsed.syntax())) {
           if (!constrain(condition, conjunct, claimOfTarget)) {
-            condition.other.add("if " + CelExpression.print(conjunct));
+            condition.other.add("if " + parsed.print(conjunct));
           }
         }
       } catch (IllegalArgumentException e) {
@@ -349,11 +344,10 @@ public final class WhoCanAssume {
             : "no bound member can pass the attribute condition");
   }
 
-  private static List<Node> conjuncts(Node node) {
-    List<Node> all = new ArrayList<>();
-    if (node instanceof Binary binary && binary.op().equals("&&")) {
-      all.addAll(conjuncts(binary.left()));
-      all.addAll(conjuncts(binary.right()));
+  private static List<CelExpr> conjuncts(CelExpr node) {
+    List<CelExpr> all = new ArrayList<>();
+    if (isCall(node, Operator.LOGICAL_AND)) {
+      node.call().args().forEach(part -> all.addAll(conjuncts(part)));
     } else {
       all.add(node);
     }
@@ -362,51 +356,51 @@ public final class WhoCanAssume {
 
   /** Adds what a conjunct says about one claim; false when it is not that simple. */
   private static boolean constrain(
-      Alternative alternative, Node conjunct, Map<String, String> claimOfTarget) {
+      Alternative alternative, CelExpr conjunct, Map<String, String> claimOfTarget) {
     boolean negated = false;
-    Node node = conjunct;
-    if (node instanceof Unary unary && unary.op().equals("!")) {
+    CelExpr node = conjunct;
+    if (isCall(node, Operator.LOGICAL_NOT)) {
       negated = true;
-      node = unary.operand();
+      node = node.call().args().get(0);
     }
-    if (node instanceof Binary binary) {
-      String op = binary.op();
-      if (op.equals("==") || op.equals("!=")) {
-        String claim = claimOf(binary.left(), claimOfTarget);
-        Node literal = binary.right();
-        if (claim == null) {
-          claim = claimOf(binary.right(), claimOfTarget);
-          literal = binary.left();
-        }
-        if (claim != null && literal instanceof Literal l && l.value() instanceof String value) {
-          alternative.add(claim, new Constraint(List.of(value), false, negated != op.equals("!=")));
-          return true;
-        }
+    boolean equals = isCall(node, Operator.EQUALS);
+    if (equals || isCall(node, Operator.NOT_EQUALS)) {
+      CelExpr left = node.call().args().get(0);
+      CelExpr right = node.call().args().get(1);
+      String claim = claimOf(left, claimOfTarget);
+      CelExpr literal = right;
+      if (claim == null) {
+        claim = claimOf(right, claimOfTarget);
+        literal = left;
       }
-      if (op.equals("in") && binary.right() instanceof ListLiteral list) {
-        String claim = claimOf(binary.left(), claimOfTarget);
-        List<String> values = new ArrayList<>();
-        for (Node element : list.elements()) {
-          if (!(element instanceof Literal l && l.value() instanceof String value)) {
-            return false;
-          }
-          values.add(value);
-        }
-        if (claim != null) {
-          alternative.add(claim, new Constraint(values, false, negated));
-          return true;
-        }
+      String value = stringLiteral(literal);
+      if (claim != null && value != null) {
+        alternative.add(claim, new Constraint(List.of(value), false, negated == equals));
+        return true;
       }
     }
-    if (node instanceof Call call
-        && call.target() != null
-        && call.function().equals("startsWith")
-        && call.args().size() == 1
-        && call.args().get(0) instanceof Literal l
-        && l.value() instanceof String prefix
-        && !hasWildcard(prefix)) {
-      String claim = claimOf(call.target(), claimOfTarget);
+    if (isCall(node, Operator.IN) && node.call().args().get(1).getKind() == Kind.LIST) {
+      String claim = claimOf(node.call().args().get(0), claimOfTarget);
+      List<String> values = new ArrayList<>();
+      for (CelExpr element : node.call().args().get(1).list().elements()) {
+        String value = stringLiteral(element);
+        if (value == null) {
+          return false;
+        }
+        values.add(value);
+      }
       if (claim != null) {
+        alternative.add(claim, new Constraint(values, false, negated));
+        return true;
+      }
+    }
+    if (node.getKind() == Kind.CALL
+        && node.call().target().isPresent()
+        && node.call().function().equals("startsWith")
+        && node.call().args().size() == 1) {
+      String prefix = stringLiteral(node.call().args().get(0));
+      String claim = claimOf(node.call().target().get(), claimOfTarget);
+      if (prefix != null && !Wildcard.hasWildcard(prefix) && claim != null) {
         alternative.add(claim, new Constraint(List.of(prefix + "*"), true, negated));
         return true;
       }
@@ -414,9 +408,21 @@ public final class WhoCanAssume {
     return false;
   }
 
+  private static boolean isCall(CelExpr node, Operator operator) {
+    return node.getKind() == Kind.CALL && node.call().function().equals(operator.getFunction());
+  }
+
+  /** The value of a string literal; null for anything else. */
+  private static String stringLiteral(CelExpr node) {
+    return node.getKind() == Kind.CONSTANT
+            && node.constant().getKind() == CelConstant.Kind.STRING_VALUE
+        ? node.constant().stringValue()
+        : null;
+  }
+
   /** {@code assertion.x} → x; {@code attribute.y} / {@code google.subject} via their mapping. */
-  private static String claimOf(Node node, Map<String, String> claimOfTarget) {
-    String dotted = CelExpression.dottedName(node);
+  private static String claimOf(CelExpr node, Map<String, String> claimOfTarget) {
+    String dotted = Cel.dottedName(node);
     if (dotted == null) {
       return null;
     }
@@ -492,7 +498,7 @@ public final class WhoCanAssume {
       Constraint sub = positive.get(0);
       said.add(sub);
       for (String value : sub.values()) {
-        subjects.add(Subject.parse(value, hasWildcard(value), platform));
+        subjects.add(Subject.parse(value, Wildcard.hasWildcard(value), platform));
       }
     } else {
       subjects.add(Subject.unpinned(platform, alternative.claims));
@@ -586,7 +592,7 @@ public final class WhoCanAssume {
         repo = pinned.group(1) + "/" + pinned.group(3);
         ids = "repository ID " + pinned.group(4) + ", owner ID " + pinned.group(2);
       }
-      boolean repoWide = pattern && hasWildcard(repo);
+      boolean repoWide = pattern && Wildcard.hasWildcard(repo);
       String who = repoWide ? repositoryPattern(repo) : repo;
       if (ids != null) {
         who += " (" + ids + ")";
@@ -598,7 +604,7 @@ public final class WhoCanAssume {
         runs =
             contextWide ? "on any branch, tag, environment or pull request" : "with no job context";
       } else {
-        contextWide = pattern && hasWildcard(context);
+        contextWide = pattern && Wildcard.hasWildcard(context);
         runs = gitHubContext(context, pattern);
       }
       return new Subject(
@@ -621,14 +627,14 @@ public final class WhoCanAssume {
       for (String[] form : forms) {
         if (context.startsWith(form[0])) {
           String value = context.substring(form[0].length());
-          return (pattern && hasWildcard(value) ? form[2] : form[1]) + value;
+          return (pattern && Wildcard.hasWildcard(value) ? form[2] : form[1]) + value;
         }
       }
       if (context.equals("pull_request")) {
         return "in pull requests (including from forks)";
       }
       return "with sub context "
-          + (pattern && hasWildcard(context) ? "matching " : "")
+          + (pattern && Wildcard.hasWildcard(context) ? "matching " : "")
           + "'"
           + context
           + "'";
@@ -638,25 +644,27 @@ public final class WhoCanAssume {
       int colon = rest.indexOf(':');
       String project = colon < 0 ? rest : rest.substring(0, colon);
       String context = colon < 0 ? null : rest.substring(colon + 1);
-      boolean projectWide = pattern && hasWildcard(project);
+      boolean projectWide = pattern && Wildcard.hasWildcard(project);
       String who =
           projectWide
-              ? (project.endsWith("/*") && !hasWildcard(project.substring(0, project.length() - 2))
+              ? (project.endsWith("/*")
+                      && !Wildcard.hasWildcard(project.substring(0, project.length() - 2))
                   ? "any project under " + project.substring(0, project.length() - 2)
                   : "projects matching '" + project + "'")
               : project;
       String runs;
-      boolean contextWide = context == null ? projectWide : pattern && hasWildcard(context);
+      boolean contextWide =
+          context == null ? projectWide : pattern && Wildcard.hasWildcard(context);
       if (context == null) {
         runs = projectWide ? "on any branch or tag" : "with no ref";
       } else if (pattern && context.equals("*")) {
         runs = "on any branch or tag";
       } else if (context.startsWith("ref_type:branch:ref:")) {
         String b = context.substring("ref_type:branch:ref:".length());
-        runs = (pattern && hasWildcard(b) ? "on branches matching " : "on branch ") + b;
+        runs = (pattern && Wildcard.hasWildcard(b) ? "on branches matching " : "on branch ") + b;
       } else if (context.startsWith("ref_type:tag:ref:")) {
         String t = context.substring("ref_type:tag:ref:".length());
-        runs = (pattern && hasWildcard(t) ? "on tags matching " : "on tag ") + t;
+        runs = (pattern && Wildcard.hasWildcard(t) ? "on tags matching " : "on tag ") + t;
       } else {
         runs = "with sub context " + (contextWide ? "matching " : "") + "'" + context + "'";
       }
@@ -688,7 +696,7 @@ public final class WhoCanAssume {
     if (repo.equals("*") || repo.equals("*/*")) {
       return "any repository";
     }
-    if (repo.endsWith("/*") && !hasWildcard(repo.substring(0, repo.length() - 2))) {
+    if (repo.endsWith("/*") && !Wildcard.hasWildcard(repo.substring(0, repo.length() - 2))) {
       return "any repository of " + repo.substring(0, repo.length() - 2);
     }
     if (repo.endsWith("*") && !repo.contains("/")) {
@@ -720,11 +728,7 @@ public final class WhoCanAssume {
   }
 
   private static boolean matchesAny(String value, List<String> patterns) {
-    return patterns.stream().anyMatch(p -> AwsTrustEvaluator.like(p).matcher(value).matches());
-  }
-
-  private static boolean hasWildcard(String value) {
-    return value.contains("*") || value.contains("?");
+    return patterns.stream().anyMatch(p -> Wildcard.iam(p).matches(value));
   }
 
   private static String quoted(List<String> values) {

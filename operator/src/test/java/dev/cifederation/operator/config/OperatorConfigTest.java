@@ -3,10 +3,17 @@ package dev.cifederation.operator.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -14,7 +21,7 @@ class OperatorConfigTest {
 
   /** The environment plus the cluster name every run must now give. */
   private static OperatorConfig fromEnvironment(Map<String, String> env) {
-    var withCluster = new java.util.HashMap<>(env);
+    var withCluster = new HashMap<>(env);
     withCluster.putIfAbsent("CIFED_CLUSTER_NAME", "test-cluster");
     return OperatorConfig.fromEnvironment(withCluster);
   }
@@ -22,6 +29,7 @@ class OperatorConfigTest {
   @Test
   void clusterNameHasNoSilentDefault() {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of()))
+        .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("CIFED_CLUSTER_NAME is required");
     assertThat(OperatorConfig.fromEnvironment(Map.of("CIFED_LOCAL_MODE", "true")).clusterName())
         .isEqualTo(OperatorConfig.LOCAL_CLUSTER_NAME);
@@ -77,13 +85,11 @@ class OperatorConfigTest {
                 "CIFED_LEADER_ELECTION_NAMESPACE", "cifed-system",
                 "CIFED_LEADER_ELECTION_LEASE", "cifed"));
     assertThat(config.leaderElection())
-        .contains(
-            new OperatorConfig.LeaderElection("cifed", java.util.Optional.of("cifed-system")));
+        .contains(new OperatorConfig.LeaderElection("cifed", Optional.of("cifed-system")));
     assertThat(
             fromEnvironment(Map.of("CIFED_LEADER_ELECTION", "true")).leaderElection().orElseThrow())
         .isEqualTo(
-            new OperatorConfig.LeaderElection(
-                OperatorConfig.DEFAULT_LEASE_NAME, java.util.Optional.empty()));
+            new OperatorConfig.LeaderElection(OperatorConfig.DEFAULT_LEASE_NAME, Optional.empty()));
   }
 
   @Test
@@ -112,20 +118,147 @@ class OperatorConfigTest {
     "CIFED_METRICS_PORT,70000",
     "CIFED_LEADER_ELECTION,yes",
     "CIFED_LOG_FORMAT,JSON",
-    "CIFED_WORKFLOW_SNIPPETS,1"
+    "CIFED_WORKFLOW_SNIPPETS,1",
+    "CIFED_LOCAL_MODE,yes",
+    "CIFED_EXTRA_CA_FILE,/nonexistent/ca.pem",
+    "AWS_ENDPOINT_URL,http://moto:5000",
+    "AWS_ENDPOINT_URL_IAM,moto:5000",
+    "AWS_ENDPOINT_URL_STS,http://moto:5000",
+    "AWS_REGION,eu-west-1.evil.com/",
+    "CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE,arn:aws:iam::123456789012:role/x",
+    "CIFED_AWS_MAX_ATTEMPTS,0",
+    "CIFED_AWS_MAX_ATTEMPTS,21",
+    "CIFED_GCP_IAM_ENDPOINT,http://iam.example.com/",
+    "CIFED_GCP_IAM_ENDPOINT,ftp://x/",
+    "CIFED_AZURE_ARM_ENDPOINT,management.azure.com",
+    "CIFED_AZURE_ARM_ENDPOINT,http://arm.example.com/",
+    "CIFED_AZURE_CA_FILE,/nonexistent/ca.pem"
   })
   void invalidValuesFailWithTheVariableNamed(String variable, String value) {
     assertThatThrownBy(() -> fromEnvironment(Map.of(variable, value)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(variable);
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageStartingWith(variable + "=" + value + " ");
   }
 
   @Test
-  void extraCaFileAndIamPathAreTakenAsGiven() {
+  void extraCaFileAndIamPathAreTakenAsGiven(@TempDir Path dir) throws Exception {
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
     var config =
         fromEnvironment(
-            Map.of("CIFED_EXTRA_CA_FILE", "/etc/ca.pem", "CIFED_IAM_PATH", "/ci/federation/"));
-    assertThat(config.extraCaFile()).contains(Path.of("/etc/ca.pem"));
+            Map.of("CIFED_EXTRA_CA_FILE", ca.toString(), "CIFED_IAM_PATH", "/ci/federation/"));
+    assertThat(config.extraCaFile()).contains(ca);
     assertThat(config.iamPath()).isEqualTo("/ci/federation/");
+  }
+
+  @Test
+  void theCloudsDefaultToTheCloudsThemselvesAndTheirDefaultCredentials() {
+    var config = fromEnvironment(Map.of());
+    assertThat(config.aws())
+        .isEqualTo(
+            new AwsConfig(Optional.empty(), Optional.empty(), "us-east-1", Optional.empty(), 5));
+    assertThat(config.gcp()).isEqualTo(new GcpConfig(Optional.empty(), Optional.empty()));
+    assertThat(config.azure())
+        .isEqualTo(
+            new AzureConfig(
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
+  }
+
+  @Test
+  void theServiceSpecificAwsEndpointWinsOverTheCommonOne() {
+    var aws =
+        fromEnvironment(
+                Map.of(
+                    "AWS_ENDPOINT_URL", "http://127.0.0.1:5000",
+                    "AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:5001",
+                    "AWS_REGION", "eu-west-1",
+                    "CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE",
+                        "arn:aws:iam::{accountId}:role/platform/cifederation-operator",
+                    "CIFED_AWS_MAX_ATTEMPTS", "3"))
+            .aws();
+    assertThat(aws.iamEndpoint()).contains(URI.create("http://127.0.0.1:5001"));
+    assertThat(aws.stsEndpoint()).contains(URI.create("http://127.0.0.1:5000"));
+    assertThat(aws.stsRegion()).isEqualTo("eu-west-1");
+    assertThat(aws.assumeRoleArnTemplate())
+        .contains("arn:aws:iam::{accountId}:role/platform/cifederation-operator");
+    assertThat(aws.maxAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void cloudTokensAreReadButNeverPrinted(@TempDir Path dir) throws Exception {
+    Path ca = Files.writeString(dir.resolve("arm-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+    var config =
+        fromEnvironment(
+            Map.of(
+                "CIFED_GCP_IAM_ENDPOINT", "http://127.0.0.1:8085/",
+                "CIFED_GCP_ACCESS_TOKEN", "gcp-secret\n",
+                "CIFED_AZURE_ARM_ENDPOINT", "https://127.0.0.1:8443/",
+                "CIFED_AZURE_ACCESS_TOKEN", "azure-secret",
+                "CIFED_AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47",
+                "CIFED_AZURE_CA_FILE", ca.toString()));
+    assertThat(config.gcp().iamEndpoint()).contains(URI.create("http://127.0.0.1:8085/"));
+    assertThat(config.gcp().accessToken()).as("a Secret's newline dropped").contains("gcp-secret");
+    assertThat(config.azure())
+        .isEqualTo(
+            new AzureConfig(
+                Optional.of(URI.create("https://127.0.0.1:8443/")),
+                Optional.of("azure-secret"),
+                Optional.of("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+                Optional.of(ca)));
+    assertThat(config.toString()).doesNotContain("gcp-secret").doesNotContain("azure-secret");
+  }
+
+  /**
+   * The catalogue lists no variable the operator ignores: each one, set to a valid value other than
+   * its default, changes the configuration.
+   */
+  @Test
+  void everyCataloguedVariableIsRead(@TempDir Path dir) throws Exception {
+    String ca = Files.writeString(dir.resolve("ca.pem"), "pem").toString();
+    Map<Variable, String> other = new EnumMap<>(Variable.class);
+    other.put(Variable.CIFED_RESYNC_INTERVAL, "PT1M");
+    other.put(Variable.CIFED_METRICS_PORT, "9090");
+    other.put(Variable.CIFED_IAM_PATH, "/other/");
+    other.put(Variable.CIFED_CLUSTER_NAME, "other");
+    other.put(Variable.CIFED_ALLOW_UNGOVERNED_NAMESPACES, "true");
+    other.put(Variable.CIFED_NEVER_DELETE, "true");
+    other.put(Variable.CIFED_EXTRA_CA_FILE, ca);
+    other.put(Variable.AWS_ENDPOINT_URL, "http://127.0.0.1:5000");
+    other.put(Variable.AWS_ENDPOINT_URL_IAM, "http://127.0.0.1:5001");
+    other.put(Variable.AWS_ENDPOINT_URL_STS, "http://127.0.0.1:5002");
+    other.put(Variable.AWS_REGION, "eu-west-1");
+    other.put(Variable.CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE, "arn:aws:iam::{accountId}:role/x");
+    other.put(Variable.CIFED_AWS_MAX_ATTEMPTS, "2");
+    other.put(Variable.CIFED_GCP_IAM_ENDPOINT, "http://127.0.0.1:8085/");
+    other.put(Variable.CIFED_GCP_ACCESS_TOKEN, "t");
+    other.put(Variable.CIFED_AZURE_ARM_ENDPOINT, "http://127.0.0.1:8443/");
+    other.put(Variable.CIFED_AZURE_ACCESS_TOKEN, "t");
+    other.put(Variable.CIFED_AZURE_TENANT_ID, "t");
+    other.put(Variable.CIFED_AZURE_CA_FILE, ca);
+    other.put(Variable.CIFED_LEADER_ELECTION, "false");
+    other.put(Variable.CIFED_LEADER_ELECTION_NAMESPACE, "ns");
+    other.put(Variable.CIFED_LEADER_ELECTION_LEASE, "lease");
+    other.put(Variable.CIFED_LOG_FORMAT, "json");
+    other.put(Variable.CIFED_WORKFLOW_SNIPPETS, "false");
+    other.put(Variable.CIFED_ISSUER_ALLOW_PRIVATE, "true");
+    assertThat(EnumSet.complementOf(EnumSet.copyOf(other.keySet())))
+        .as("every variable but the local-mode switch has a value here")
+        .containsExactly(Variable.CIFED_LOCAL_MODE);
+
+    // the lease variables only matter with an election
+    Map<String, String> base = Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_LEADER_ELECTION", "true");
+    OperatorConfig defaults = OperatorConfig.fromEnvironment(base);
+    other.forEach(
+        (variable, value) -> {
+          var changed = new HashMap<>(base);
+          changed.put(variable.name(), value);
+          assertThat(OperatorConfig.fromEnvironment(changed))
+              .as("%s=%s", variable, value)
+              .isNotEqualTo(defaults);
+        });
+    // the local-mode switch is what supplies a cluster name
+    assertThat(
+            OperatorConfig.fromEnvironment(Map.of(Variable.CIFED_LOCAL_MODE.name(), "true"))
+                .clusterName())
+        .isEqualTo(OperatorConfig.LOCAL_CLUSTER_NAME);
   }
 }

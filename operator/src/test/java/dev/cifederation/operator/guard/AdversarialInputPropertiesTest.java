@@ -15,7 +15,7 @@ import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.trust.Admission;
-import dev.cifederation.operator.trust.CelExpression;
+import dev.cifederation.operator.trust.Cel;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -213,15 +213,15 @@ class AdversarialInputPropertiesTest {
   @Property(tries = 2000)
   void celParsesOrSaysWhyAndEvaluatesOrRaisesACelError(
       @ForAll("cel") String text, @ForAll("claims") Claims claims) {
-    CelExpression expression;
+    Cel.Expression expression;
     try {
-      expression = CelExpression.parse(text);
+      expression = Cel.parse(text);
     } catch (IllegalArgumentException refused) {
       return;
     }
     try {
       expression.evaluate(Map.of("assertion", claims.asMap()));
-    } catch (CelExpression.EvaluationException celError) {
+    } catch (Cel.EvaluationException celError) {
       // what CEL reports as an error value
     }
   }
@@ -238,7 +238,7 @@ class AdversarialInputPropertiesTest {
             "[".repeat(50_000),
             "true" + " || true".repeat(5_000))) {
       try {
-        CelExpression.parse(deep);
+        Cel.parse(deep);
       } catch (IllegalArgumentException expected) {
         assertThat(expected.getMessage()).containsAnyOf("deeper", "characters long");
         continue;
@@ -251,7 +251,7 @@ class AdversarialInputPropertiesTest {
   void matchesIsLinearOnACatastrophicPattern() {
     long start = System.nanoTime();
     Object result =
-        CelExpression.parse("assertion.sub.matches('^(a+)+$')")
+        Cel.parse("assertion.sub.matches('^(a+)+$')")
             .evaluate(Map.of("assertion", Map.of("sub", "a".repeat(5_000) + "!")));
     assertThat(result).isEqualTo(false);
     assertThat(System.nanoTime() - start).as("ns").isLessThan(2_000_000_000L);

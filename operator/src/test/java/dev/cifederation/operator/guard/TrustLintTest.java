@@ -2,9 +2,18 @@ package dev.cifederation.operator.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.api.v1alpha1.GitHubClaim;
+import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.Severity;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import dev.cifederation.operator.trust.CompiledTrust;
+import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
+import dev.cifederation.operator.trust.TrustCompiler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -353,7 +362,144 @@ class TrustLintTest {
             "HCP Terraform: the apply phase",
             awsFor(
                 TERRAFORM,
-                equalsFor(TERRAFORM, "organization:o:project:p:workspace:w:run_phase:apply"))));
+                equalsFor(TERRAFORM, "organization:o:project:p:workspace:w:run_phase:apply"))),
+        // ------------------------------------------ UntrustedTrigger of a self-hosted issuer
+        // (the CI system is known from the identity's issuer, not from a SaaS host)
+        flagsUnder(
+            JENKINS,
+            Rule.UntrustedTrigger,
+            "Jenkins: a multibranch pull-request job (GitHub/Bitbucket Branch Source: PR-N)",
+            awsFor(JENKINS_HOST, equalsFor(JENKINS_HOST, JENKINS_JOB + "PR-5/"))),
+        flagsUnder(
+            JENKINS,
+            Rule.UntrustedTrigger,
+            "Jenkins: a merge-request job (GitLab Branch Source: MR-N)",
+            awsFor(JENKINS_HOST, equalsFor(JENKINS_HOST, JENKINS_JOB + "MR-12-merge/"))),
+        passesUnder(
+            JENKINS,
+            Rule.UntrustedTrigger,
+            "Jenkins: the main branch's job",
+            awsFor(JENKINS_HOST, equalsFor(JENKINS_HOST, JENKINS_JOB + "main/"))),
+        // ------------------------------------------------------------ SubjectTemplateMismatch
+        flagsUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "a name-based subject where the issuer declares ImmutableIds",
+            aws(SAFE_CONDITION)),
+        flagsUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "a name-based pattern where the issuer declares ImmutableIds",
+            aws(likeValues("repo:my-org/my-app:ref:refs/heads/release-*"))),
+        flagsUnder(
+            DEFAULT_TEMPLATE,
+            Rule.SubjectTemplateMismatch,
+            "a job_workflow_ref subject under the default template",
+            aws(equalsSub("repo:my-org/my-app:job_workflow_ref:" + WORKFLOW))),
+        flagsUnder(
+            REPO_AND_WORKFLOW,
+            Rule.SubjectTemplateMismatch,
+            "the default template's subject under [repo, job_workflow_ref]",
+            aws(SAFE_CONDITION)),
+        flagsUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "an Azure federated credential with the name-based subject",
+            azure(SUB, AZURE_AUDIENCE)),
+        flagsUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "a GCP condition and principal with the name-based subject",
+            gcp(safeCel(), principal(SUB))),
+        passesUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "the immutable subject",
+            aws(equalsSub(IMMUTABLE_SUB))),
+        passesUnder(
+            IMMUTABLE,
+            Rule.SubjectTemplateMismatch,
+            "an immutable pattern",
+            aws(likeValues("repo:my-org@7890/my-app@123456:ref:refs/heads/release-*"))),
+        passesUnder(
+            DEFAULT_TEMPLATE,
+            Rule.SubjectTemplateMismatch,
+            "either format where none is declared",
+            aws(likeValues(SUB, IMMUTABLE_SUB))),
+        passesUnder(
+            REPO_AND_WORKFLOW,
+            Rule.SubjectTemplateMismatch,
+            "a job_workflow_ref subject under [repo, job_workflow_ref]",
+            aws(equalsSub("repo:my-org/my-app:job_workflow_ref:" + WORKFLOW))),
+        passesUnder(
+            MIGRATING,
+            Rule.SubjectTemplateMismatch,
+            "both subjects in a migration's window, GCP as compiled",
+            gcp(
+                "assertion.repository == 'my-org/my-app' && (assertion.sub == '"
+                    + IMMUTABLE_SUB
+                    + "' || assertion.sub == '"
+                    + SUB
+                    + "')",
+                principal(IMMUTABLE_SUB))),
+        passesUnder(
+            ENTERPRISE,
+            Rule.SubjectTemplateMismatch,
+            "a trust of another issuer than the declared one",
+            aws(SAFE_CONDITION)));
+  }
+
+  private static final String IMMUTABLE_SUB =
+      "repo:my-org@7890/my-app@123456:environment:production";
+  private static final String WORKFLOW = "my-org/shared/.github/workflows/d.yml@refs/heads/main";
+  private static final String JENKINS_HOST = "jenkins.example.com/oidc";
+  private static final String JENKINS_JOB =
+      "https://jenkins.example.com/job/platform/job/deploy-app/job/";
+  private static final DeclaredSubjects DEFAULT_TEMPLATE = gitHub("https://" + GH, null, null);
+  private static final DeclaredSubjects IMMUTABLE =
+      gitHub("https://" + GH, null, SubjectFormat.ImmutableIds);
+  private static final DeclaredSubjects REPO_AND_WORKFLOW =
+      gitHub("https://" + GH, List.of(GitHubClaim.repo, GitHubClaim.job_workflow_ref), null);
+  private static final DeclaredSubjects ENTERPRISE =
+      gitHub("https://" + GH + "/my-enterprise", null, SubjectFormat.ImmutableIds);
+  private static final DeclaredSubjects JENKINS =
+      DeclaredSubjects.of(
+          new IssuerInfo(
+              "https://" + JENKINS_HOST,
+              IssuerDialect.Jenkins,
+              IssuerInfo.DEFAULT_AWS_AUDIENCE,
+              null,
+              IssuerInfo.DEFAULT_AZURE_AUDIENCE));
+  private static final DeclaredSubjects MIGRATING = migrating();
+
+  private static DeclaredSubjects gitHub(String url, List<GitHubClaim> keys, SubjectFormat format) {
+    SubjectTemplate template = new SubjectTemplate();
+    template.setIncludeClaimKeys(keys);
+    template.setFormat(format);
+    return DeclaredSubjects.of(
+        new IssuerInfo(
+            url,
+            IssuerDialect.GitHub,
+            IssuerInfo.DEFAULT_AWS_AUDIENCE,
+            null,
+            IssuerInfo.DEFAULT_AZURE_AUDIENCE,
+            template));
+  }
+
+  /** An identity with pinned IDs inside its migration's window. */
+  private static DeclaredSubjects migrating() {
+    CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
+    spec.setRepositoryId("123456");
+    spec.setOwnerId("7890");
+    return DeclaredSubjects.of(
+        new IssuerInfo(
+            "https://" + GH,
+            IssuerDialect.GitHub,
+            IssuerInfo.DEFAULT_AWS_AUDIENCE,
+            null,
+            IssuerInfo.DEFAULT_AZURE_AUDIENCE),
+        spec,
+        SubjectMigrationPhase.BothSubjects);
   }
 
   private static final String UUID = "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11";
@@ -391,8 +537,9 @@ class TrustLintTest {
 
   @ParameterizedTest(name = "{0} {1}: {2}")
   @MethodSource("table")
-  void rule(Rule rule, String verdict, String description, LiveTrust trust) {
-    List<Finding> findings = TrustLint.lint(trust, "AWS", CAP_1H);
+  void rule(
+      Rule rule, String verdict, String description, LiveTrust trust, TrustLint.Limits limits) {
+    List<Finding> findings = TrustLint.lint(trust, "AWS", limits);
     if (verdict.equals("flags")) {
       assertThat(findings).extracting(Finding::getRule).contains(rule.name());
       Finding finding =
@@ -425,6 +572,93 @@ class TrustLintTest {
     assertThat(TrustLint.lint(azure(SUB, "api://AzureADTokenExchange"), "Azure", CAP_1H)).isEmpty();
   }
 
+  /** Specs of every GitHub template and format, each compiled and linted under its own issuer. */
+  static Stream<Arguments> declaredSpecs() {
+    return Stream.of(
+        Arguments.of("default template", "", "environment: production"),
+        Arguments.of("pinned IDs", "repositoryId: \"123456\"\nownerId: \"7890\"", "branch: main"),
+        Arguments.of(
+            "ImmutableIds declared",
+            "repositoryId: \"123456\"\nownerId: \"7890\"\nsubjectTemplate: {format: ImmutableIds}",
+            "tag: v1"),
+        Arguments.of(
+            "a migration's window",
+            "repositoryId: \"123456\"\nownerId: \"7890\"\n"
+                + "subjectMigration: {dropNamesAfter: \"2999-01-01T00:00:00Z\"}",
+            "environment: production"),
+        Arguments.of(
+            "a migration that has ended",
+            "repositoryId: \"123456\"\nownerId: \"7890\"\n"
+                + "subjectMigration: {dropNamesAfter: \"2000-01-01T00:00:00Z\"}",
+            "environment: production"),
+        Arguments.of(
+            "[repo, job_workflow_ref]",
+            "subjectTemplate: {includeClaimKeys: [repo, job_workflow_ref]}",
+            "workflowRef: " + WORKFLOW),
+        Arguments.of(
+            "[repository_owner_id, repository_id, context]",
+            "repositoryId: \"123456\"\nownerId: \"7890\"\nsubjectTemplate:"
+                + " {includeClaimKeys: [repository_owner_id, repository_id, context]}",
+            "environment: production"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("declaredSpecs")
+  void aCompiledTrustAlwaysMatchesItsOwnDeclaration(String name, String extra, String selector)
+      throws Exception {
+    String yaml =
+        "issuerRef: github\nrepository: my-org/my-app\n"
+            + extra
+            + "\nsubject: {"
+            + selector
+            + "}\n"
+            + "aws: {accountId: \"123456789012\"}\n"
+            + "gcp: {projectId: p, projectNumber: \"1\", serviceAccount: sa@p.iam.gserviceaccount.com}\n"
+            + "azure: {subscriptionId: s, resourceGroup: rg, location: eastus}\n";
+    CIFederatedIdentitySpec spec =
+        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+            yaml, CIFederatedIdentitySpec.class);
+    IssuerInfo issuer =
+        new IssuerInfo(
+            "https://" + GH,
+            IssuerDialect.GitHub,
+            IssuerInfo.DEFAULT_AWS_AUDIENCE,
+            null,
+            IssuerInfo.DEFAULT_AZURE_AUDIENCE);
+    CompiledTrust trust = new TrustCompiler().compile(issuer, "team-a", "deploy", spec);
+    TrustLint.Limits limits =
+        TrustLint.Limits.none()
+            .declaring(DeclaredSubjects.of(issuer, spec, trust.migrationPhase()));
+
+    for (LiveTrust rendered : SpecTrust.render(trust, spec)) {
+      assertThat(TrustLint.lint(rendered, TrustGuard.SPEC, limits))
+          .extracting(Finding::getRule)
+          .as("%s: %s", name, TrustLint.cloudOf(rendered))
+          .doesNotContain(Rule.SubjectTemplateMismatch.name());
+    }
+  }
+
+  @Test
+  void theFindingSaysWhatIsDeclared() {
+    List<Finding> findings =
+        TrustLint.lint(azure(SUB, AZURE_AUDIENCE), "Azure", CAP_1H.declaring(IMMUTABLE));
+    assertThat(findings)
+        .filteredOn(f -> f.getRule().equals(Rule.SubjectTemplateMismatch.name()))
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(f.getMessage())
+                    .contains("trusts sub '" + SUB + "'")
+                    .contains("[repo, context] in the ImmutableIds format")
+                    .contains("declared for https://" + GH));
+  }
+
+  @Test
+  void celLiteralsAreReadWithTheirEscapes() {
+    assertThat(TrustLint.celText("repo:o/r:environment:it\\'s\\x41\\\\"))
+        .isEqualTo("repo:o/r:environment:it's" + "A\\");
+  }
+
   @Test
   void theWorstFindingDecidesTheReason() {
     List<Finding> findings =
@@ -439,11 +673,22 @@ class TrustLintTest {
   // ------------------------------------------------------------------------------- fixtures
 
   private static Arguments flags(Rule rule, String description, LiveTrust trust) {
-    return Arguments.of(rule, "flags", description, trust);
+    return Arguments.of(rule, "flags", description, trust, CAP_1H);
   }
 
   private static Arguments passes(Rule rule, String description, LiveTrust trust) {
-    return Arguments.of(rule, "passes", description, trust);
+    return Arguments.of(rule, "passes", description, trust, CAP_1H);
+  }
+
+  /** A case linted with what the identity's issuer declares about its subjects. */
+  private static Arguments flagsUnder(
+      DeclaredSubjects declared, Rule rule, String description, LiveTrust trust) {
+    return Arguments.of(rule, "flags", description, trust, CAP_1H.declaring(declared));
+  }
+
+  private static Arguments passesUnder(
+      DeclaredSubjects declared, Rule rule, String description, LiveTrust trust) {
+    return Arguments.of(rule, "passes", description, trust, CAP_1H.declaring(declared));
   }
 
   private static String like(String sub) {

@@ -10,6 +10,9 @@ import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
+import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
+import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -314,6 +317,66 @@ class IdentityReconcilerTest {
             "AWS: GitHub Actions jobs of any repository of my-org on any branch, tag, environment"
                 + " or pull request, for any audience — wider than the spec (GitHub Actions jobs"
                 + " of my-org/my-app in environment production)");
+  }
+
+  @Test
+  void anObservedTrustThatNoTokenOfTheDeclaredFormatMatchesIsAFinding() {
+    // an adopted role under Observe still trusts the name-based subject; the issuer declares
+    // that its repositories use immutable IDs
+    var observed =
+        new LiveTrust.Aws(
+            "arn:aws:iam::123456789012:role/adopted",
+            """
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+              "Principal": {"Federated":
+                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+              "Action": "sts:AssumeRoleWithWebIdentity",
+              "Condition": {"StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": "repo:my-org/my-app:environment:production"}}}]}
+            """);
+    CloudReconciler observing =
+        new CloudReconciler() {
+          @Override
+          public Cloud cloud() {
+            return Cloud.AWS;
+          }
+
+          @Override
+          public CloudOutcome reconcile(CloudRequest request) {
+            assertThat(request.observeOnly()).isTrue();
+            return CloudOutcome.synced("Observe: differs", s -> {}).withLiveTrust(observed);
+          }
+
+          @Override
+          public CloudOutcome cleanup(CloudRequest request) {
+            throw new AssertionError("not deleting");
+          }
+        };
+    var reconciler =
+        new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
+    CIFederatedIdentity identity = identity();
+    identity.getSpec().setRepositoryId("123456789");
+    identity.getSpec().setOwnerId("987654");
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Observe);
+    CIIssuer issuer = issuer();
+    var template = new SubjectTemplate();
+    template.setFormat(SubjectFormat.ImmutableIds);
+    issuer.getSpec().setSubjectTemplate(template);
+
+    var status =
+        reconciler.reconcile(identity, context(issuer)).getResource().orElseThrow().getStatus();
+
+    assertThat(status.getSubject())
+        .isEqualTo("repo:my-org@987654/my-app@123456789:environment:production");
+    assertThat(status.getFindings())
+        .extracting(f -> f.getRule() + "/" + f.getCloud())
+        .containsExactly("SubjectTemplateMismatch/AWS");
+    assertThat(status.getFindings().get(0).getMessage())
+        .contains("repo:my-org/my-app:environment:production")
+        .contains("ImmutableIds");
+    assertThat(find(status.getConditions(), "TrustHealthy").getReason())
+        .isEqualTo("SubjectTemplateMismatch");
   }
 
   @Test

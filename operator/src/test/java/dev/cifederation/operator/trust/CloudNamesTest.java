@@ -29,7 +29,11 @@ class CloudNamesTest {
     AZURE_IDENTITY(
         CloudNames::azureIdentityName, 128, Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{2,127}")),
     AZURE_CREDENTIAL(
-        CloudNames::azureCredentialName, 120, Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{2,119}"));
+        CloudNames::azureCredentialName, 120, Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{2,119}")),
+    AZURE_MIGRATION_CREDENTIAL(
+        CloudNames::azureMigrationCredentialName,
+        120,
+        Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{2,119}"));
 
     final BinaryOperator<String> derive;
     final int maxLength;
@@ -122,8 +126,9 @@ class CloudNamesTest {
   @MethodSource("derivationsAndInputs")
   void readableWhenShorterThanTheLimitElseCutAndHashedToExactlyTheLimit(
       Derivation derivation, String namespace, String name) {
-    if (derivation == Derivation.GCP_PROVIDER) {
-      return; // always hashed, covered above
+    if (derivation == Derivation.GCP_PROVIDER
+        || derivation == Derivation.AZURE_MIGRATION_CREDENTIAL) {
+      return; // their own forms, covered by their own tests
     }
     String readable = "cifed-" + namespace + "_" + legalName(derivation, name);
     String derived = derivation.derive.apply(namespace, name);
@@ -136,6 +141,32 @@ class CloudNamesTest {
           .startsWith(readable.substring(0, derivation.maxLength - 9))
           .matches(".*-[0-9a-f]{8}");
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("derivationsAndInputs")
+  void theMigrationCredentialIsTheFirstsNamePlusASuffixAndNeverTheFirstsName(
+      Derivation derivation, String namespace, String name) {
+    if (derivation != Derivation.AZURE_MIGRATION_CREDENTIAL) {
+      return;
+    }
+    String first = CloudNames.azureCredentialName(namespace, name);
+    String second = CloudNames.azureMigrationCredentialName(namespace, name);
+    assertThat(second).isNotEqualToIgnoringCase(first).endsWith("-migration");
+    if (first.length() + "-migration".length() < 120) {
+      assertThat(second).isEqualTo(first + "-migration");
+    } else {
+      assertThat(second)
+          .hasSize(120)
+          .startsWith(first.substring(0, 101))
+          .matches(".*-[0-9a-f]{8}-migration");
+    }
+  }
+
+  @Test
+  void theMigrationCredentialOfAShortName() {
+    assertThat(CloudNames.azureMigrationCredentialName("team-a", "deploy"))
+        .isEqualTo("cifed-team-a_deploy-migration");
   }
 
   @ParameterizedTest

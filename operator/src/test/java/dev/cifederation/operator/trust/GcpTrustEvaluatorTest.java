@@ -153,8 +153,8 @@ class GcpTrustEvaluatorTest {
     assertThat(side.admitted()).isFalse();
     assertThat(side.reason())
         .isEqualTo(
-            "the attribute condition cannot be evaluated on this token (GCP refuses it): no such"
-                + " key: 'environment' (token: environment absent)");
+            "the attribute condition cannot be evaluated on this token (GCP refuses it): key"
+                + " 'environment' is not present in map (token: environment absent)");
   }
 
   @Test

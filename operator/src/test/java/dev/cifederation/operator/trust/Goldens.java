@@ -15,14 +15,19 @@ import java.nio.file.Path;
 final class Goldens {
 
   static final String UPDATE_PROPERTY = "cifed.updateGoldens";
-  static final Path DIR = locate();
+  static final Path DIR = locate("trust-golden");
 
   private Goldens() {}
 
   /** Compares with (or, in update mode, rewrites) the golden file {@code fileName}. */
   static void assertMatches(String fileName, String actual) throws IOException {
-    Path file = DIR.resolve(fileName);
+    assertMatches(DIR.resolve(fileName), actual);
+  }
+
+  /** Compares with (or, in update mode, rewrites) the golden {@code file}. */
+  static void assertMatches(Path file, String actual) throws IOException {
     if (Boolean.getBoolean(UPDATE_PROPERTY)) {
+      Files.createDirectories(file.getParent());
       if (!Files.exists(file) || !Files.readString(file).equals(actual)) {
         Files.writeString(file, actual);
         System.err.println("updated golden " + file);
@@ -47,10 +52,10 @@ final class Goldens {
 
   // Goldens are read from and written to the source tree, not the classpath copy, so that
   // regenerating updates what gets committed. Surefire runs with the module as working directory.
-  private static Path locate() {
-    Path fromModule = Path.of("src/test/resources/trust-golden");
-    return Files.isDirectory(fromModule)
+  static Path locate(String directory) {
+    Path fromModule = Path.of("src/test/resources", directory);
+    return Files.isDirectory(fromModule) || Files.isDirectory(Path.of("src/test/resources"))
         ? fromModule
-        : Path.of("operator/src/test/resources/trust-golden");
+        : Path.of("operator/src/test/resources", directory);
   }
 }

@@ -12,7 +12,6 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.RunPhase;
 import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
-import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -238,18 +237,6 @@ class TrustCompilerRejectionTest {
                   s.setSubjectTemplate(template);
                 }),
             "ImmutableIds needs spec.repositoryId and spec.ownerId"),
-        rejected(
-            "migration with Azure",
-            gitHub(),
-            with(
-                withIds(withAws(spec(s -> s.setBranch("main"))), "1", "2"),
-                s -> {
-                  s.setAzure(Fixtures.azure());
-                  var migration = new SubjectMigration();
-                  migration.setDropNamesAfter("2999-01-01T00:00:00Z");
-                  s.setSubjectMigration(migration);
-                }),
-            "spec.subjectMigration is not supported with spec.azure"),
         rejected(
             "subject template on a GitLab issuer",
             gitLab(),

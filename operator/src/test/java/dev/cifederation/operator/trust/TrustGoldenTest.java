@@ -164,7 +164,7 @@ class TrustGoldenTest {
             "github-migration-both-subjects",
             gitHub(),
             withMigration(
-                withImmutableIds(withClouds(spec(s -> s.setEnvironment("production")), true, true)),
+                withImmutableIds(withAllClouds(spec(s -> s.setEnvironment("production")))),
                 "2026-09-01T00:00:00Z"),
             GITHUB_IMMUTABLE),
         new Case(
@@ -451,6 +451,11 @@ class TrustGoldenTest {
     node.put("credentialName", azure.credentialName());
     node.put("issuer", azure.issuer());
     node.put("subject", azure.subject());
+    if (azure.migrationSubject() != null) {
+      // the second credential, during a subject migration's window only
+      node.put("migrationCredentialName", azure.migrationCredentialName());
+      node.put("migrationSubject", azure.migrationSubject());
+    }
     azure.audiences().forEach(node.putArray("audiences")::add);
     return node;
   }

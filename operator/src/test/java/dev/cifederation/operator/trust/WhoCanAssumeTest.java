@@ -239,7 +239,7 @@ class WhoCanAssumeTest {
                     "principalSet://iam.googleapis.com/" + POOL + "/*")))
         .isEqualTo(
             "GitHub Actions jobs of my-org/my-app, any ref, if"
-                + " assertion.ref.matches('^refs/heads/(main|release)$')");
+                + " assertion.ref.matches(\"^refs/heads/(main|release)$\")");
   }
 
   @Test

@@ -20,8 +20,16 @@ public class AzureIdentityStatus implements CloudIdentityStatus {
           + " even after the spec names another target.")
   private String identityId;
 
-  @JsonPropertyDescription("Name of the federated identity credential on the managed identity.")
+  @JsonPropertyDescription(
+      "Name of the federated identity credential that admits status.subject on the managed"
+          + " identity.")
   private String credentialName;
+
+  @JsonPropertyDescription(
+      "During spec.subjectMigration's window only: the second federated credential, which admits"
+          + " the other subject (one subject per credential in Entra); removed when the window"
+          + " ends.")
+  private String migrationCredentialName;
 
   @JsonPropertyDescription("When the identity was last compared with the desired state (RFC 3339).")
   private String lastSyncTime;
@@ -67,6 +75,14 @@ public class AzureIdentityStatus implements CloudIdentityStatus {
 
   public void setCredentialName(String credentialName) {
     this.credentialName = credentialName;
+  }
+
+  public String getMigrationCredentialName() {
+    return migrationCredentialName;
+  }
+
+  public void setMigrationCredentialName(String migrationCredentialName) {
+    this.migrationCredentialName = migrationCredentialName;
   }
 
   public String getLastSyncTime() {

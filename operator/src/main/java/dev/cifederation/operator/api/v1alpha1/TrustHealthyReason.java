@@ -24,6 +24,7 @@ public enum TrustHealthyReason implements Reason {
   UnneededStringLike,
   UnmatchableSubject,
   ForeignIssuerKey,
+  SubjectTemplateMismatch,
   UntrustedTrigger,
   UnprotectedTrigger,
   // findings the Azure adapter reports on what it reads

@@ -1,8 +1,8 @@
 package dev.cifederation.operator.cloud.aws;
 
+import dev.cifederation.operator.trust.Wildcard;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Whether a policy grants adopting an existing role: one of the {@code spec.aws.adoptableRoles}
@@ -19,13 +19,6 @@ final class Adoption {
   }
 
   static boolean matches(String pattern, String text) {
-    StringBuilder regex = new StringBuilder();
-    int at = 0;
-    for (int star = pattern.indexOf('*'); star >= 0; star = pattern.indexOf('*', at)) {
-      regex.append(Pattern.quote(pattern.substring(at, star))).append(".*");
-      at = star + 1;
-    }
-    regex.append(Pattern.quote(pattern.substring(at)));
-    return Pattern.compile(regex.toString(), Pattern.DOTALL).matcher(text).matches();
+    return Wildcard.starsOnly(pattern).matches(text);
   }
 }

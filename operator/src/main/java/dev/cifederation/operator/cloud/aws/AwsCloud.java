@@ -110,17 +110,13 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
   }
 
   /**
-   * The adapter as {@code make run} uses it: environment, default credential chain; new providers
-   * get their thumbprints from {@code thumbprints} (the issuer checks).
+   * The adapter as the operator runs it: the configuration read at start-up, the default credential
+   * chain; new providers get their thumbprints from {@code thumbprints} (the issuer checks).
    */
-  public static AwsCloud fromEnvironment(
-      Map<String, String> env,
-      OperatorConfig config,
-      ThumbprintSource thumbprints,
-      MeterRegistry registry,
-      Clock clock) {
+  public static AwsCloud fromConfig(
+      OperatorConfig config, MeterRegistry registry, Clock clock, ThumbprintSource thumbprints) {
     return new AwsCloud(
-        AwsSettings.fromEnvironment(env),
+        AwsSettings.from(config.aws()),
         DefaultCredentialsProvider.builder().build(),
         thumbprints,
         config.iamPath(),

@@ -1,17 +1,14 @@
 package dev.cifederation.operator.cloud.aws;
 
-import dev.cifederation.operator.cloud.PlainHttp;
+import dev.cifederation.operator.config.AwsConfig;
+import dev.cifederation.operator.config.Variable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
- * The AWS adapter's own configuration, read once from the environment at start-up (the IAM path and
- * cluster name come from OperatorConfig). An invalid value fails the start with a message naming
- * the variable.
+ * The AWS adapter's settings: the configured ones ({@link AwsConfig}, read and validated once at
+ * start-up; the IAM path and cluster name are general settings) and the adapter's own timings.
  *
  * @param iamEndpoint {@code AWS_ENDPOINT_URL_IAM}, else {@code AWS_ENDPOINT_URL}: an IAM emulator
  *     such as moto; empty for AWS itself
@@ -37,36 +34,30 @@ public record AwsSettings(
     Duration throttlingBaseDelay,
     Duration maxBackoff) {
 
-  public static final String ACCOUNT_PLACEHOLDER = "{accountId}";
+  public static final String ACCOUNT_PLACEHOLDER = AwsConfig.ACCOUNT_PLACEHOLDER;
 
-  static final String ASSUME_ROLE_TEMPLATE_VARIABLE = "CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE";
-  static final String MAX_ATTEMPTS_VARIABLE = "CIFED_AWS_MAX_ATTEMPTS";
-  private static final int DEFAULT_MAX_ATTEMPTS = 5;
-  private static final Pattern ROLE_ARN_TEMPLATE =
-      Pattern.compile("arn:aws(-[a-z]+)*:iam::\\{accountId\\}:role/[\\w+=,.@/-]{1,512}");
+  static final String ASSUME_ROLE_TEMPLATE_VARIABLE =
+      Variable.CIFED_AWS_ASSUME_ROLE_ARN_TEMPLATE.name();
 
   /** The defaults for a given endpoint, e.g. in tests. */
   public static AwsSettings defaults(Optional<URI> iamEndpoint, Optional<URI> stsEndpoint) {
     return new AwsSettings(
         iamEndpoint,
         stsEndpoint,
-        "us-east-1",
+        AwsConfig.DEFAULT_REGION,
         Optional.empty(),
-        DEFAULT_MAX_ATTEMPTS,
+        AwsConfig.DEFAULT_MAX_ATTEMPTS,
         Duration.ofMillis(200),
         Duration.ofSeconds(1),
         Duration.ofSeconds(20));
   }
 
-  public static AwsSettings fromEnvironment(Map<String, String> env) {
-    Optional<URI> common = endpoint("AWS_ENDPOINT_URL", env);
-    Optional<URI> iam = endpoint("AWS_ENDPOINT_URL_IAM", env).or(() -> common);
-    Optional<URI> sts = endpoint("AWS_ENDPOINT_URL_STS", env).or(() -> common);
-    String region = blankToNull(env.get("AWS_REGION"));
-    return defaults(iam, sts)
-        .withStsRegion(region == null ? "us-east-1" : region)
-        .withAssumeRoleArnTemplate(assumeRoleTemplate(env.get(ASSUME_ROLE_TEMPLATE_VARIABLE)))
-        .withMaxAttempts(maxAttempts(env.get(MAX_ATTEMPTS_VARIABLE)));
+  /** The configured values (validated at start-up) with this adapter's own timings. */
+  public static AwsSettings from(AwsConfig config) {
+    return defaults(config.iamEndpoint(), config.stsEndpoint())
+        .withStsRegion(config.stsRegion())
+        .withAssumeRoleArnTemplate(config.assumeRoleArnTemplate())
+        .withMaxAttempts(config.maxAttempts());
   }
 
   /** The role to assume in an account, when a template is configured. */
@@ -108,59 +99,5 @@ public record AwsSettings(
         baseDelay,
         throttlingBaseDelay,
         maxBackoff);
-  }
-
-  private static Optional<URI> endpoint(String variable, Map<String, String> env) {
-    String value = blankToNull(env.get(variable));
-    if (value == null) {
-      return Optional.empty();
-    }
-    try {
-      URI uri = new URI(value);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-          || uri.getHost() == null) {
-        throw new URISyntaxException(value, "not an http(s) URL with a host");
-      }
-      PlainHttp.requireLoopback(variable, uri);
-      return Optional.of(uri);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          variable + "=" + value + " must be an http(s) URL, e.g. http://127.0.0.1:5000");
-    }
-  }
-
-  private static Optional<String> assumeRoleTemplate(String value) {
-    if (blankToNull(value) == null) {
-      return Optional.empty();
-    }
-    if (!ROLE_ARN_TEMPLATE.matcher(value).matches()) {
-      throw new IllegalArgumentException(
-          ASSUME_ROLE_TEMPLATE_VARIABLE
-              + "="
-              + value
-              + " must be a role ARN with {accountId} as the account, e.g."
-              + " arn:aws:iam::{accountId}:role/cifederation-operator");
-    }
-    return Optional.of(value);
-  }
-
-  private static int maxAttempts(String value) {
-    if (blankToNull(value) == null) {
-      return DEFAULT_MAX_ATTEMPTS;
-    }
-    try {
-      int attempts = Integer.parseInt(value.strip());
-      if (attempts < 1 || attempts > 20) {
-        throw new NumberFormatException();
-      }
-      return attempts;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          MAX_ATTEMPTS_VARIABLE + "=" + value + " must be a number of attempts between 1 and 20");
-    }
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 }

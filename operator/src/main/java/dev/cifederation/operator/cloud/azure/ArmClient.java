@@ -18,7 +18,7 @@ import com.azure.resourcemanager.msi.fluent.models.IdentityInner;
 import com.azure.resourcemanager.msi.models.IdentityUpdate;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Attribution;
-import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
+import dev.cifederation.operator.cloud.azure.CredentialPlan.Credential;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

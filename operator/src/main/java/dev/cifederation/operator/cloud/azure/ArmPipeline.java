@@ -17,25 +17,17 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.http.policy.ArmChallengeAuthenticationPolicy;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import dev.cifederation.operator.cloud.Attribution;
+import dev.cifederation.operator.issuer.TrustAnchors;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLException;
 
 /**
  * The HTTP side of the adapter: one Netty client (with extra trust anchors when configured), one
@@ -105,38 +97,11 @@ final class ArmPipeline {
 
   /** The JDK's trust anchors plus those of {@code CIFED_AZURE_CA_FILE}. */
   private static SslContext sslContext(AzureSettings settings) {
+    TrustAnchors anchors = TrustAnchors.withFile(AzureSettings.CA_FILE, settings.caFile());
     try {
-      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-      anchors.load(null, null);
-      TrustManagerFactory defaults =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      defaults.init((KeyStore) null);
-      int i = 0;
-      for (var manager : defaults.getTrustManagers()) {
-        if (manager instanceof X509TrustManager x509) {
-          for (X509Certificate issuer : x509.getAcceptedIssuers()) {
-            anchors.setCertificateEntry("jdk-" + i++, issuer);
-          }
-        }
-      }
-      try (InputStream pem = Files.newInputStream(settings.caFile().get())) {
-        for (Certificate certificate :
-            CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
-          anchors.setCertificateEntry("extra-" + i++, certificate);
-        }
-      }
-      TrustManagerFactory trust =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      trust.init(anchors);
-      return SslContextBuilder.forClient().trustManager(trust).build();
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalArgumentException(
-          AzureSettings.CA_FILE
-              + "="
-              + settings.caFile().get()
-              + " holds no usable PEM certificates: "
-              + e.getMessage(),
-          e);
+      return SslContextBuilder.forClient().trustManager(anchors.trustManagers()).build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot build the Azure client's TLS context", e);
     }
   }
 

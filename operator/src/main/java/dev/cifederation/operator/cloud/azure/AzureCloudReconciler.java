@@ -11,6 +11,7 @@ import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.Severity;
+import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -19,7 +20,8 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.ScopeBreakers;
 import dev.cifederation.operator.cloud.azure.ArmClient.LiveIdentity;
 import dev.cifederation.operator.cloud.azure.ArmClient.RoleDefinitionRef;
-import dev.cifederation.operator.cloud.azure.CredentialDiff.Credential;
+import dev.cifederation.operator.cloud.azure.CredentialPlan.Credential;
+import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.AzureTrust;
 import dev.cifederation.operator.trust.CloudNames;
@@ -46,15 +48,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Azure adapter: per identity, a user-assigned managed identity tagged as owned, its one
- * federated identity credential (exact issuer, subject and audience), and the declared role
- * assignments; compared on every pass and corrected (Enforce) or reported (Observe).
+ * The Azure adapter: per identity, a user-assigned managed identity tagged as owned, its federated
+ * identity credential (exact issuer, subject and audience; a second one during a subject
+ * migration's window), and the declared role assignments; compared on every pass and corrected
+ * (Enforce) or reported (Observe).
  *
  * <p>What the operator owns and how it tells: the identity by its ownership tags (see {@link
- * Ownership}); everything inside an owned identity, so credentials other than the operator's are
- * removed; role assignments by their deterministic names (see {@link AssignmentPlan}). Role
- * assignments of the principal made by anyone else live on scopes the operator does not own and may
- * serve purposes it cannot see: they are never touched, and reported as findings.
+ * Ownership}); everything inside an owned identity, so credentials other than the operator's two
+ * names are removed (see {@link CredentialPlan}); role assignments by their deterministic names
+ * (see {@link AssignmentPlan}). Role assignments of the principal made by anyone else live on
+ * scopes the operator does not own and may serve purposes it cannot see: they are never touched,
+ * and reported as findings.
  */
 public final class AzureCloudReconciler implements CloudReconciler {
 
@@ -79,19 +83,15 @@ public final class AzureCloudReconciler implements CloudReconciler {
     this.clock = clock;
   }
 
-  /** The adapter configured from {@code CIFED_AZURE_*} (see {@link AzureSettings}). */
-  public static AzureCloudReconciler fromEnvironment(
-      Map<String, String> env,
-      String clusterName,
-      Duration resyncInterval,
-      MeterRegistry registry,
-      Clock clock) {
-    AzureSettings settings = AzureSettings.fromEnvironment(env);
+  /** The adapter as the operator runs it, from the configuration read at start-up. */
+  public static AzureCloudReconciler fromConfig(
+      OperatorConfig config, MeterRegistry registry, Clock clock) {
+    AzureSettings settings = AzureSettings.from(config.azure());
     log.info("Azure adapter: {}", settings);
     return create(
         settings,
-        clusterName,
-        resyncInterval,
+        config.clusterName(),
+        config.resyncInterval(),
         registry,
         clock,
         ArmRetry.Policy.defaults(),
@@ -196,7 +196,8 @@ public final class AzureCloudReconciler implements CloudReconciler {
       String resourceGroup,
       String location,
       String identityName,
-      Optional<Credential> credential,
+      List<Credential> credentials,
+      List<String> ownCredentialNames,
       List<AzureRoleAssignment> roleAssignments) {
 
     static Target of(CloudRequest request) {
@@ -208,18 +209,19 @@ public final class AzureCloudReconciler implements CloudReconciler {
               : spec.getIdentityName() == null || spec.getIdentityName().isBlank()
                   ? CloudNames.azureIdentityName(request.namespace(), request.name())
                   : spec.getIdentityName();
-      Optional<Credential> credential =
+      List<Credential> credentials =
           trust == null
-              ? Optional.empty()
-              : Optional.of(
-                  new Credential(
-                      trust.credentialName(), trust.issuer(), trust.subject(), trust.audiences()));
+              ? List.of()
+              : trust.credentials().stream()
+                  .map(c -> new Credential(c.name(), c.issuer(), c.subject(), c.audiences()))
+                  .toList();
       return new Target(
           spec.getSubscriptionId(),
           spec.getResourceGroup(),
           spec.getLocation(),
           identityName,
-          credential,
+          credentials,
+          ownCredentialNames(request),
           spec.getRoleAssignments() == null ? List.of() : List.copyOf(spec.getRoleAssignments()));
     }
 
@@ -239,16 +241,18 @@ public final class AzureCloudReconciler implements CloudReconciler {
           at.resourceGroup(),
           spec == null ? null : spec.getLocation(),
           at.name(),
-          Optional.empty(),
+          List.of(),
+          ownCredentialNames(request),
           spec == null || spec.getRoleAssignments() == null
               ? List.of()
               : List.copyOf(spec.getRoleAssignments()));
     }
 
-    String credentialName(CloudRequest request) {
-      return credential
-          .map(Credential::name)
-          .orElseGet(() -> CloudNames.azureCredentialName(request.namespace(), request.name()));
+    /** The two names the operator owns on the identity: the first and a migration's second. */
+    static List<String> ownCredentialNames(CloudRequest request) {
+      return List.of(
+          CloudNames.azureCredentialName(request.namespace(), request.name()),
+          CloudNames.azureMigrationCredentialName(request.namespace(), request.name()));
     }
 
     String describeIdentity() {
@@ -308,6 +312,8 @@ public final class AzureCloudReconciler implements CloudReconciler {
     private LiveIdentity live;
     private boolean conflicting;
     private List<Credential> liveCredentials;
+    // where each desired credential is (or goes): the current subject's first
+    private List<Credential> placed;
 
     Pass(CloudRequest request, Target target) {
       this.arm = AzureCloudReconciler.this.arm.attributedTo(Attribution.of(request));
@@ -408,20 +414,21 @@ public final class AzureCloudReconciler implements CloudReconciler {
                       + " the identity"));
         }
       }
-      Credential desired = target.credential().orElseThrow();
-      locks.withLock(live.id(), () -> reconcileCredentials(desired));
+      locks.withLock(live.id(), this::reconcileCredentials);
       reconcileRoleAssignments(roles);
       return observe ? observed() : synced();
     }
 
-    private Void reconcileCredentials(Credential desired) {
+    private Void reconcileCredentials() {
       List<Credential> listed =
           arm.listCredentials(
               target.subscriptionId(), target.resourceGroup(), target.identityName());
-      CredentialDiff diff = CredentialDiff.of(desired, listed);
-      // after this pass the identity trusts what was listed (Observe) or exactly the desired one
-      liveCredentials = observe ? List.copyOf(listed) : List.of(desired);
-      for (Credential foreign : diff.foreign()) {
+      CredentialPlan plan =
+          CredentialPlan.of(target.credentials(), target.ownCredentialNames(), listed);
+      placed = plan.after();
+      // after this pass the identity trusts what was listed (Observe) or exactly the desired ones
+      liveCredentials = observe ? List.copyOf(listed) : plan.after();
+      for (Credential foreign : plan.foreign()) {
         String what =
             "federated credential " + foreign.describe() + " that the operator did not create";
         if (observe) {
@@ -444,30 +451,64 @@ public final class AzureCloudReconciler implements CloudReconciler {
           changed("removed " + what + " from " + target.identityName());
         }
       }
-      if (diff.missing()) {
-        if (observe) {
-          drift.add("federated credential " + desired.name() + " does not exist");
-          return null;
-        }
-        putCredential(desired);
-        changed("created federated credential " + desired.describe());
-      } else if (!diff.differences().isEmpty()) {
+      for (CredentialPlan.Put put : plan.puts()) {
+        Credential desired = put.credential();
+        String what =
+            put.replaced().isEmpty()
+                ? "created federated credential " + desired.describe()
+                : "federated credential "
+                    + desired.name()
+                    + ": "
+                    + String.join(", ", put.differences());
         if (observe) {
           drift.add(
-              "federated credential "
-                  + desired.name()
-                  + ": "
-                  + String.join(", ", diff.differences()));
-          return null;
+              put.replaced().isEmpty()
+                  ? "no federated credential admits subject " + desired.subject()
+                  : what);
+          continue;
         }
         putCredential(desired);
-        changed(
+        changed(what);
+      }
+      for (Credential stale : plan.stale()) {
+        String what =
             "federated credential "
-                + desired.name()
-                + ": "
-                + String.join(", ", diff.differences()));
+                + stale.describe()
+                + (migrationEnded() ? " of the subject migration, whose window has ended" : "");
+        if (observe) {
+          drift.add(what + " is no longer declared");
+          // under one of the operator's names, but a trust the spec does not declare
+          findings.add(
+              new Finding(
+                  "ForeignFederatedCredential",
+                  Severity.High,
+                  Cloud.Azure.name(),
+                  target.describeIdentity()
+                      + " also trusts "
+                      + stale.describe()
+                      + ", which the spec no longer declares: that subject can obtain the"
+                      + " identity's roles"));
+          continue;
+        }
+        // last: every desired subject is admitted before anything owned is removed
+        arm.deleteCredential(
+            target.subscriptionId(), target.resourceGroup(), target.identityName(), stale.name());
+        if (migrationEnded()) {
+          // the declared end of the window, not an out-of-band change
+          log.info("{}: Azure: removed {}", request.owner(), what);
+        } else {
+          changed("removed " + what + ", no longer declared");
+        }
       }
       return null;
+    }
+
+    /** Whether this pass is the first after the migration's window: the old subject goes now. */
+    private boolean migrationEnded() {
+      return request.trust() != null
+          && request.trust().migrationPhase() == SubjectMigrationPhase.ImmutableOnly
+          && identity.getStatus() != null
+          && identity.getStatus().getSubjectMigrationPhase() == SubjectMigrationPhase.BothSubjects;
     }
 
     /**
@@ -871,37 +912,40 @@ public final class AzureCloudReconciler implements CloudReconciler {
               live.principalId());
         }
       }
-      String credentialName = target.credentialName(request);
+      List<String> removed = new ArrayList<>();
       locks.withLock(
           live.id(),
           () -> {
-            boolean present =
-                arm
-                    .listCredentials(
-                        target.subscriptionId(), target.resourceGroup(), target.identityName())
-                    .stream()
-                    .anyMatch(c -> c.name().equalsIgnoreCase(credentialName));
-            if (present) {
-              arm.deleteCredential(
-                  target.subscriptionId(),
-                  target.resourceGroup(),
-                  target.identityName(),
-                  credentialName);
+            // both owned names: a migration's second credential goes with the first
+            for (Credential credential :
+                arm.listCredentials(
+                    target.subscriptionId(), target.resourceGroup(), target.identityName())) {
+              if (target.ownCredentialNames().stream()
+                  .anyMatch(own -> own.equalsIgnoreCase(credential.name()))) {
+                arm.deleteCredential(
+                    target.subscriptionId(),
+                    target.resourceGroup(),
+                    target.identityName(),
+                    credential.name());
+                removed.add(credential.name());
+              }
             }
             return null;
           });
       arm.deleteIdentity(target.subscriptionId(), target.resourceGroup(), target.identityName());
       locks.forget(live.id());
       log.info(
-          "{}: deleted {} role assignment(s), federated credential {} and {}",
+          "{}: deleted {} role assignment(s), federated credential(s) {} and {}",
           request.owner(),
           removedAssignments,
-          credentialName,
+          removed,
           target.describeIdentity());
       return done(
           "deleted "
               + removedAssignments
-              + " role assignment(s), the federated credential and "
+              + " role assignment(s), "
+              + removed.size()
+              + " federated credential(s) and "
               + target.describeIdentity());
     }
 
@@ -938,7 +982,9 @@ public final class AzureCloudReconciler implements CloudReconciler {
           "Managed identity "
               + target.identityName()
               + " trusts exactly "
-              + target.credential().map(Credential::subject).orElse("-")
+              + (placed == null || placed.isEmpty()
+                  ? "-"
+                  : String.join(" and ", placed.stream().map(Credential::subject).toList()))
               + "; "
               + target.roleAssignments().size()
               + " declared role assignment(s) in place";
@@ -1070,7 +1116,12 @@ public final class AzureCloudReconciler implements CloudReconciler {
         status.setPrincipalId(previous.getPrincipalId());
         status.setTenantId(previous.getTenantId());
       }
-      status.setCredentialName(target.credentialName(request));
+      List<Credential> credentials = placed != null ? placed : target.credentials();
+      List<String> own = target.ownCredentialNames();
+      status.setCredentialName(credentials.isEmpty() ? own.get(0) : credentials.get(0).name());
+      if (credentials.size() > 1) {
+        status.setMigrationCredentialName(credentials.get(1).name());
+      }
       status.setLastSyncTime(
           compared
               ? clock.instant().truncatedTo(ChronoUnit.SECONDS).toString()

@@ -1,18 +1,15 @@
 package dev.cifederation.operator.cloud.azure;
 
+import dev.cifederation.operator.trust.Wildcard;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Ownership of a managed identity, carried by three tags: the owning resource's namespace/name, the
@@ -164,16 +161,8 @@ record Ownership(String owner, String cluster, String uid) {
     if (resourceId == null) {
       return Optional.empty();
     }
-    String id = resourceId.toLowerCase(Locale.ROOT);
     return patterns.stream()
-        .filter(
-            pattern -> {
-              String regex =
-                  Arrays.stream(pattern.strip().toLowerCase(Locale.ROOT).split("\\*", -1))
-                      .map(Pattern::quote)
-                      .collect(Collectors.joining(".*"));
-              return Pattern.compile(regex, Pattern.DOTALL).matcher(id).matches();
-            })
+        .filter(pattern -> Wildcard.starsOnly(pattern.strip()).ignoringCase().matches(resourceId))
         .findFirst();
   }
 

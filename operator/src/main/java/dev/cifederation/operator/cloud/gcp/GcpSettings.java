@@ -1,17 +1,16 @@
 package dev.cifederation.operator.cloud.gcp;
 
-import dev.cifederation.operator.cloud.PlainHttp;
+import dev.cifederation.operator.config.GcpConfig;
+import dev.cifederation.operator.config.Variable;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The GCP adapter's configuration: where IAM is ({@code CIFED_GCP_IAM_ENDPOINT}, default Google's
- * {@code https://iam.googleapis.com/}), how to authenticate ({@code CIFED_GCP_ACCESS_TOKEN}, a
- * static bearer for local use; otherwise application-default credentials), and the timing of
- * operation polling, retries and the shared read cache.
+ * The GCP adapter's settings: where IAM is and how to authenticate (configured: {@link GcpConfig},
+ * read and validated once at start-up), and the adapter's own timing of operation polling and the
+ * shared read cache. When a failed pass is tried again is the shared {@link
+ * dev.cifederation.operator.cloud.RetryPolicy}'s decision, not this adapter's.
  *
  * @param rootUrl IAM's root URL, ending in {@code /}
  * @param accessToken a static bearer token instead of application-default credentials
@@ -25,9 +24,6 @@ import java.util.Optional;
  * @param readCacheTtl how long a pool's provider list and a service account's policy are shared by
  *     the identities that read them; writes update the cache. Bounds how much later than one resync
  *     a hand edit can be noticed
- * @param transientRetry when to retry after a transient failure
- * @param throttledRetry when to retry after throttling
- * @param reconcilingRetry when to look again at an operation still running
  */
 public record GcpSettings(
     String rootUrl,
@@ -37,13 +33,9 @@ public record GcpSettings(
     Duration pollInitial,
     Duration pollMax,
     int policyAttempts,
-    Duration readCacheTtl,
-    Duration transientRetry,
-    Duration throttledRetry,
-    Duration reconcilingRetry) {
+    Duration readCacheTtl) {
 
-  public static final String ENDPOINT_VARIABLE = "CIFED_GCP_IAM_ENDPOINT";
-  public static final String TOKEN_VARIABLE = "CIFED_GCP_ACCESS_TOKEN";
+  public static final String TOKEN_VARIABLE = Variable.CIFED_GCP_ACCESS_TOKEN.name();
   public static final String GOOGLE_ROOT_URL = "https://iam.googleapis.com/";
 
   /** The read cache lives a tenth of the resync interval, at most a minute. */
@@ -59,15 +51,12 @@ public record GcpSettings(
     }
   }
 
-  /**
-   * Reads {@code CIFED_GCP_IAM_ENDPOINT} and {@code CIFED_GCP_ACCESS_TOKEN}; an invalid endpoint
-   * fails with a message naming the variable.
-   */
-  public static GcpSettings fromEnvironment(Map<String, String> env, Duration resyncInterval) {
-    String endpoint = env.get(ENDPOINT_VARIABLE);
-    String rootUrl =
-        endpoint == null || endpoint.isBlank() ? GOOGLE_ROOT_URL : validEndpoint(endpoint.trim());
-    return defaults(rootUrl, Optional.ofNullable(env.get(TOKEN_VARIABLE)), resyncInterval);
+  /** The configured values (validated at start-up) with this adapter's own timings. */
+  public static GcpSettings from(GcpConfig config, Duration resyncInterval) {
+    return defaults(
+        config.iamEndpoint().map(URI::toString).orElse(GOOGLE_ROOT_URL),
+        config.accessToken(),
+        resyncInterval);
   }
 
   public static GcpSettings defaults(
@@ -81,10 +70,7 @@ public record GcpSettings(
         Duration.ofMillis(250),
         Duration.ofSeconds(5),
         5,
-        cacheTtl.compareTo(CACHE_TTL_MAX) > 0 ? CACHE_TTL_MAX : cacheTtl,
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(10));
+        cacheTtl.compareTo(CACHE_TTL_MAX) > 0 ? CACHE_TTL_MAX : cacheTtl);
   }
 
   public GcpSettings withOperationTimeout(
@@ -97,26 +83,7 @@ public record GcpSettings(
         pollInitial,
         pollMax,
         policyAttempts,
-        readCacheTtl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
-  }
-
-  public GcpSettings withRetries(
-      Duration transientRetry, Duration throttledRetry, Duration reconcilingRetry) {
-    return new GcpSettings(
-        rootUrl,
-        accessToken,
-        requestTimeout,
-        operationTimeout,
-        pollInitial,
-        pollMax,
-        policyAttempts,
-        readCacheTtl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
+        readCacheTtl);
   }
 
   public GcpSettings withReadCacheTtl(Duration ttl) {
@@ -128,30 +95,7 @@ public record GcpSettings(
         pollInitial,
         pollMax,
         policyAttempts,
-        ttl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
-  }
-
-  private static String validEndpoint(String endpoint) {
-    try {
-      URI uri = new URI(endpoint);
-      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-          || uri.getHost() == null
-          || uri.getQuery() != null
-          || uri.getFragment() != null) {
-        throw new URISyntaxException(endpoint, "not an http(s) root URL");
-      }
-      PlainHttp.requireLoopback(ENDPOINT_VARIABLE, uri);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(
-          ENDPOINT_VARIABLE
-              + "="
-              + endpoint
-              + " must be an http(s) root URL of the IAM API, e.g. http://127.0.0.1:8085/");
-    }
-    return endpoint;
+        ttl);
   }
 
   private static String withTrailingSlash(String url) {

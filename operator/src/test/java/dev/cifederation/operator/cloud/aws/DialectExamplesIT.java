@@ -7,6 +7,8 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
+import dev.cifederation.operator.cloud.azure.AzureLocal;
+import dev.cifederation.operator.cloud.gcp.GcpLocal;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
@@ -34,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,8 +47,9 @@ import software.amazon.awssdk.services.iam.model.Role;
  * The CircleCI, Buildkite and HCP Terraform examples applied as users apply them, with the operator
  * in the loop against a real kube-apiserver and moto: each converges to a role whose trust policy
  * is exactly the compiled one, and that policy admits the example token of its CI system and
- * refuses its neighbours. Then a GitHub migration to immutable subjects: both subjects during the
- * window, only the immutable one after it, with the phase in status.
+ * refuses its neighbours. Then a GitHub migration to immutable subjects on all three clouds (GCP
+ * and Azure on their fakes): both subjects during the window (Azure: two federated credentials),
+ * only the immutable one after it, with the phase in status.
  */
 class DialectExamplesIT {
 
@@ -56,6 +60,8 @@ class DialectExamplesIT {
   private static final MotoServer MOTO = MotoServer.start();
   private static final IamClient ADMIN =
       AwsTestSupport.iamClient(MOTO.endpoint(), AwsCloudIT.TEST_CREDENTIALS);
+  private static final GcpLocal GCP = new GcpLocal();
+  private static final AzureLocal AZURE = new AzureLocal();
   private static final AwsCloud AWS =
       new AwsCloud(
           AwsTestSupport.operatorSettings(MOTO.endpoint()),
@@ -74,7 +80,10 @@ class DialectExamplesIT {
           .withReconciler(
               new IdentityReconciler(
                   new TrustCompiler(),
-                  List.of(AWS),
+                  List.of(
+                      AWS,
+                      GCP.adapter(RESYNC),
+                      AZURE.adapter("it-dialects", new SimpleMeterRegistry())),
                   new EventRecorder(CLIENT, Clock.systemUTC()),
                   Clock.systemUTC()),
               o -> o.withReconciliationMaxInterval(RESYNC))
@@ -94,6 +103,12 @@ class DialectExamplesIT {
         CLIENT.resource(issuer).serverSideApply();
       }
     }
+  }
+
+  @AfterAll
+  static void stopFakes() {
+    GCP.close();
+    AZURE.close();
   }
 
   @Test
@@ -152,9 +167,9 @@ class DialectExamplesIT {
     CIFederatedIdentity identity =
         load("github-immutable-migration.yaml", CIFederatedIdentity.class).get(0);
     identity.getMetadata().setNamespace(namespace());
-    identity.getSpec().setGcp(null);
     SubjectMigration window = new SubjectMigration();
-    Instant end = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
+    // long enough for all three clouds to converge inside it
+    Instant end = Instant.now().plusSeconds(40).truncatedTo(ChronoUnit.SECONDS);
     window.setDropNamesAfter(end.toString());
     identity.getSpec().setSubjectMigration(window);
     CLIENT.resource(identity).create();
@@ -167,23 +182,77 @@ class DialectExamplesIT {
             name,
             i ->
                 hasCondition(i, "AWSReady", "Synced")
+                    && hasCondition(i, "GCPReady", "Synced")
+                    && hasCondition(i, "AzureReady", "Synced")
                     && i.getStatus().getSubjectMigrationPhase()
                         == SubjectMigrationPhase.BothSubjects);
+    assertThat(Instant.now()).as("converged inside the window").isBefore(end);
     assertThat(both.getStatus().getSubject()).isEqualTo(immutable);
-    assertThat(admits(name, token(names))).as("the name-based subject, in the window").isTrue();
-    assertThat(admits(name, token(immutable))).as("the immutable subject").isTrue();
+    for (String sub : List.of(names, immutable)) {
+      assertThat(admits(name, token(sub))).as("AWS admits %s in the window", sub).isTrue();
+      assertThat(admitsOnGcp(both, sub)).as("GCP admits %s in the window", sub).isTrue();
+      assertThat(admitsOnAzure(sub)).as("Azure admits %s in the window", sub).isTrue();
+    }
+    assertThat(AZURE.liveTrust(azureIdentity()).credentials())
+        .as("Azure: one federated credential per subject")
+        .extracting(LiveTrust.FederatedCredential::subject)
+        .containsExactlyInAnyOrder(names, immutable);
+    assertThat(both.getStatus().getAzure().getMigrationCredentialName()).isNotBlank();
 
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> get(name),
             i ->
                 i.getStatus().getSubjectMigrationPhase() == SubjectMigrationPhase.ImmutableOnly
                     && hasCondition(i, "AWSReady", "Synced")
-                    && !admits(name, token(names)));
+                    && hasCondition(i, "GCPReady", "Synced")
+                    && hasCondition(i, "AzureReady", "Synced")
+                    && !admits(name, token(names))
+                    && !admitsOnGcp(i, names)
+                    && !admitsOnAzure(names));
     assertThat(Instant.now()).isAfter(end);
-    assertThat(admits(name, token(immutable))).as("the immutable subject, after").isTrue();
+    CIFederatedIdentity after = get(name);
+    assertThat(admits(name, token(immutable))).as("AWS, after").isTrue();
+    assertThat(admitsOnGcp(after, immutable)).as("GCP, after").isTrue();
+    assertThat(admitsOnAzure(immutable)).as("Azure, after").isTrue();
+    assertThat(AZURE.liveTrust(azureIdentity()).credentials())
+        .as("Azure: the old credential is deleted")
+        .singleElement()
+        .satisfies(c -> assertThat(c.subject()).isEqualTo(immutable));
+    assertThat(after.getStatus().getAzure().getMigrationCredentialName()).isNull();
+    assertThat(after.getStatus().getAzure().getDriftCorrections())
+        .as("the window's end is not drift")
+        .isZero();
+  }
+
+  private static boolean admitsOnGcp(CIFederatedIdentity identity, String sub) {
+    var gcp = identity.getStatus().getGcp();
+    Claims claims =
+        Claims.of(
+            Map.of(
+                "iss", "https://token.actions.githubusercontent.com",
+                "aud", gcp.getAudience(),
+                "sub", sub,
+                "repository", "my-org/my-app",
+                "repository_id", "123456789",
+                "repository_owner_id", "987654"));
+    return TrustEvaluator.evaluate(GCP.liveTrust(gcp.getProviderName()), claims).admitted();
+  }
+
+  private static boolean admitsOnAzure(String sub) {
+    Claims claims =
+        Claims.of(
+            Map.of(
+                "iss", "https://token.actions.githubusercontent.com",
+                "aud", "api://AzureADTokenExchange",
+                "sub", sub));
+    return TrustEvaluator.evaluate(AZURE.liveTrust(azureIdentity()), claims).admitted();
+  }
+
+  private static String azureIdentity() {
+    return CloudNames.azureIdentityName(namespace(), "my-app-production-migration");
   }
 
   // -------------------------------------------------------------------------------- helpers

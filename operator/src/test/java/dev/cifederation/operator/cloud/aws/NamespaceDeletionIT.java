@@ -11,9 +11,9 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
-import dev.cifederation.operator.cloud.azure.AzureSettings;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpSettings;
+import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
@@ -106,13 +106,14 @@ class NamespaceDeletionIT {
                           CLUSTER,
                           RESYNC,
                           Clock.systemUTC()),
-                      AzureCloudReconciler.fromEnvironment(
-                          Map.of(
-                              AzureSettings.ARM_ENDPOINT, ARM.baseUrl() + "/",
-                              AzureSettings.ACCESS_TOKEN, AZURE_TOKEN,
-                              AzureSettings.TENANT_ID, AZURE_TENANT),
-                          CLUSTER,
-                          RESYNC,
+                      AzureCloudReconciler.fromConfig(
+                          OperatorConfig.fromEnvironment(
+                              Map.of(
+                                  "CIFED_CLUSTER_NAME", CLUSTER,
+                                  "CIFED_RESYNC_INTERVAL", RESYNC.toString(),
+                                  "CIFED_AZURE_ARM_ENDPOINT", ARM.baseUrl() + "/",
+                                  "CIFED_AZURE_ACCESS_TOKEN", AZURE_TOKEN,
+                                  "CIFED_AZURE_TENANT_ID", AZURE_TENANT)),
                           REGISTRY,
                           Clock.systemUTC())),
                   new EventRecorder(CLIENT, Clock.systemUTC()),

@@ -2,6 +2,8 @@ package dev.cifederation.operator.cloud.azure;
 
 import dev.cifederation.fakes.azure.ArmState;
 import dev.cifederation.fakes.azure.FakeAzureArm;
+import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.config.Variable;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +18,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * The fake ARM over HTTPS with its certificate in a PEM file, and adapters configured for it the
- * way the operator configures itself from {@code CIFED_AZURE_*}.
+ * way the operator configures itself from {@code CIFED_AZURE_*} (through {@link OperatorConfig}).
  */
 final class ArmFixture implements AutoCloseable {
 
@@ -60,21 +62,24 @@ final class ArmFixture implements AutoCloseable {
     return fake.state();
   }
 
-  /** The environment the operator would be started with to use this fake. */
-  Map<String, String> environment() {
-    return Map.of(
-        AzureSettings.ARM_ENDPOINT,
-        fake.baseUrl() + "/",
-        AzureSettings.ACCESS_TOKEN,
-        TOKEN,
-        AzureSettings.TENANT_ID,
-        TENANT,
-        AzureSettings.CA_FILE,
-        caFile.toString());
+  /** The configuration of an operator started with the environment that points it at this fake. */
+  OperatorConfig config() {
+    return OperatorConfig.fromEnvironment(
+        Map.of(
+            Variable.CIFED_CLUSTER_NAME.name(),
+            "test-cluster",
+            Variable.CIFED_AZURE_ARM_ENDPOINT.name(),
+            fake.baseUrl() + "/",
+            Variable.CIFED_AZURE_ACCESS_TOKEN.name(),
+            TOKEN,
+            Variable.CIFED_AZURE_TENANT_ID.name(),
+            TENANT,
+            Variable.CIFED_AZURE_CA_FILE.name(),
+            caFile.toString()));
   }
 
   AzureSettings settings() {
-    return AzureSettings.fromEnvironment(environment());
+    return AzureSettings.from(config().azure());
   }
 
   AzureSettings settingsWithToken(String token) {

@@ -53,9 +53,7 @@ class GcpIdentityIT {
   private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
   private static final KubernetesClient CLIENT = API.newClient();
   private static final GcpTestbed BED = new GcpTestbed();
-  private static final GcpSettings SETTINGS =
-      BED.settings(RESYNC)
-          .withRetries(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+  private static final GcpSettings SETTINGS = BED.settings(RESYNC);
 
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
@@ -64,7 +62,8 @@ class GcpIdentityIT {
           .withReconciler(
               new IdentityReconciler(
                   new TrustCompiler(),
-                  List.of(BED.adapter(SETTINGS, Clock.systemUTC())),
+                  List.of(
+                      BED.adapter(SETTINGS, GcpTestbed.quickRetries(RESYNC), Clock.systemUTC())),
                   new EventRecorder(CLIENT, Clock.systemUTC()),
                   Clock.systemUTC()),
               o -> o.withReconciliationMaxInterval(RESYNC))

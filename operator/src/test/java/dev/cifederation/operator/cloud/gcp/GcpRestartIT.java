@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
@@ -128,14 +129,14 @@ class GcpRestartIT {
     GcpSettings settings =
         BED.settings(resync)
             .withOperationTimeout(
-                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100))
-            .withRetries(resync, resync, resync.dividedBy(3));
+                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100));
+    RetryPolicy retries = new RetryPolicy(resync, resync, resync.dividedBy(3), resync);
     Operator operator =
         new Operator(o -> o.withKubernetesClient(API.newClient()).withCloseClientOnStop(true));
     operator.register(
         new IdentityReconciler(
             new TrustCompiler(),
-            List.of(BED.adapter(settings, Clock.systemUTC())),
+            List.of(BED.adapter(settings, retries, Clock.systemUTC())),
             new EventRecorder(CLIENT, Clock.systemUTC()),
             Clock.systemUTC()),
         o -> o.withReconciliationMaxInterval(resync).settingNamespaces(namespace));

@@ -1,20 +1,24 @@
 package dev.cifederation.operator.cloud.gcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cifederation.operator.config.GcpConfig;
+import dev.cifederation.operator.config.OperatorConfig;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+/** The adapter's settings from the configuration (whose parsing OperatorConfigTest covers). */
 class GcpSettingsTest {
 
   private static final Duration RESYNC = Duration.ofMinutes(10);
 
   @Test
   void defaultsToGoogleAndApplicationDefaultCredentials() {
-    GcpSettings settings = GcpSettings.fromEnvironment(Map.of(), RESYNC);
+    GcpConfig config = OperatorConfig.fromEnvironment(Map.of("CIFED_LOCAL_MODE", "true")).gcp();
+    GcpSettings settings = GcpSettings.from(config, RESYNC);
 
     assertThat(settings.rootUrl()).isEqualTo("https://iam.googleapis.com/");
     assertThat(settings.accessToken()).isEmpty();
@@ -22,13 +26,15 @@ class GcpSettingsTest {
   }
 
   @Test
-  void endpointAndStaticTokenComeFromTheEnvironment() {
-    GcpSettings settings =
-        GcpSettings.fromEnvironment(
-            Map.of(
-                "CIFED_GCP_IAM_ENDPOINT", "http://127.0.0.1:8085",
-                "CIFED_GCP_ACCESS_TOKEN", "secret-token"),
-            RESYNC);
+  void endpointAndStaticTokenComeFromTheConfiguration() {
+    GcpConfig config =
+        OperatorConfig.fromEnvironment(
+                Map.of(
+                    "CIFED_LOCAL_MODE", "true",
+                    "CIFED_GCP_IAM_ENDPOINT", "http://127.0.0.1:8085",
+                    "CIFED_GCP_ACCESS_TOKEN", "secret-token"))
+            .gcp();
+    GcpSettings settings = GcpSettings.from(config, RESYNC);
 
     assertThat(settings.rootUrl())
         .as("a trailing slash is added")
@@ -39,40 +45,10 @@ class GcpSettingsTest {
 
   @Test
   void aBlankTokenMeansApplicationDefaultCredentials() {
-    assertThat(
-            GcpSettings.fromEnvironment(Map.of("CIFED_GCP_ACCESS_TOKEN", " "), RESYNC)
-                .accessToken())
-        .isEmpty();
-  }
-
-  @Test
-  void anInvalidEndpointNamesTheVariable() {
-    assertThatThrownBy(
-            () ->
-                GcpSettings.fromEnvironment(
-                    Map.of("CIFED_GCP_IAM_ENDPOINT", "localhost:8085"), RESYNC))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CIFED_GCP_IAM_ENDPOINT=localhost:8085");
-    assertThatThrownBy(
-            () -> GcpSettings.fromEnvironment(Map.of("CIFED_GCP_IAM_ENDPOINT", "ftp://x/"), RESYNC))
-        .hasMessageContaining("CIFED_GCP_IAM_ENDPOINT");
-  }
-
-  @Test
-  void plainHttpIsForAnEmulatorOnLoopbackOnly() {
-    // the bearer token travels with every request
-    assertThatThrownBy(
-            () ->
-                GcpSettings.fromEnvironment(
-                    Map.of("CIFED_GCP_IAM_ENDPOINT", "http://iam.example.com/"), RESYNC))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CIFED_GCP_IAM_ENDPOINT=http://iam.example.com/")
-        .hasMessageContaining("plain http");
-    assertThat(
-            GcpSettings.fromEnvironment(
-                    Map.of("CIFED_GCP_IAM_ENDPOINT", "http://[::1]:8085/"), RESYNC)
-                .rootUrl())
-        .startsWith("http://[::1]:8085");
+    GcpConfig config =
+        new GcpConfig(Optional.of(URI.create("http://[::1]:8085")), Optional.of(" "));
+    assertThat(GcpSettings.from(config, RESYNC).accessToken()).isEmpty();
+    assertThat(GcpSettings.from(config, RESYNC).rootUrl()).isEqualTo("http://[::1]:8085/");
   }
 
   @Test

@@ -54,11 +54,8 @@ class WorkflowSnippetsIT {
                   new TrustCompiler(),
                   List.of(
                       BED.adapter(
-                          BED.settings(RESYNC)
-                              .withRetries(
-                                  Duration.ofSeconds(1),
-                                  Duration.ofSeconds(1),
-                                  Duration.ofSeconds(1)),
+                          BED.settings(RESYNC),
+                          GcpTestbed.quickRetries(RESYNC),
                           Clock.systemUTC())),
                   new EventRecorder(CLIENT, Clock.systemUTC()),
                   Optional.of(new SnippetPublisher(CLIENT)),

@@ -1,9 +1,10 @@
-package dev.cifederation.operator.guard;
+package dev.cifederation.operator.trust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -12,16 +13,20 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Glob against independent oracles: {@code matches} against the JDK's regex engine on the same
- * translation, {@code overlaps} against a search for a common string — over small alphabets, where
- * wildcards and letters collide as often as possible.
+ * Wildcard against independent oracles: {@code matches} against the JDK's regex engine on the same
+ * translation (IAM's syntax and stars alone), {@code overlaps} against a search for a common string
+ * — over small alphabets, where wildcards and letters collide as often as possible.
  */
-class GlobPropertiesTest {
+class WildcardPropertiesTest {
 
   @Property(tries = 2000)
   void matchesAgreesWithARegex(@ForAll("patterns") String pattern, @ForAll("texts") String text) {
-    assertThat(Glob.matches(pattern, text, false))
-        .isEqualTo(regex(pattern).matcher(text).matches());
+    assertThat(Wildcard.iam(pattern).matches(text))
+        .isEqualTo(regex(pattern, true).matcher(text).matches());
+    assertThat(Wildcard.starsOnly(pattern).matches(text))
+        .isEqualTo(regex(pattern, false).matcher(text).matches());
+    assertThat(Wildcard.iam(pattern).ignoringCase().matches(text.toUpperCase(Locale.ROOT)))
+        .isEqualTo(regex(pattern, true).matcher(text).matches());
   }
 
   @Property(tries = 500)
@@ -30,13 +35,13 @@ class GlobPropertiesTest {
     boolean common = false;
     // a witness, if any, is at most as long as both patterns together (every star as one letter)
     for (String candidate : strings("abc", first.length() + second.length())) {
-      if (Glob.matches(first, candidate, false) && Glob.matches(second, candidate, false)) {
+      if (Wildcard.iam(first).matches(candidate) && Wildcard.iam(second).matches(candidate)) {
         common = true;
         break;
       }
     }
-    assertThat(Glob.overlaps(first, second, false)).isEqualTo(common);
-    assertThat(Glob.overlaps(second, first, false)).isEqualTo(common);
+    assertThat(Wildcard.iam(first).overlaps(Wildcard.iam(second))).isEqualTo(common);
+    assertThat(Wildcard.iam(second).overlaps(Wildcard.iam(first))).isEqualTo(common);
   }
 
   @Provide
@@ -54,10 +59,11 @@ class GlobPropertiesTest {
     return Arbitraries.strings().withChars('a', 'b', '*').ofMaxLength(12);
   }
 
-  private static Pattern regex(String glob) {
+  private static Pattern regex(String glob, boolean questionMark) {
     StringBuilder regex = new StringBuilder();
     for (char c : glob.toCharArray()) {
-      regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+      regex.append(
+          c == '*' ? ".*" : c == '?' && questionMark ? "." : Pattern.quote(String.valueOf(c)));
     }
     return Pattern.compile(regex.toString(), Pattern.DOTALL);
   }
