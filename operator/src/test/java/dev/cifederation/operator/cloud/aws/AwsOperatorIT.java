@@ -64,7 +64,7 @@ class AwsOperatorIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           CLUSTER,
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
 

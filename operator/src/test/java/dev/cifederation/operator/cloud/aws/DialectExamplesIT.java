@@ -65,7 +65,7 @@ class DialectExamplesIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "it-dialects",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           new SimpleMeterRegistry(),
           Clock.systemUTC());
 

@@ -60,7 +60,7 @@ class GuardrailsIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "guard-it",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
 

@@ -81,7 +81,7 @@ class IssuerThumbprintsIT {
           trust -> KNOWN.forIssuer(trust.providerUrl()),
           "/cifederation/",
           "it-cluster",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
   private static final EventRecorder EVENTS = new EventRecorder(CLIENT, Clock.systemUTC());

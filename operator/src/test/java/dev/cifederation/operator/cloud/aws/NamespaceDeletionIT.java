@@ -99,7 +99,7 @@ class NamespaceDeletionIT {
                       ThumbprintSource.notRequired(),
                       "/cifederation/",
                       CLUSTER,
-                      RESYNC,
+                      AwsTestSupport.quickRetries(RESYNC),
                       REGISTRY,
                       Clock.systemUTC()),
                   GcpCloudReconciler.create(
