@@ -123,16 +123,8 @@ class IdentityReconcilerTest {
             request -> {
               cleanups.add(request);
               return finished[0]
-                  ? new CloudOutcome(
-                      ConditionStatus.True,
-                      CloudReason.Synced,
-                      "role deleted",
-                      s -> {},
-                      List.of(),
-                      List.of(),
-                      Optional.empty(),
-                      true)
-                  : CloudOutcome.failed(CloudReason.Transient, "IAM unavailable", Optional.empty());
+                  ? CloudOutcome.synced("role deleted").build()
+                  : CloudOutcome.failed(CloudReason.Transient, "IAM unavailable").build();
             });
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(aws), recorder, CLOCK);
     CIFederatedIdentity identity = identity();
@@ -176,23 +168,20 @@ class IdentityReconcilerTest {
             new FindingsGauge(registry),
             CLOCK);
     CIFederatedIdentity identity = identity();
-    java.util.function.Consumer<dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus>
-        writesRole =
-            s -> {
-              var role = new AwsIdentityStatus();
-              role.setRoleArn("arn:aws:iam::123456789012:role/cifederation/r");
-              s.setAws(role);
-            };
+    var role = new AwsIdentityStatus();
+    role.setRoleArn("arn:aws:iam::123456789012:role/cifederation/r");
 
     // 1. created: one Created event besides the Ready transition
-    outcomes.add(CloudOutcome.synced("IAM role r is in sync", writesRole));
+    outcomes.add(CloudOutcome.synced("IAM role r is in sync").block(role).build());
     pass(reconciler, identity);
     assertThat(recorder.all()).contains("Normal Created: AWS: IAM role r is in sync");
 
     // 2. drift corrected: an event per correction and the counter
     recorder.clear();
     outcomes.add(
-        CloudOutcome.synced("IAM role r is in sync", writesRole)
+        CloudOutcome.synced("IAM role r is in sync")
+            .block(role)
+            .build()
             .withCorrections(List.of("trust policy restored", "policy X detached")));
     pass(reconciler, identity);
     assertThat(recorder.all())
@@ -253,8 +242,7 @@ class IdentityReconcilerTest {
             """);
     CloudReconciler observing =
         Adapters.reconciling(
-            Cloud.AWS,
-            request -> CloudOutcome.synced("role in sync", s -> {}).withLiveTrust(widened));
+            Cloud.AWS, request -> CloudOutcome.synced("role in sync").liveTrust(widened).build());
     var reconciler =
         new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
 
@@ -294,7 +282,7 @@ class IdentityReconcilerTest {
           @Override
           public CloudOutcome reconcile(CloudRequest request) {
             assertThat(request.observeOnly()).isTrue();
-            return CloudOutcome.synced("Observe: differs", s -> {}).withLiveTrust(observed);
+            return CloudOutcome.synced("Observe: differs").liveTrust(observed).build();
           }
 
           @Override
@@ -438,16 +426,10 @@ class IdentityReconcilerTest {
         Adapters.reconciling(
             Cloud.AWS,
             request ->
-                new CloudOutcome(
-                        ConditionStatus.False,
-                        CloudReason.DriftDetected,
-                        "Observe: trust policy differs",
-                        s -> {},
-                        List.of(),
-                        List.of(),
-                        Optional.empty(),
-                        true)
-                    .withLiveTrust(new LiveTrust.Aws("arn:aws:iam::1:role/r", widened)));
+                CloudOutcome.failed(CloudReason.DriftDetected, "Observe: trust policy differs")
+                    .done(true)
+                    .liveTrust(new LiveTrust.Aws("arn:aws:iam::1:role/r", widened))
+                    .build());
     var registry = new SimpleMeterRegistry();
     var gauge = new FindingsGauge(registry);
     var reconciler =
@@ -530,20 +512,14 @@ class IdentityReconcilerTest {
         request -> {
           requests.add(request);
           return reason == CloudReason.Synced
-              ? CloudOutcome.synced("in sync", s -> s.setAws(new AwsIdentityStatus()))
-              : new CloudOutcome(
-                  ConditionStatus.False,
-                  reason,
-                  "trust withdrawn",
-                  s -> s.setAws(request.identity().getStatus().getAws()),
-                  List.of(),
-                  List.of(),
-                  Optional.empty(),
-                  false);
+              ? CloudOutcome.synced("in sync").block(new AwsIdentityStatus()).build()
+              : CloudOutcome.failed(reason, "trust withdrawn")
+                  .block(request.previous(Cloud.AWS).status().orElse(null))
+                  .build();
         },
         request -> {
           requests.add(request);
-          return CloudOutcome.synced("gone", s -> {});
+          return CloudOutcome.synced("gone").build();
         });
   }
 

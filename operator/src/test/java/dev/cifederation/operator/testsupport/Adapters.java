@@ -62,7 +62,7 @@ public final class Adapters {
   public static CloudReconciler inSync(Cloud cloud) {
     return adapter(
         cloud,
-        request -> CloudOutcome.synced("in sync", s -> {}),
-        request -> CloudOutcome.synced("deleted", s -> {}));
+        request -> CloudOutcome.synced("in sync").build(),
+        request -> CloudOutcome.synced("deleted").build());
   }
 }
