@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,10 +84,7 @@ public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implemen
             .block(attempt.previousBlock().orElse(null))
             .build();
       }
-      L live = observe(attempt);
-      P plan = plan(attempt, live);
-      List<String> writes = request.observeOnly() ? List.of() : apply(attempt, plan);
-      return report(attempt, live, plan, writes);
+      return aroundPass(attempt, () -> pass(attempt));
     } catch (CloudFailure failure) {
       return failed(attempt, failure);
     }
@@ -101,6 +99,23 @@ public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implemen
     } catch (CloudFailure failure) {
       return failed(attempt, failure);
     }
+  }
+
+  private CloudOutcome pass(Attempt<S> attempt) {
+    L live = observe(attempt);
+    P plan = plan(attempt, live);
+    List<String> writes = attempt.request().observeOnly() ? List.of() : apply(attempt, plan);
+    return report(attempt, live, plan, writes);
+  }
+
+  /**
+   * Runs one pass, observe to report. An adapter whose identities share a cloud object overrides it
+   * to hold its locks for the whole pass (AWS: an account's OIDC provider is read and written under
+   * one lock, and a cleanup never deletes it between a pass's read and its writes); released in a
+   * {@code finally}, whatever the pass throws. The default runs the pass as it is.
+   */
+  protected CloudOutcome aroundPass(Attempt<S> attempt, Supplier<CloudOutcome> pass) {
+    return pass.get();
   }
 
   /** The account, project or subscription the identity's calls go to; null when unknown. */
