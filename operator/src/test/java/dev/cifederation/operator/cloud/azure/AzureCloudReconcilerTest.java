@@ -144,6 +144,10 @@ class AzureCloudReconcilerTest {
     assertThat(status.getCredentialName()).isEqualTo(CREDENTIAL);
     assertThat(status.getLastSyncTime()).isNotBlank();
     assertThat(status.getDriftCorrections()).isZero();
+    assertThat(
+            calls.count("federatedCredentials.list") + calls.count("roleAssignments.listForScope"))
+        .as("a new identity holds no credential and its new principal no assignment: not listed")
+        .isZero();
     assertThat(arm.fake.requests())
         .as("the SDK sends the // of Azure's trailing-slash endpoint, and ARM api-versions")
         .anySatisfy(r -> assertThat(r.query()).containsEntry("api-version", "2024-11-30"))
