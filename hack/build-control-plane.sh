@@ -15,13 +15,21 @@ export CGO_ENABLED=0
 
 log() { echo "[build-control-plane] $*" >&2; }
 
-if [[ -x "$OUT/etcd" && -x "$OUT/kube-apiserver" && -x "$OUT/kubectl" && -x "$OUT/kube-controller-manager" ]]; then
+cached() { [[ -x "$OUT/etcd" && -x "$OUT/kube-apiserver" && -x "$OUT/kubectl" && -x "$OUT/kube-controller-manager" ]]; }
+if cached; then
   log "cached: $OUT"
   exit 0
 fi
 command -v go >/dev/null || { log "go is required (https://go.dev/dl or the distribution package)"; exit 1; }
 
 mkdir -p "$WORK" "$OUT"
+# One build at a time per cache (two checkouts testing at once share it); the second waits, then finds it built.
+exec 9>"$WORK/.build.lock"
+flock 9
+if cached; then
+  log "built meanwhile by another run: $OUT"
+  exit 0
+fi
 cd "$WORK"
 [[ -f go.mod ]] || go mod init local/cifed-k8sbin >/dev/null 2>&1
 

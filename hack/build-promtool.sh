@@ -19,6 +19,13 @@ if [[ -x $OUT ]]; then
 fi
 command -v go >/dev/null || { log "go is required (https://go.dev/dl or the distribution package)"; exit 1; }
 mkdir -p "$WORK" "$(dirname "$OUT")"
+# one build at a time per cache; a run that waited finds the binary built
+exec 9>"$WORK/.build.lock"
+flock 9
+if [[ -x $OUT ]]; then
+  echo "$OUT"
+  exit 0
+fi
 cd "$WORK"
 [[ -f go.mod ]] || go mod init local/cifed-promtool >/dev/null 2>&1
 cat > tools.go <<GO

@@ -15,6 +15,6 @@ java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.spe
 (( java_major >= 17 )) || { log "Java 17+ required, found $java_major"; exit 1; }
 
 hack/build-control-plane.sh
-# promtool for the alert tests (PrometheusRulesTest); prints its path
+# promtool for the alert tests (PrometheusRulesIT); prints its path
 hack/build-promtool.sh >/dev/null
 hack/install-moto.sh

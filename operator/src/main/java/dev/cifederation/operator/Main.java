@@ -30,7 +30,7 @@ public final class Main implements Runnable {
    * does a bad configuration of {@code run}; anything else {@code run} throws keeps picocli's
    * default (a stack trace is what an operator's logs want).
    */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     CommandLine line = new CommandLine(new Main());
     line.setExecutionExceptionHandler(
         (e, failed, parsed) -> {

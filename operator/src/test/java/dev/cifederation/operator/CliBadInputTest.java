@@ -2,9 +2,9 @@ package dev.cifederation.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.testsupport.Cli;
+import dev.cifederation.operator.testsupport.Cli.Run;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +17,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import picocli.CommandLine;
 
 /**
  * {@code lint} and {@code simulate} on bad input, as a user meets it: whatever the file holds, the
@@ -40,16 +39,8 @@ class CliBadInputTest {
     }
   }
 
-  private record Run(int code, String out, String err) {}
-
   private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+    return Cli.once(args);
   }
 
   private static Path write(String name, String content) {

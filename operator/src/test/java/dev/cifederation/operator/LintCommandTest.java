@@ -2,31 +2,23 @@ package dev.cifederation.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.testsupport.Cli;
+import dev.cifederation.operator.testsupport.Repository;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lint} through picocli, as a user runs it: output, and the exit code CI checks. */
 class LintCommandTest {
 
-  private static final Path EXAMPLES = Path.of("../examples");
+  private static final Path EXAMPLES = Repository.root().resolve("examples");
   @TempDir Path dir;
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final Cli cli = new Cli();
 
   private int lint(String... args) {
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    String[] full = new String[args.length + 1];
-    full[0] = "lint";
-    System.arraycopy(args, 0, full, 1, args.length);
-    return cli.execute(full);
+    return cli.run("lint", args);
   }
 
   @Test
@@ -37,8 +29,8 @@ class LintCommandTest {
             EXAMPLES.resolve("issuer-gitlab.yaml").toString(),
             EXAMPLES.resolve("github-all-clouds.yaml").toString(),
             EXAMPLES.resolve("gitlab-aws-main.yaml").toString());
-    assertThat(err.toString()).isEmpty();
-    assertThat(out.toString()).contains("0 finding(s)");
+    assertThat(cli.err()).isEmpty();
+    assertThat(cli.out()).contains("0 finding(s)");
     assertThat(code).isZero();
   }
 
@@ -55,7 +47,7 @@ class LintCommandTest {
             """);
 
     assertThat(lint(policy.toString())).isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("Critical WildcardSubject [AWS]")
         .contains("repo:*/*")
         .contains("High MissingAudience")
@@ -78,8 +70,7 @@ class LintCommandTest {
             """);
 
     assertThat(lint(role.toString())).isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
-        .contains("arn:aws:iam::123456789012:role/deploy: Low UnneededStringLike");
+    assertThat(cli.out()).contains("arn:aws:iam::123456789012:role/deploy: Low UnneededStringLike");
     assertThat(lint("--fail-on", "Medium", role.toString())).isZero();
   }
 
@@ -101,7 +92,7 @@ class LintCommandTest {
 
     assertThat(lint("--max-session-duration", "1h", identity.toString()))
         .isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("team-a/pr: High PullRequestSubject [Spec]")
         .contains("Medium SessionDurationAbovePolicy [Spec]");
   }
@@ -133,23 +124,23 @@ class LintCommandTest {
             """);
 
     assertThat(lint(role.toString())).as("nothing declared: either format").isZero();
-    out.getBuffer().setLength(0);
+    cli.clear();
 
     assertThat(lint(issuer.toString(), role.toString())).isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("arn:aws:iam::123456789012:role/adopted: High SubjectTemplateMismatch [AWS]")
         .contains("in the ImmutableIds format");
-    out.getBuffer().setLength(0);
+    cli.clear();
 
     assertThat(lint("--subject-format", "ImmutableIds", role.toString()))
         .isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString()).contains("High SubjectTemplateMismatch [AWS]");
-    out.getBuffer().setLength(0);
+    assertThat(cli.out()).contains("High SubjectTemplateMismatch [AWS]");
+    cli.clear();
 
     assertThat(lint("--subject-claims", "repo,job_workflow_ref", role.toString()))
         .as("a template without context: no token's sub names an environment")
         .isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString()).contains("[repo, job_workflow_ref]");
+    assertThat(cli.out()).contains("[repo, job_workflow_ref]");
   }
 
   @Test
@@ -157,7 +148,7 @@ class LintCommandTest {
     Path role = write("role.json", NAME_BASED_ROLE);
     assertThat(lint("--dialect", "GitLab", "--subject-format", "Names", role.toString()))
         .isEqualTo(LintCommand.BAD_INPUT);
-    assertThat(err.toString()).contains("--dialect GitHub");
+    assertThat(cli.err()).contains("--dialect GitHub");
   }
 
   @Test
@@ -178,14 +169,14 @@ class LintCommandTest {
 
     assertThat(lint(EXAMPLES.resolve("issuer-jenkins.yaml").toString(), identity.toString()))
         .isEqualTo(LintCommand.FINDINGS);
-    assertThat(out.toString()).contains("team-a/pr-5: High UntrustedTrigger [Spec]");
+    assertThat(cli.out()).contains("team-a/pr-5: High UntrustedTrigger [Spec]");
   }
 
   @Test
   void unreadableInputIsExitCodeTwo() throws IOException {
     Path broken = write("broken.json", "{\"Statement\": [");
     assertThat(lint(broken.toString())).isEqualTo(LintCommand.BAD_INPUT);
-    assertThat(err.toString()).contains("broken.json");
+    assertThat(cli.err()).contains("broken.json");
   }
 
   private Path write(String name, String content) throws IOException {

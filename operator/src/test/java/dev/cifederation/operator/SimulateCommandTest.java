@@ -2,16 +2,15 @@ package dev.cifederation.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.testsupport.Cli;
+import dev.cifederation.operator.testsupport.Repository;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code simulate} through picocli, on the examples users read: the guide's Expected Behaviour
@@ -19,13 +18,12 @@ import picocli.CommandLine;
  */
 class SimulateCommandTest {
 
-  private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
+  private static final Path EXAMPLES = Repository.root().resolve("examples");
   private static final String ISSUER = example("issuer-github.yaml");
 
   @TempDir Path temp;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final Cli cli = new Cli();
 
   private static String example(String name) {
     return EXAMPLES.resolve(name).toString();
@@ -36,13 +34,7 @@ class SimulateCommandTest {
   }
 
   private int simulate(String... args) {
-    CommandLine command = new CommandLine(new Main());
-    command.setOut(new PrintWriter(out, true));
-    command.setErr(new PrintWriter(err, true));
-    String[] all = new String[args.length + 1];
-    all[0] = "simulate";
-    System.arraycopy(args, 0, all, 1, args.length);
-    return command.execute(all);
+    return cli.run("simulate", args);
   }
 
   @Test
@@ -53,8 +45,8 @@ class SimulateCommandTest {
             "--identity", example("github-aws-production.yaml"),
             "--issuer", ISSUER);
 
-    assertThat(exit).as(err.toString()).isZero();
-    assertThat(out.toString())
+    assertThat(exit).as(cli.err()).isZero();
+    assertThat(cli.out())
         .startsWith(
             "who can assume (spec): AWS: GitHub Actions jobs of my-org/my-app in environment"
                 + " production\n")
@@ -68,8 +60,8 @@ class SimulateCommandTest {
             "--claims", claims("github-fork-pull-request.json"),
             "--identity", example("github-aws-production.yaml"),
             "--issuer", ISSUER);
-    String forkOut = out.toString();
-    out.getBuffer().setLength(0);
+    String forkOut = cli.out();
+    cli.clear();
     int side =
         simulate(
             "--claims", claims("github-side-branch.json"),
@@ -83,8 +75,7 @@ class SimulateCommandTest {
                 + " the token's sub 'repo:my-org/my-app:pull_request' does not equal"
                 + " 'repo:my-org/my-app:environment:production'");
     assertThat(side).isEqualTo(1);
-    assertThat(out.toString())
-        .contains("'repo:my-org/my-app:ref:refs/heads/feature-x' does not equal");
+    assertThat(cli.out()).contains("'repo:my-org/my-app:ref:refs/heads/feature-x' does not equal");
   }
 
   @Test
@@ -94,8 +85,8 @@ class SimulateCommandTest {
             "--claims", claims("github-production.json"),
             "--identity", example("github-gcp.yaml"),
             "--issuer", ISSUER);
-    String refused = out.toString();
-    out.getBuffer().setLength(0);
+    String refused = cli.out();
+    cli.clear();
     int withFlag =
         simulate(
             "--claims",
@@ -108,8 +99,8 @@ class SimulateCommandTest {
 
     assertThat(withoutFlag).isEqualTo(1);
     assertThat(refused).contains("GCP    refused   the token's audience sts.amazonaws.com is not");
-    assertThat(withFlag).as(out.toString()).isZero();
-    assertThat(out.toString()).contains("GCP    admitted  the provider accepts the token");
+    assertThat(withFlag).as(cli.out()).isZero();
+    assertThat(cli.out()).contains("GCP    admitted  the provider accepts the token");
   }
 
   @Test
@@ -127,7 +118,7 @@ class SimulateCommandTest {
             "--issuer", ISSUER);
 
     assertThat(exit).isEqualTo(1);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("the token's aud 'https://example.com/other' does not equal 'sts.amazonaws.com'");
   }
 
@@ -139,7 +130,7 @@ class SimulateCommandTest {
             "--aws-trust-policy", claims("org-wide-trust-policy.json"));
 
     assertThat(exit).isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("the token's sub 'repo:my-org/my-app:pull_request' does match 'repo:my-org/*'");
   }
 
@@ -152,7 +143,7 @@ class SimulateCommandTest {
             "--role-arn", "arn:aws:iam::999999999999:role/deploy");
 
     assertThat(exit).isEqualTo(1);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains(
             "no Allow statement trusts arn:aws:iam::999999999999:oidc-provider/"
                 + "token.actions.githubusercontent.com");
@@ -180,8 +171,8 @@ class SimulateCommandTest {
         simulate(
             "--claims", jwt.toString(), "--identity", identity.toString(), "--each-cloud-audience");
 
-    assertThat(exit).as(out + " " + err).isZero();
-    assertThat(out.toString()).doesNotContain("issuer: none given").contains("Azure  admitted");
+    assertThat(exit).as(cli.out() + " " + cli.err()).isZero();
+    assertThat(cli.out()).doesNotContain("issuer: none given").contains("Azure  admitted");
   }
 
   @Test
@@ -192,7 +183,7 @@ class SimulateCommandTest {
             "--identity", example("github-aws-production.yaml"));
 
     assertThat(exit).isZero();
-    assertThat(out.toString())
+    assertThat(cli.out())
         .startsWith(
             "issuer: none given, assuming the token's iss"
                 + " https://token.actions.githubusercontent.com (GitHub)");
@@ -205,9 +196,9 @@ class SimulateCommandTest {
                 "--claims", claims("circleci-job.json"),
                 "--identity", example("circleci-aws.yaml"),
                 "--issuer", example("issuer-circleci.yaml")))
-        .as(out + "" + err)
+        .as(cli.out() + cli.err())
         .isZero();
-    assertThat(out.toString()).contains("AWS    admitted");
+    assertThat(cli.out()).contains("AWS    admitted");
 
     // the HCP Terraform file's first identity is the apply phase: a plan token is refused
     assertThat(
@@ -216,7 +207,7 @@ class SimulateCommandTest {
                 "--identity", example("hcp-terraform-aws.yaml"),
                 "--issuer", example("issuer-hcp-terraform.yaml")))
         .isEqualTo(1);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("AWS    refused")
         .contains("run_phase:plan")
         .contains("run_phase:apply");
@@ -229,8 +220,8 @@ class SimulateCommandTest {
             "--claims", claims("buildkite-main.json"),
             "--identity", example("buildkite-aws.yaml"));
 
-    assertThat(exit).as(out + "" + err).isZero();
-    assertThat(out.toString())
+    assertThat(exit).as(cli.out() + cli.err()).isZero();
+    assertThat(cli.out())
         .startsWith(
             "issuer: none given, assuming the token's iss https://agent.buildkite.com (Buildkite)");
   }
@@ -249,7 +240,7 @@ class SimulateCommandTest {
             "azure");
 
     assertThat(exit).isEqualTo(1);
-    assertThat(out.toString())
+    assertThat(cli.out())
         .contains("Azure  refused")
         .doesNotContain("AWS    ")
         .doesNotContain("GCP    ");
@@ -264,25 +255,25 @@ class SimulateCommandTest {
         gitLabEnvironment, Files.readString(Path.of(example("github-aws-production.yaml"))));
 
     assertThat(simulate("--claims", claims("github-production.json"))).isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .contains("give exactly one of --identity FILE or --aws-trust-policy FILE");
 
     assertThat(simulate("--identity", example("github-aws-production.yaml"))).isEqualTo(2);
-    assertThat(err.toString()).contains("Missing required option: '--claims=FILE'");
+    assertThat(cli.err()).contains("Missing required option: '--claims=FILE'");
 
     assertThat(
             simulate(
                 "--claims", notJson.toString(),
                 "--identity", example("github-aws-production.yaml")))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("bad.json: claims must be a JSON object");
+    assertThat(cli.err()).contains("bad.json: claims must be a JSON object");
 
     assertThat(
             simulate(
                 "--claims", temp.resolve("missing.json").toString(),
                 "--identity", example("github-aws-production.yaml")))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("cannot read").contains("missing.json");
+    assertThat(cli.err()).contains("cannot read").contains("missing.json");
 
     assertThat(
             simulate(
@@ -290,7 +281,7 @@ class SimulateCommandTest {
                 "--identity", example("github-aws-production.yaml"),
                 "--cloud", "oracle"))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("--cloud must be aws, gcp or azure, not 'oracle'");
+    assertThat(cli.err()).contains("--cloud must be aws, gcp or azure, not 'oracle'");
 
     assertThat(
             simulate(
@@ -298,11 +289,11 @@ class SimulateCommandTest {
                 "--identity", gitLabEnvironment.toString(),
                 "--issuer", example("issuer-gitlab.yaml")))
         .isEqualTo(2);
-    assertThat(err.toString())
+    assertThat(cli.err())
         .contains("spec.subject.environment cannot be expressed for a GitLab issuer");
 
     assertThat(simulate("--claims", claims("github-production.json"), "--identity", ISSUER))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("no document of kind CIFederatedIdentity");
+    assertThat(cli.err()).contains("no document of kind CIFederatedIdentity");
   }
 }

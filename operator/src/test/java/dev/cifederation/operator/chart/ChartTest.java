@@ -175,7 +175,7 @@ class ChartTest {
     JsonNode rule = only(objects, "PrometheusRule");
     assertThat(rule.at("/metadata/labels/release").asText()).isEqualTo("prometheus");
     assertThat(rule.at("/spec/groups/0/rules").findValuesAsText("alert"))
-        .as("the chart ships files/prometheus-rules.yaml, which PrometheusRulesTest checks")
+        .as("the chart ships files/prometheus-rules.yaml, which PrometheusRulesIT checks")
         .contains("CIFedCriticalTrustFinding", "CIFedCloudScopeUnavailable");
     assertThat(only(objects, "Service").at("/spec/ports/0/port").asInt()).isEqualTo(9090);
   }

@@ -11,8 +11,10 @@ import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TestPki;
 import dev.cifederation.operator.issuer.TrustAnchors;
 import dev.cifederation.operator.observe.CertificateExpiry;
+import dev.cifederation.operator.testsupport.Conditions;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
-import io.fabric8.kubernetes.api.model.Condition;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
@@ -26,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,26 +55,23 @@ class HostileIssuerIT {
               ? Optional.empty()
               : AddressPolicy.standard(false).refusal(address);
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IssuerReconciler(
-                  new IssuerProbe(
-                      TrustAnchors.withExtraFile(Optional.empty()),
-                      Duration.ofSeconds(3),
-                      ONLY_THE_TEST_SERVER),
-                  Optional.empty(),
-                  new KnownThumbprints(),
-                  new CertificateExpiry(REGISTRY, Clock.systemUTC()),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  RESYNC,
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IssuerReconciler(
+              new IssuerProbe(
+                  TrustAnchors.withExtraFile(Optional.empty()),
+                  Duration.ofSeconds(3),
+                  ONLY_THE_TEST_SERVER),
+              Optional.empty(),
+              new KnownThumbprints(),
+              new CertificateExpiry(REGISTRY, Clock.systemUTC()),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              RESYNC,
+              Clock.systemUTC()),
+          RESYNC);
 
   @AfterAll
   static void stop() throws IOException {
@@ -110,7 +108,7 @@ class HostileIssuerIT {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              CIIssuer issuer = CLIENT.resources(CIIssuer.class).withName(healthy).get();
+              CIIssuer issuer = LOOP.issuer(healthy);
               checks.add(issuer.getStatus().getLastCheckedTime());
               assertThat(reason(healthy)).isEqualTo("Reachable");
               return checks.size() >= 4 || Instant.now().isAfter(until);
@@ -125,8 +123,7 @@ class HostileIssuerIT {
   }
 
   private static String createIssuer(String path) {
-    String name =
-        "hostile-" + path.substring(1) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    String name = "hostile-" + path.substring(1) + "-" + Fixtures.shortId();
     CIIssuer issuer =
         Serialization.unmarshal(
             """
@@ -146,15 +143,8 @@ class HostileIssuerIT {
   }
 
   private static String reason(String name) {
-    CIIssuer issuer = CLIENT.resources(CIIssuer.class).withName(name).get();
-    if (issuer == null || issuer.getStatus() == null) {
-      return "";
-    }
-    return issuer.getStatus().getConditions().stream()
-        .filter(c -> "IssuerReachable".equals(c.getType()))
-        .map(Condition::getReason)
-        .findFirst()
-        .orElse("");
+    CIIssuer issuer = LOOP.issuer(name);
+    return issuer == null ? "" : Conditions.reason(issuer, "IssuerReachable");
   }
 
   private static long usedHeap() {

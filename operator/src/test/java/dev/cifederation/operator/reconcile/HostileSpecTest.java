@@ -1,32 +1,25 @@
 package dev.cifederation.operator.reconcile;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.IdentityContext.context;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.AzureRoleAssignment;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.cloud.Cloud;
-import dev.cifederation.operator.cloud.CloudOutcome;
-import dev.cifederation.operator.cloud.CloudReconciler;
-import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.testsupport.AdapterCalls;
+import dev.cifederation.operator.testsupport.Adapters;
+import dev.cifederation.operator.testsupport.Fixtures;
+import dev.cifederation.operator.testsupport.IdentityContext;
+import dev.cifederation.operator.testsupport.RecordedEvents;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -39,34 +32,13 @@ import org.junit.jupiter.api.Test;
 class HostileSpecTest {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private final List<String> cloudCalls = Collections.synchronizedList(new ArrayList<>());
-  private final CloudReconciler aws =
-      new CloudReconciler() {
-        @Override
-        public Cloud cloud() {
-          return Cloud.AWS;
-        }
-
-        @Override
-        public CloudOutcome reconcile(CloudRequest request) {
-          cloudCalls.add("reconcile " + request.owner());
-          return CloudOutcome.synced("in sync", s -> {});
-        }
-
-        @Override
-        public CloudOutcome cleanup(CloudRequest request) {
-          cloudCalls.add("cleanup " + request.owner());
-          return CloudOutcome.synced("deleted", s -> {});
-        }
-      };
+  private static final CIIssuer GITHUB = Fixtures.gitHubIssuer("github");
+  private final AdapterCalls cloudCalls = new AdapterCalls();
   private final IdentityReconciler reconciler =
       new IdentityReconciler(
           new TrustCompiler(),
-          List.of(aws),
-          new EventRecorder(null, Clock.systemUTC()) {
-            @Override
-            public void record(HasMetadata subject, Type type, String reason, String message) {}
-          },
+          List.of(cloudCalls.record(Adapters.inSync(Cloud.AWS))),
+          new RecordedEvents(Clock.systemUTC()),
           Clock.systemUTC());
 
   private record Hostile(String name, String field, Consumer<CIFederatedIdentity> damage) {}
@@ -112,22 +84,21 @@ class HostileSpecTest {
   void eachHostileIdentityIsInvalidSpecNamingTheFieldAndReachesNoCloud() {
     for (Hostile hostile : HOSTILE) {
       CIFederatedIdentity identity = hostile(hostile);
-      var control = reconciler.reconcile(identity, context());
-      Condition ready =
-          control.getResource().orElseThrow().getStatus().getConditions().stream()
-              .filter(c -> c.getType().equals("Ready"))
-              .findFirst()
-              .orElseThrow();
+      var control = reconciler.reconcile(identity, context(GITHUB));
+      Condition ready = condition(control.getResource().orElseThrow(), "Ready");
       assertThat(ready.getReason()).as(hostile.name()).isEqualTo("InvalidSpec");
       assertThat(ready.getMessage()).as(hostile.name()).contains(hostile.field());
     }
-    assertThat(cloudCalls).as("no cloud is called for a hostile spec").isEmpty();
+    assertThat(cloudCalls.all()).as("no cloud is called for a hostile spec").isEmpty();
+    // the adapter is wired: a normal identity reaches it
+    reconciler.reconcile(identity("normal"), context(GITHUB));
+    assertThat(cloudCalls.all()).containsExactly("AWS reconcile team-a/normal");
   }
 
   @Test
   void aHostileIdentityCanStillBeDeleted() {
     for (Hostile hostile : HOSTILE) {
-      DeleteControl control = reconciler.cleanup(hostile(hostile), context());
+      DeleteControl control = reconciler.cleanup(hostile(hostile), context(GITHUB));
       assertThat(control.isRemoveFinalizer()).as(hostile.name()).isTrue();
     }
   }
@@ -139,8 +110,8 @@ class HostileSpecTest {
     List<CIFederatedIdentity> hostile = HOSTILE.stream().map(this::hostile).toList();
     // warm up the JIT on both paths before measuring
     for (int round = 0; round < 3; round++) {
-      normal.forEach(i -> reconciler.reconcile(copy(i), context()));
-      hostile.forEach(i -> reconciler.reconcile(copy(i), context()));
+      normal.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
+      hostile.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
     }
 
     long alone = Long.MAX_VALUE;
@@ -153,21 +124,21 @@ class HostileSpecTest {
       // interleaved: every tenth identity is followed by a hostile one
       for (int n = 0; n < normal.size(); n++) {
         long t = System.nanoTime();
-        reconciler.reconcile(copy(normal.get(n)), context());
+        reconciler.reconcile(copy(normal.get(n)), context(GITHUB));
         normalTime += System.nanoTime() - t;
         if (n % 10 == 9) {
           long h = System.nanoTime();
-          reconciler.reconcile(copy(hostile.get(n / 10)), context());
+          reconciler.reconcile(copy(hostile.get(n / 10)), context(GITHUB));
           hostileWorst = Math.max(hostileWorst, System.nanoTime() - h);
         }
       }
       beside = Math.min(beside, normalTime);
       assertThat(System.nanoTime() - start).isPositive();
     }
-    assertThat(cloudCalls)
+    assertThat(cloudCalls.all())
         .as(
             "the normal identities went all the way to the adapter, so the time compared is real work")
-        .contains("reconcile team-a/normal-0", "reconcile team-a/normal-49");
+        .contains("AWS reconcile team-a/normal-0", "AWS reconcile team-a/normal-49");
     // the same work: within noise of each other (generous, the machine is shared)
     assertThat(beside).as("50 normal beside hostile, ns").isLessThan(alone * 2 + 20_000_000L);
     // and a hostile identity is refused as fast as a normal one is reconciled, give or take
@@ -178,7 +149,7 @@ class HostileSpecTest {
     long total = 0;
     for (CIFederatedIdentity identity : normal) {
       long t = System.nanoTime();
-      reconciler.reconcile(copy(identity), context());
+      reconciler.reconcile(copy(identity), context(GITHUB));
       total += System.nanoTime() - t;
     }
     return total;
@@ -199,23 +170,22 @@ class HostileSpecTest {
   }
 
   private static CIFederatedIdentity identity(String name) {
-    return Serialization.unmarshal(
-        """
-        apiVersion: cifederation.dev/v1alpha1
-        kind: CIFederatedIdentity
-        metadata: {name: %s, namespace: team-a, generation: 1}
-        spec:
-          issuerRef: github
-          repository: my-org/my-app
-          subject: {environment: production}
-          aws:
-            accountId: "123456789012"
-            inlinePolicy:
-              Version: "2012-10-17"
-              Statement: [{Effect: Allow, Action: ["s3:GetObject", "s3:PutObject"], Resource: "*"}]
-        """
-            .formatted(name),
-        CIFederatedIdentity.class);
+    CIFederatedIdentity identity =
+        Fixtures.identity(
+            IdentityContext.NAMESPACE,
+            name,
+            """
+            issuerRef: github
+            repository: my-org/my-app
+            subject: {environment: production}
+            aws:
+              accountId: "123456789012"
+              inlinePolicy:
+                Version: "2012-10-17"
+                Statement: [{Effect: Allow, Action: ["s3:GetObject", "s3:PutObject"], Resource: "*"}]
+            """);
+    identity.getMetadata().setGeneration(1L);
+    return identity;
   }
 
   private static ObjectNode policy(String action) {
@@ -236,34 +206,5 @@ class HostileSpecTest {
       node = node.putObject("Condition");
     }
     return root;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Context<CIFederatedIdentity> context() {
-    CIIssuer issuer =
-        Serialization.unmarshal(
-            """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIIssuer
-            metadata: {name: github}
-            spec: {url: "https://token.actions.githubusercontent.com", dialect: GitHub}
-            """,
-            CIIssuer.class);
-    Namespace namespace =
-        new NamespaceBuilder().withNewMetadata().withName("team-a").endMetadata().build();
-    return (Context<CIFederatedIdentity>)
-        Proxy.newProxyInstance(
-            Context.class.getClassLoader(),
-            new Class<?>[] {Context.class},
-            (proxy, method, args) -> {
-              if (method.getName().equals("getSecondaryResource") && args.length == 1) {
-                return args[0] == Namespace.class ? Optional.of(namespace) : Optional.of(issuer);
-              }
-              if (method.getName().equals("getSecondaryResources")
-                  && args[0] == CIFederationPolicy.class) {
-                return Set.of();
-              }
-              throw new UnsupportedOperationException(method.getName());
-            });
   }
 }

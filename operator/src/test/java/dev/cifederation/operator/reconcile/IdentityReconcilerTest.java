@@ -1,5 +1,7 @@
 package dev.cifederation.operator.reconcile;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.IdentityContext.context;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
@@ -20,12 +22,14 @@ import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.observe.FindingsGauge;
+import dev.cifederation.operator.testsupport.AdapterCalls;
+import dev.cifederation.operator.testsupport.Adapters;
+import dev.cifederation.operator.testsupport.Fixtures;
+import dev.cifederation.operator.testsupport.IdentityContext;
+import dev.cifederation.operator.testsupport.RecordedEvents;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -37,9 +41,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,14 +52,7 @@ class IdentityReconcilerTest {
 
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
-  private final List<String> events = new ArrayList<>();
-  private final EventRecorder recorder =
-      new EventRecorder(null, CLOCK) {
-        @Override
-        public void record(HasMetadata subject, Type type, String reason, String message) {
-          events.add(type + " " + reason + ": " + message);
-        }
-      };
+  private final RecordedEvents recorder = new RecordedEvents(CLOCK);
 
   @Test
   void secondPassOverAnUnchangedIdentityWritesNothing() {
@@ -70,7 +65,7 @@ class IdentityReconcilerTest {
 
     UpdateControl<CIFederatedIdentity> second = reconciler.reconcile(identity, context(issuer()));
     assertThat(second.isNoUpdate()).isTrue();
-    assertThat(events).as("one event for the one Ready transition").hasSize(1);
+    assertThat(recorder.all()).as("one event for the one Ready transition").hasSize(1);
   }
 
   @Test
@@ -90,25 +85,16 @@ class IdentityReconcilerTest {
   @Test
   void adapterOutcomeBecomesTheCloudConditionAndFailureMakesReadyFalseWithARetry() {
     CloudReconciler throttled =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            assertThat(request.owner()).isEqualTo("team-a/deploy");
-            assertThat(request.trust().aws().roleName()).isNotBlank();
-            return CloudOutcome.failed(
-                CloudReason.Throttled, "IAM throttled GetRole", Optional.of(Duration.ofSeconds(7)));
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            throw new AssertionError("not deleting");
-          }
-        };
+        Adapters.reconciling(
+            Cloud.AWS,
+            request -> {
+              assertThat(request.owner()).isEqualTo("team-a/deploy");
+              assertThat(request.trust().aws().roleName()).isNotBlank();
+              return CloudOutcome.failed(
+                  CloudReason.Throttled,
+                  "IAM throttled GetRole",
+                  Optional.of(Duration.ofSeconds(7)));
+            });
     var reconciler =
         new IdentityReconciler(new TrustCompiler(), List.of(throttled), recorder, CLOCK);
 
@@ -116,10 +102,10 @@ class IdentityReconcilerTest {
         reconciler.reconcile(identity(), context(issuer()));
 
     var status = control.getResource().orElseThrow().getStatus();
-    Condition aws = find(status.getConditions(), "AWSReady");
+    Condition aws = condition(status.getConditions(), "AWSReady");
     assertThat(aws.getStatus()).isEqualTo(ConditionStatus.False.name());
     assertThat(aws.getReason()).isEqualTo("Throttled");
-    Condition ready = find(status.getConditions(), "Ready");
+    Condition ready = condition(status.getConditions(), "Ready");
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo("CloudNotReady");
     assertThat(ready.getMessage()).contains("AWSReady Throttled");
@@ -130,34 +116,24 @@ class IdentityReconcilerTest {
   void removedCloudBlockIsReleasedAndItsStatusDroppedOnlyWhenTheAdapterIsDone() {
     var cleanups = new ArrayList<CloudRequest>();
     var finished = new boolean[] {false};
+    // the aws block is gone: nothing to reconcile
     CloudReconciler aws =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            throw new AssertionError("the aws block is gone: nothing to reconcile");
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            cleanups.add(request);
-            return finished[0]
-                ? new CloudOutcome(
-                    ConditionStatus.True,
-                    CloudReason.Synced,
-                    "role deleted",
-                    s -> {},
-                    List.of(),
-                    List.of(),
-                    Optional.empty(),
-                    true)
-                : CloudOutcome.failed(CloudReason.Transient, "IAM unavailable", Optional.empty());
-          }
-        };
+        Adapters.cleaningUp(
+            Cloud.AWS,
+            request -> {
+              cleanups.add(request);
+              return finished[0]
+                  ? new CloudOutcome(
+                      ConditionStatus.True,
+                      CloudReason.Synced,
+                      "role deleted",
+                      s -> {},
+                      List.of(),
+                      List.of(),
+                      Optional.empty(),
+                      true)
+                  : CloudOutcome.failed(CloudReason.Transient, "IAM unavailable", Optional.empty());
+            });
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(aws), recorder, CLOCK);
     CIFederatedIdentity identity = identity();
     identity.getSpec().setAws(null);
@@ -172,7 +148,8 @@ class IdentityReconcilerTest {
     assertThat(cleanups.get(0).identity().getStatus().getAws().getRoleArn())
         .endsWith("cifed-team-a_deploy");
     assertThat(pendingStatus.getAws()).as("kept while the role still exists").isSameAs(recorded);
-    assertThat(find(pendingStatus.getConditions(), "AWSReady").getReason()).isEqualTo("Transient");
+    assertThat(condition(pendingStatus.getConditions(), "AWSReady").getReason())
+        .isEqualTo("Transient");
     assertThat(pending.getScheduleDelay()).isPresent();
 
     finished[0] = true;
@@ -180,29 +157,14 @@ class IdentityReconcilerTest {
         reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
     assertThat(done.getAws()).isNull();
     assertThat(done.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
-    assertThat(events).anyMatch(e -> e.startsWith("Normal CloudRemoved: AWS block removed"));
+    assertThat(recorder.all())
+        .anyMatch(e -> e.startsWith("Normal CloudRemoved: AWS block removed"));
   }
 
   @Test
   void creationDriftAndEachNewCloudFailureBecomeEventsAndDriftIsCounted() {
     var outcomes = new ArrayList<CloudOutcome>();
-    CloudReconciler aws =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            return outcomes.remove(0);
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            throw new AssertionError("not deleting");
-          }
-        };
+    CloudReconciler aws = Adapters.reconciling(Cloud.AWS, request -> outcomes.remove(0));
     var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     var reconciler =
         new IdentityReconciler(
@@ -225,15 +187,15 @@ class IdentityReconcilerTest {
     // 1. created: one Created event besides the Ready transition
     outcomes.add(CloudOutcome.synced("IAM role r is in sync", writesRole));
     pass(reconciler, identity);
-    assertThat(events).contains("Normal Created: AWS: IAM role r is in sync");
+    assertThat(recorder.all()).contains("Normal Created: AWS: IAM role r is in sync");
 
     // 2. drift corrected: an event per correction and the counter
-    events.clear();
+    recorder.clear();
     outcomes.add(
         CloudOutcome.synced("IAM role r is in sync", writesRole)
             .withCorrections(List.of("trust policy restored", "policy X detached")));
     pass(reconciler, identity);
-    assertThat(events)
+    assertThat(recorder.all())
         .containsExactly(
             "Warning DriftCorrected: trust policy restored",
             "Warning DriftCorrected: policy X detached");
@@ -241,25 +203,25 @@ class IdentityReconcilerTest {
         .isEqualTo(2.0);
 
     // 3. throttled, then a conflict while Ready stays CloudNotReady: both are events
-    events.clear();
+    recorder.clear();
     outcomes.add(CloudOutcome.failed(CloudReason.Throttled, "slow down", Optional.empty()));
     pass(reconciler, identity);
     outcomes.add(
         CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
     pass(reconciler, identity);
-    assertThat(events)
+    assertThat(recorder.all())
         .contains(
             "Warning Throttled: AWS: slow down", "Warning Conflict: AWS: role r has no owner tag");
-    assertThat(events.stream().filter(e -> e.contains("CloudNotReady")).count())
+    assertThat(recorder.all().stream().filter(e -> e.contains("CloudNotReady")).count())
         .as("the Ready transition happens once")
         .isEqualTo(1);
 
     // 4. the same failure again is no new event
-    events.clear();
+    recorder.clear();
     outcomes.add(
         CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
     pass(reconciler, identity);
-    assertThat(events).isEmpty();
+    assertThat(recorder.all()).isEmpty();
   }
 
   private static void pass(IdentityReconciler reconciler, CIFederatedIdentity identity) {
@@ -290,22 +252,9 @@ class IdentityReconcilerTest {
               "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/*"}}}]}
             """);
     CloudReconciler observing =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            return CloudOutcome.synced("role in sync", s -> {}).withLiveTrust(widened);
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            throw new AssertionError("not deleting");
-          }
-        };
+        Adapters.reconciling(
+            Cloud.AWS,
+            request -> CloudOutcome.synced("role in sync", s -> {}).withLiveTrust(widened));
     var reconciler =
         new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
 
@@ -375,7 +324,7 @@ class IdentityReconcilerTest {
     assertThat(status.getFindings().get(0).getMessage())
         .contains("repo:my-org/my-app:environment:production")
         .contains("ImmutableIds");
-    assertThat(find(status.getConditions(), "TrustHealthy").getReason())
+    assertThat(condition(status.getConditions(), "TrustHealthy").getReason())
         .isEqualTo("SubjectTemplateMismatch");
   }
 
@@ -399,16 +348,16 @@ class IdentityReconcilerTest {
         reconciler.reconcile(identity(), context(null)).getResource().orElseThrow().getStatus();
 
     assertThat(status.getSubject()).isNull();
-    Condition ready = find(status.getConditions(), "Ready");
+    Condition ready = condition(status.getConditions(), "Ready");
     assertThat(ready.getReason()).isEqualTo("IssuerNotFound");
     assertThat(ready.getMessage()).contains("CIIssuer github");
-    assertThat(events).containsExactly("Warning IssuerNotFound: " + ready.getMessage());
+    assertThat(recorder.all()).containsExactly("Warning IssuerNotFound: " + ready.getMessage());
   }
 
   @Test
   void aPolicyViolationMakesNoCloudCallAndSaysWhichRule() {
-    var calls = new ArrayList<String>();
-    CloudReconciler aws = recording(calls);
+    var calls = new AdapterCalls();
+    CloudReconciler aws = calls.record(Adapters.inSync(Cloud.AWS));
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(aws), recorder, CLOCK);
     CIFederationPolicy policy =
         Serialization.unmarshal(
@@ -429,29 +378,34 @@ class IdentityReconcilerTest {
             .orElseThrow()
             .getStatus();
 
-    assertThat(calls).as("no adapter is called for a violating identity").isEmpty();
-    Condition compliant = find(status.getConditions(), "PolicyCompliant");
+    assertThat(calls.all()).as("no adapter is called for a violating identity").isEmpty();
+    Condition compliant = condition(status.getConditions(), "PolicyCompliant");
     assertThat(compliant.getStatus()).isEqualTo("False");
     assertThat(compliant.getReason()).isEqualTo("AccountNotAllowed");
     assertThat(compliant.getMessage())
         .contains("CIFederationPolicy team-a")
         .contains("spec.aws.accountId 123456789012");
-    Condition ready = find(status.getConditions(), "Ready");
+    Condition ready = condition(status.getConditions(), "Ready");
     assertThat(ready.getReason()).isEqualTo("PolicyViolation");
     assertThat(status.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
 
     // the same identity in a namespace no policy selects is reconciled (the default allows it)
     var allowed =
         reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
-    assertThat(calls).containsExactly("reconcile team-a/deploy");
-    assertThat(find(allowed.getConditions(), "PolicyCompliant").getReason()).isEqualTo("Compliant");
+    assertThat(calls.all()).containsExactly("AWS reconcile team-a/deploy");
+    assertThat(condition(allowed.getConditions(), "PolicyCompliant").getReason())
+        .isEqualTo("Compliant");
   }
 
   @Test
   void pullRequestIsDeniedByTheDefaultWithoutACloudCall() {
-    var calls = new ArrayList<String>();
+    var calls = new AdapterCalls();
     var reconciler =
-        new IdentityReconciler(new TrustCompiler(), List.of(recording(calls)), recorder, CLOCK);
+        new IdentityReconciler(
+            new TrustCompiler(),
+            List.of(calls.record(Adapters.inSync(Cloud.AWS))),
+            recorder,
+            CLOCK);
     CIFederatedIdentity identity = identity();
     identity.getSpec().getSubject().setEnvironment(null);
     identity.getSpec().getSubject().setPullRequest(true);
@@ -459,14 +413,14 @@ class IdentityReconcilerTest {
     var status =
         reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
 
-    assertThat(calls).isEmpty();
-    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+    assertThat(calls.all()).isEmpty();
+    assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("SubjectNotAllowed");
     // the spec itself is linted: the pull_request subject is a finding even though nothing is made
     assertThat(status.getFindings())
         .extracting(f -> f.getRule() + "/" + f.getCloud())
         .contains("PullRequestSubject/Spec");
-    assertThat(find(status.getConditions(), "TrustHealthy").getReason())
+    assertThat(condition(status.getConditions(), "TrustHealthy").getReason())
         .isEqualTo("PullRequestSubject");
   }
 
@@ -481,31 +435,19 @@ class IdentityReconcilerTest {
                         "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/*"}}}]}
         """;
     CloudReconciler aws =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            return new CloudOutcome(
-                    ConditionStatus.False,
-                    CloudReason.DriftDetected,
-                    "Observe: trust policy differs",
-                    s -> {},
-                    List.of(),
-                    List.of(),
-                    Optional.empty(),
-                    true)
-                .withLiveTrust(new LiveTrust.Aws("arn:aws:iam::1:role/r", widened));
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            throw new AssertionError("not deleting");
-          }
-        };
+        Adapters.reconciling(
+            Cloud.AWS,
+            request ->
+                new CloudOutcome(
+                        ConditionStatus.False,
+                        CloudReason.DriftDetected,
+                        "Observe: trust policy differs",
+                        s -> {},
+                        List.of(),
+                        List.of(),
+                        Optional.empty(),
+                        true)
+                    .withLiveTrust(new LiveTrust.Aws("arn:aws:iam::1:role/r", widened)));
     var registry = new SimpleMeterRegistry();
     var gauge = new FindingsGauge(registry);
     var reconciler =
@@ -524,10 +466,10 @@ class IdentityReconcilerTest {
     assertThat(findings)
         .extracting(f -> f.getRule() + "/" + f.getCloud())
         .containsExactly("WildcardSubject/AWS", "PullRequestSubject/AWS");
-    Condition healthy = find(first.getStatus().getConditions(), "TrustHealthy");
+    Condition healthy = condition(first.getStatus().getConditions(), "TrustHealthy");
     assertThat(healthy.getStatus()).isEqualTo("False");
     assertThat(healthy.getReason()).isEqualTo("WildcardSubject");
-    assertThat(events).filteredOn(e -> e.startsWith("Warning WildcardSubject")).hasSize(1);
+    assertThat(recorder.all()).filteredOn(e -> e.startsWith("Warning WildcardSubject")).hasSize(1);
     assertThat(
             registry
                 .get("cifed.findings")
@@ -538,9 +480,9 @@ class IdentityReconcilerTest {
         .isEqualTo(1.0);
 
     identity.setStatus(first.getStatus());
-    events.clear();
+    recorder.clear();
     reconciler.reconcile(identity, context(issuer()));
-    assertThat(events).as("findings already in status are not announced again").isEmpty();
+    assertThat(recorder.all()).as("findings already in status are not announced again").isEmpty();
   }
 
   // ------------------------------------------------------------------------------- tenancy
@@ -583,34 +525,26 @@ class IdentityReconcilerTest {
   }
 
   private static CloudReconciler capturing(List<CloudRequest> requests, CloudReason reason) {
-    return new CloudReconciler() {
-      @Override
-      public Cloud cloud() {
-        return Cloud.AWS;
-      }
-
-      @Override
-      public CloudOutcome reconcile(CloudRequest request) {
-        requests.add(request);
-        return reason == CloudReason.Synced
-            ? CloudOutcome.synced("in sync", s -> s.setAws(new AwsIdentityStatus()))
-            : new CloudOutcome(
-                ConditionStatus.False,
-                reason,
-                "trust withdrawn",
-                s -> s.setAws(request.identity().getStatus().getAws()),
-                List.of(),
-                List.of(),
-                Optional.empty(),
-                false);
-      }
-
-      @Override
-      public CloudOutcome cleanup(CloudRequest request) {
-        requests.add(request);
-        return CloudOutcome.synced("gone", s -> {});
-      }
-    };
+    return Adapters.adapter(
+        Cloud.AWS,
+        request -> {
+          requests.add(request);
+          return reason == CloudReason.Synced
+              ? CloudOutcome.synced("in sync", s -> s.setAws(new AwsIdentityStatus()))
+              : new CloudOutcome(
+                  ConditionStatus.False,
+                  reason,
+                  "trust withdrawn",
+                  s -> s.setAws(request.identity().getStatus().getAws()),
+                  List.of(),
+                  List.of(),
+                  Optional.empty(),
+                  false);
+        },
+        request -> {
+          requests.add(request);
+          return CloudOutcome.synced("gone", s -> {});
+        });
   }
 
   @Test
@@ -622,10 +556,10 @@ class IdentityReconcilerTest {
         reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(requests).isEmpty();
-    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+    assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("NoPolicySelects");
-    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("PolicyViolation");
-    assertThat(find(status.getConditions(), "TrustActive").getStatus()).isEqualTo("False");
+    assertThat(condition(status.getConditions(), "Ready").getReason()).isEqualTo("PolicyViolation");
+    assertThat(condition(status.getConditions(), "TrustActive").getStatus()).isEqualTo("False");
   }
 
   @Test
@@ -645,8 +579,8 @@ class IdentityReconcilerTest {
             .orElseThrow()
             .getStatus();
 
-    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Ready");
-    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Active");
+    assertThat(condition(status.getConditions(), "Ready").getReason()).isEqualTo("Ready");
+    assertThat(condition(status.getConditions(), "TrustActive").getReason()).isEqualTo("Active");
     assertThat(requests)
         .singleElement()
         .satisfies(
@@ -683,14 +617,14 @@ class IdentityReconcilerTest {
                   .as("a tenant's Observe must not keep a revoked trust alive")
                   .isTrue();
             });
-    assertThat(find(status.getConditions(), "PolicyCompliant").getReason())
+    assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("RepositoryNotAllowed");
-    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Revoked");
-    assertThat(find(status.getConditions(), "TrustActive").getMessage())
+    assertThat(condition(status.getConditions(), "TrustActive").getReason()).isEqualTo("Revoked");
+    assertThat(condition(status.getConditions(), "TrustActive").getMessage())
         .startsWith("Trust withdrawn in place");
-    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Revoked");
+    assertThat(condition(status.getConditions(), "Ready").getReason()).isEqualTo("Revoked");
     assertThat(status.getAws().getRoleArn()).as("the ids stay recorded").endsWith("/deploy");
-    assertThat(events).anyMatch(e -> e.startsWith("Warning Revoked:"));
+    assertThat(recorder.all()).anyMatch(e -> e.startsWith("Warning Revoked:"));
   }
 
   @Test
@@ -717,9 +651,10 @@ class IdentityReconcilerTest {
                   .contains("CIFederationPolicy team-a suspends every identity it selects");
               assertThat(r.revocation().orElseThrow().byAdministrator()).isTrue();
             });
-    assertThat(find(status.getConditions(), "PolicyCompliant").getReason()).isEqualTo("Compliant");
-    assertThat(find(status.getConditions(), "TrustActive").getReason()).isEqualTo("Suspended");
-    assertThat(find(status.getConditions(), "Ready").getReason()).isEqualTo("Suspended");
+    assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
+        .isEqualTo("Compliant");
+    assertThat(condition(status.getConditions(), "TrustActive").getReason()).isEqualTo("Suspended");
+    assertThat(condition(status.getConditions(), "Ready").getReason()).isEqualTo("Suspended");
   }
 
   @Test
@@ -737,8 +672,8 @@ class IdentityReconcilerTest {
             .getStatus();
 
     assertThat(requests).isEmpty();
-    assertThat(find(status.getConditions(), "AWSReady").getReason()).isEqualTo("Revoked");
-    assertThat(find(status.getConditions(), "TrustActive").getMessage())
+    assertThat(condition(status.getConditions(), "AWSReady").getReason()).isEqualTo("Revoked");
+    assertThat(condition(status.getConditions(), "TrustActive").getMessage())
         .contains("spec.suspend is true");
   }
 
@@ -758,7 +693,7 @@ class IdentityReconcilerTest {
 
     assertThat(control.isRemoveFinalizer()).isTrue();
     assertThat(requests).as("no cloud is touched").isEmpty();
-    assertThat(events).anyMatch(e -> e.startsWith("Warning Retained:"));
+    assertThat(recorder.all()).anyMatch(e -> e.startsWith("Warning Retained:"));
 
     // with the CRD in place (or unreadable), deletion follows the deletion policy
     crd.getMetadata().setDeletionTimestamp(null);
@@ -773,25 +708,13 @@ class IdentityReconcilerTest {
   @Test
   void cloudPermissionsVanishingMidDeleteKeepTheFinalizerAndSaySo() {
     CloudReconciler refused =
-        new CloudReconciler() {
-          @Override
-          public Cloud cloud() {
-            return Cloud.AWS;
-          }
-
-          @Override
-          public CloudOutcome reconcile(CloudRequest request) {
-            throw new AssertionError("deleting");
-          }
-
-          @Override
-          public CloudOutcome cleanup(CloudRequest request) {
-            return CloudOutcome.failed(
-                CloudReason.Unauthorized,
-                "IAM refused DeleteRole: AccessDenied",
-                Optional.of(Duration.ofSeconds(30)));
-          }
-        };
+        Adapters.cleaningUp(
+            Cloud.AWS,
+            request ->
+                CloudOutcome.failed(
+                    CloudReason.Unauthorized,
+                    "IAM refused DeleteRole: AccessDenied",
+                    Optional.of(Duration.ofSeconds(30))));
     var reconciler = defaultDeny(refused, Tenancy.DEFAULT);
 
     var control = reconciler.cleanup(withRecordedRole(), context(issuer()));
@@ -800,7 +723,7 @@ class IdentityReconcilerTest {
         .as("nothing is left behind unannounced: the finalizer stays")
         .isFalse();
     assertThat(control.getScheduleDelay()).contains(Duration.ofSeconds(30).toMillis());
-    assertThat(events)
+    assertThat(recorder.all())
         .contains("Warning CleanupPending: AWS: IAM refused DeleteRole: AccessDenied");
   }
 
@@ -838,92 +761,14 @@ class IdentityReconcilerTest {
         });
   }
 
-  private static CloudReconciler recording(List<String> calls) {
-    return new CloudReconciler() {
-      @Override
-      public Cloud cloud() {
-        return Cloud.AWS;
-      }
-
-      @Override
-      public CloudOutcome reconcile(CloudRequest request) {
-        calls.add("reconcile " + request.owner());
-        return CloudOutcome.synced("in sync", s -> {});
-      }
-
-      @Override
-      public CloudOutcome cleanup(CloudRequest request) {
-        calls.add("cleanup " + request.owner());
-        return CloudOutcome.synced("gone", s -> {});
-      }
-    };
-  }
-
-  private static Condition find(List<Condition> conditions, String type) {
-    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
-  }
-
   private static CIFederatedIdentity identity() {
-    var identity =
-        Serialization.unmarshal(
-            """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIFederatedIdentity
-            metadata: {name: deploy, namespace: team-a, generation: 2, resourceVersion: "41"}
-            spec:
-              issuerRef: github
-              repository: my-org/my-app
-              subject: {environment: production}
-              aws: {accountId: "123456789012"}
-            """,
-            CIFederatedIdentity.class);
+    CIFederatedIdentity identity = Fixtures.identity(IdentityContext.NAMESPACE, "deploy");
+    identity.getMetadata().setGeneration(2L);
+    identity.getMetadata().setResourceVersion("41");
     return identity;
   }
 
   private static CIIssuer issuer() {
-    return Serialization.unmarshal(
-        """
-        apiVersion: cifederation.dev/v1alpha1
-        kind: CIIssuer
-        metadata: {name: github}
-        spec: {url: "https://token.actions.githubusercontent.com", dialect: GitHub}
-        """,
-        CIIssuer.class);
-  }
-
-  private static Context<CIFederatedIdentity> context(CIIssuer issuer) {
-    return context(issuer, List.of());
-  }
-
-  /**
-   * A context that knows only the secondary resources the reconciler asks for: the issuer, the
-   * identity's namespace (labelled team=a) and the policies.
-   */
-  @SuppressWarnings("unchecked")
-  private static Context<CIFederatedIdentity> context(
-      CIIssuer issuer, List<CIFederationPolicy> policies) {
-    Namespace namespace =
-        new NamespaceBuilder()
-            .withNewMetadata()
-            .withName("team-a")
-            .withLabels(Map.of("team", "a"))
-            .endMetadata()
-            .build();
-    return (Context<CIFederatedIdentity>)
-        Proxy.newProxyInstance(
-            Context.class.getClassLoader(),
-            new Class<?>[] {Context.class},
-            (proxy, method, args) -> {
-              if (method.getName().equals("getSecondaryResource") && args.length == 1) {
-                return args[0] == Namespace.class
-                    ? Optional.of(namespace)
-                    : Optional.ofNullable(issuer);
-              }
-              if (method.getName().equals("getSecondaryResources")
-                  && args[0] == CIFederationPolicy.class) {
-                return Set.copyOf(policies);
-              }
-              throw new UnsupportedOperationException(method.getName());
-            });
+    return Fixtures.gitHubIssuer("github");
   }
 }

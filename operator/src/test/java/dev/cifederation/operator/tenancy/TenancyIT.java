@@ -1,16 +1,15 @@
 package dev.cifederation.operator.tenancy;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.Conditions.reason;
+import static dev.cifederation.operator.testsupport.Fixtures.shortId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Cloud;
-import dev.cifederation.operator.cloud.CloudOutcome;
-import dev.cifederation.operator.cloud.CloudReconciler;
-import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.aws.AwsLocal;
 import dev.cifederation.operator.cloud.azure.AzureLocal;
 import dev.cifederation.operator.cloud.gcp.GcpLocal;
@@ -18,15 +17,16 @@ import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.Tenancy;
+import dev.cifederation.operator.testsupport.AdapterCalls;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -36,9 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,45 +64,31 @@ class TenancyIT {
   private static final GcpLocal GCP = new GcpLocal();
   private static final AzureLocal AZURE = new AzureLocal();
 
-  /** Every adapter call, as "cloud operation namespace/name". */
-  private static final List<String> ADAPTER_CALLS = new CopyOnWriteArrayList<>();
+  /** Every adapter call. */
+  private static final AdapterCalls ADAPTER_CALLS = new AdapterCalls();
+
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
 
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(
-                      recorded(AWS.adapter(CLUSTER, RESYNC, REGISTRY)),
-                      recorded(GCP.adapter(RESYNC)),
-                      recorded(AZURE.adapter(CLUSTER, REGISTRY))),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Optional.empty(),
-                  Optional.empty(),
-                  new FindingsGauge(REGISTRY),
-                  Tenancy.DEFAULT,
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(
+                  ADAPTER_CALLS.record(AWS.adapter(CLUSTER, RESYNC, REGISTRY)),
+                  ADAPTER_CALLS.record(GCP.adapter(RESYNC)),
+                  ADAPTER_CALLS.record(AZURE.adapter(CLUSTER, REGISTRY))),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Optional.empty(),
+              Optional.empty(),
+              new FindingsGauge(REGISTRY),
+              Tenancy.DEFAULT,
+              Clock.systemUTC()),
+          RESYNC);
 
   @BeforeAll
   static void issuer() {
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
-                apiVersion: cifederation.dev/v1alpha1
-                kind: CIIssuer
-                metadata: {name: %s}
-                spec: {url: "%s", dialect: GitHub}
-                """
-                    .formatted(ISSUER, ISSUER_URL),
-                CIIssuer.class))
-        .serverSideApply();
+    LOOP.apply(Fixtures.issuer(ISSUER, ISSUER_URL, "GitHub"));
   }
 
   @AfterAll
@@ -123,7 +106,7 @@ class TenancyIT {
     // the class shares one namespace: drop the label other tests' policies select it by
     CLIENT
         .namespaces()
-        .withName(namespace())
+        .withName(LOOP.namespace())
         .edit(
             n ->
                 new NamespaceBuilder(n)
@@ -137,17 +120,17 @@ class TenancyIT {
     CLIENT.resource(identity(name, "")).create();
 
     CIFederatedIdentity refused =
-        awaitStatus(name, i -> reason(i, "PolicyCompliant").equals("NoPolicySelects"));
+        LOOP.awaitStatus(name, i -> reason(i, "PolicyCompliant").equals("NoPolicySelects"));
     assertThat(condition(refused, "Ready").getReason()).isEqualTo("PolicyViolation");
     assertThat(condition(refused, "PolicyCompliant").getMessage())
         .contains("default deny")
-        .contains(namespace());
+        .contains(LOOP.namespace());
 
     // a second reconcile, proven by the status it writes, still calls nothing
-    CIFederatedIdentity edited = get(name);
+    CIFederatedIdentity edited = LOOP.get(name);
     edited.getSpec().getSubject().setEnvironment("staging");
     CLIENT.resource(edited).update();
-    awaitStatus(name, i -> i.getStatus().getSubject().endsWith(":environment:staging"));
+    LOOP.awaitStatus(name, i -> i.getStatus().getSubject().endsWith(":environment:staging"));
 
     assertThat(adapterCalls(name)).as("no adapter was asked").isEmpty();
     assertThat(cloudCalls())
@@ -163,11 +146,10 @@ class TenancyIT {
     String name = "admin-" + id;
     CLIENT
         .resource(
-            identity(
-                name, "    managedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n"))
+            identity(name, "  managedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n"))
         .create();
     CIFederatedIdentity refused =
-        awaitStatus(name, i -> reason(i, "PolicyCompliant").equals("PrivilegedManagedPolicy"));
+        LOOP.awaitStatus(name, i -> reason(i, "PolicyCompliant").equals("PrivilegedManagedPolicy"));
     assertThat(condition(refused, "PolicyCompliant").getMessage())
         .contains("spec.aws.managedPolicyArns[0]")
         .contains("AdministratorAccess");
@@ -182,7 +164,7 @@ class TenancyIT {
     grant(id, "");
     String name = "revocable-" + id;
     CLIENT.resource(identity(name, "")).create();
-    CIFederatedIdentity ready = awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
+    CIFederatedIdentity ready = LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
     Ids before = ids(ready);
     assertThat(admitted(ready)).as("every cloud admits the subject").containsOnly(true);
 
@@ -195,16 +177,16 @@ class TenancyIT {
         refusedAfter.get(Cloud.AWS), refusedAfter.get(Cloud.GCP), refusedAfter.get(Cloud.Azure));
 
     CIFederatedIdentity revoked =
-        awaitStatus(name, i -> reason(i, "TrustActive").equals("Revoked"));
+        LOOP.awaitStatus(name, i -> reason(i, "TrustActive").equals("Revoked"));
     assertThat(reason(revoked, "Ready")).isEqualTo("Revoked");
     assertThat(reason(revoked, "PolicyCompliant")).isEqualTo("RepositoryNotAllowed");
     assertThat(List.of("AWSReady", "GCPReady", "AzureReady"))
-        .allSatisfy(c -> assertThat(reason(get(name), c)).isEqualTo("Revoked"));
-    assertThat(ids(get(name))).as("ids kept in status").isEqualTo(before);
+        .allSatisfy(c -> assertThat(reason(LOOP.get(name), c)).isEqualTo("Revoked"));
+    assertThat(ids(LOOP.get(name))).as("ids kept in status").isEqualTo(before);
 
     grant(id, "");
     CIFederatedIdentity restored =
-        awaitStatus(
+        LOOP.awaitStatus(
             name,
             i -> reason(i, "Ready").equals("Ready") && reason(i, "TrustActive").equals("Active"));
     assertThat(ids(restored)).as("the same objects come back").isEqualTo(before);
@@ -218,19 +200,17 @@ class TenancyIT {
     grant(id, "");
     String name = "observer-" + id;
     CLIENT.resource(identity(name, "")).create();
-    awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
-    CIFederatedIdentity observing = get(name);
+    LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
+    CIFederatedIdentity observing = LOOP.get(name);
     observing.getSpec().setManagementPolicy(ManagementPolicy.Observe);
     CLIENT.resource(observing).update();
-    awaitStatus(
-        name,
-        i ->
-            i.getStatus().getObservedGeneration() != null
-                && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration()));
+    LOOP.awaitStatus(name, observedTheEdit -> true);
 
     grant(id, "  repositories: [\"other-org/*\"]\n");
     awaitRefusedEverywhere(name, System.nanoTime());
-    assertThat(reason(awaitStatus(name, i -> reason(i, "TrustActive").equals("Revoked")), "Ready"))
+    assertThat(
+            reason(
+                LOOP.awaitStatus(name, i -> reason(i, "TrustActive").equals("Revoked")), "Ready"))
         .isEqualTo("Revoked");
   }
 
@@ -240,10 +220,10 @@ class TenancyIT {
     grant(id, "");
     String name = "suspendable-" + id;
     CLIENT.resource(identity(name, "")).create();
-    Ids before = ids(awaitStatus(name, i -> reason(i, "Ready").equals("Ready")));
+    Ids before = ids(LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready")));
 
     long suspended = System.nanoTime();
-    CIFederatedIdentity identity = get(name);
+    CIFederatedIdentity identity = LOOP.get(name);
     identity.getSpec().setSuspend(true);
     CLIENT.resource(identity).update();
     Map<Cloud, Long> after = awaitRefusedEverywhere(name, suspended);
@@ -252,24 +232,25 @@ class TenancyIT {
             + " Azure %d ms%n",
         after.get(Cloud.AWS), after.get(Cloud.GCP), after.get(Cloud.Azure));
     CIFederatedIdentity bySpec =
-        awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
+        LOOP.awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
     assertThat(condition(bySpec, "TrustActive").getMessage()).contains("spec.suspend is true");
     assertThat(reason(bySpec, "Ready")).isEqualTo("Suspended");
 
-    identity = get(name);
+    identity = LOOP.get(name);
     identity.getSpec().setSuspend(false);
     CLIENT.resource(identity).update();
-    assertThat(ids(awaitStatus(name, i -> reason(i, "Ready").equals("Ready")))).isEqualTo(before);
+    assertThat(ids(LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready"))))
+        .isEqualTo(before);
 
     grant(id, "  suspend: true\n");
     CIFederatedIdentity byPolicy =
-        awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
+        LOOP.awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
     assertThat(condition(byPolicy, "TrustActive").getMessage())
         .contains("CIFederationPolicy tenancy-" + id);
     awaitRefusedEverywhere(name, System.nanoTime());
 
     grant(id, "");
-    CIFederatedIdentity resumed = awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
+    CIFederatedIdentity resumed = LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready"));
     assertThat(ids(resumed)).isEqualTo(before);
     assertThat(admitted(resumed)).containsOnly(true);
   }
@@ -280,23 +261,14 @@ class TenancyIT {
     grant(id, "");
     String name = "deleted-" + id;
     CLIENT.resource(identity(name, "")).create();
-    Ids ids = ids(awaitStatus(name, i -> reason(i, "Ready").equals("Ready")));
-    CIFederatedIdentity identity = get(name);
+    Ids ids = ids(LOOP.awaitStatus(name, i -> reason(i, "Ready").equals("Ready")));
+    CIFederatedIdentity identity = LOOP.get(name);
     identity.getSpec().setSuspend(true);
     CLIENT.resource(identity).update();
-    awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
+    LOOP.awaitStatus(name, i -> reason(i, "TrustActive").equals("Suspended"));
 
-    CLIENT.resource(get(name)).delete();
-    await()
-        .atMost(WITHIN)
-        .until(
-            () ->
-                CLIENT
-                        .resources(CIFederatedIdentity.class)
-                        .inNamespace(namespace())
-                        .withName(name)
-                        .get()
-                    == null);
+    CLIENT.resource(LOOP.get(name)).delete();
+    LOOP.awaitGone(name);
     assertThat(AWS.role(ids.roleName())).isEmpty();
     assertThat(AZURE.identity(ids.identityName())).isEmpty();
   }
@@ -370,7 +342,7 @@ class TenancyIT {
         .pollInterval(Duration.ofMillis(50))
         .until(
             () -> {
-              CIFederatedIdentity identity = get(name);
+              CIFederatedIdentity identity = LOOP.get(name);
               for (Cloud cloud : Cloud.values()) {
                 if (!refused.containsKey(cloud) && !admits(identity, cloud)) {
                   refused.put(cloud, (System.nanoTime() - since) / 1_000_000);
@@ -398,7 +370,7 @@ class TenancyIT {
   private static void grant(String id, String extra) {
     CLIENT
         .namespaces()
-        .withName(namespace())
+        .withName(LOOP.namespace())
         .edit(
             n ->
                 new NamespaceBuilder(n)
@@ -406,10 +378,9 @@ class TenancyIT {
                     .addToLabels("tenancy-it", id)
                     .endMetadata()
                     .build());
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
+    LOOP.apply(
+        Fixtures.policy(
+            """
                 apiVersion: cifederation.dev/v1alpha1
                 kind: CIFederationPolicy
                 metadata: {name: tenancy-%s}
@@ -419,44 +390,36 @@ class TenancyIT {
                   gcp: {projects: ["%s"], serviceAccounts: ["%s"]}
                   azure: {subscriptions: ["%s"]}
                 """
-                    .formatted(
-                        id,
-                        id,
-                        extra,
-                        AwsLocal.ACCOUNT,
-                        GcpLocal.PROJECT_ID,
-                        GcpLocal.SERVICE_ACCOUNT,
-                        AzureLocal.SUBSCRIPTION),
-                CIFederationPolicy.class))
-        .fieldManager(KubeApiServerSupport.FIELD_MANAGER)
-        .forceConflicts()
-        .serverSideApply();
+                .formatted(
+                    id,
+                    id,
+                    extra,
+                    AwsLocal.ACCOUNT,
+                    GcpLocal.PROJECT_ID,
+                    GcpLocal.SERVICE_ACCOUNT,
+                    AzureLocal.SUBSCRIPTION)));
   }
 
   private static CIFederatedIdentity identity(String name, String awsExtra) {
-    return Serialization.unmarshal(
+    return Fixtures.identity(
+        LOOP.namespace(),
+        name,
         """
-        apiVersion: cifederation.dev/v1alpha1
-        kind: CIFederatedIdentity
-        metadata: {name: %s, namespace: %s}
-        spec:
-          issuerRef: %s
-          repository: my-org/my-app
-          subject: {environment: production}
-          aws:
-            accountId: "%s"
-        %s  gcp:
-            projectId: %s
-            projectNumber: "%s"
-            serviceAccount: %s
-          azure:
-            subscriptionId: %s
-            resourceGroup: %s
-            location: eastus
+        issuerRef: %s
+        repository: my-org/my-app
+        subject: {environment: production}
+        aws:
+          accountId: "%s"
+        %sgcp:
+          projectId: %s
+          projectNumber: "%s"
+          serviceAccount: %s
+        azure:
+          subscriptionId: %s
+          resourceGroup: %s
+          location: eastus
         """
             .formatted(
-                name,
-                namespace(),
                 ISSUER,
                 AwsLocal.ACCOUNT,
                 awsExtra,
@@ -464,70 +427,10 @@ class TenancyIT {
                 GcpLocal.PROJECT_NUMBER,
                 GcpLocal.SERVICE_ACCOUNT,
                 AzureLocal.SUBSCRIPTION,
-                AzureLocal.GROUP),
-        CIFederatedIdentity.class);
-  }
-
-  private static CloudReconciler recorded(CloudReconciler adapter) {
-    return new CloudReconciler() {
-      @Override
-      public Cloud cloud() {
-        return adapter.cloud();
-      }
-
-      @Override
-      public CloudOutcome reconcile(CloudRequest request) {
-        ADAPTER_CALLS.add(adapter.cloud() + " reconcile " + request.owner());
-        return adapter.reconcile(request);
-      }
-
-      @Override
-      public CloudOutcome cleanup(CloudRequest request) {
-        ADAPTER_CALLS.add(adapter.cloud() + " cleanup " + request.owner());
-        return adapter.cleanup(request);
-      }
-    };
+                AzureLocal.GROUP));
   }
 
   private static List<String> adapterCalls(String name) {
-    return ADAPTER_CALLS.stream().filter(c -> c.endsWith(" " + namespace() + "/" + name)).toList();
-  }
-
-  private static CIFederatedIdentity awaitStatus(
-      String name, Predicate<CIFederatedIdentity> condition) {
-    return await()
-        .atMost(WITHIN)
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> get(name), i -> i != null && i.getStatus() != null && condition.test(i));
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(namespace())
-        .withName(name)
-        .get();
-  }
-
-  private static String reason(CIFederatedIdentity identity, String type) {
-    return Optional.ofNullable(identity.getStatus())
-        .flatMap(s -> s.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst())
-        .map(Condition::getReason)
-        .orElse("");
-  }
-
-  private static Condition condition(CIFederatedIdentity identity, String type) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static String namespace() {
-    return OPERATOR.getNamespace();
-  }
-
-  private static String shortId() {
-    return UUID.randomUUID().toString().substring(0, 6);
+    return ADAPTER_CALLS.of(LOOP.namespace(), name);
   }
 }

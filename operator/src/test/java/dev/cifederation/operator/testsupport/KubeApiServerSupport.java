@@ -201,7 +201,7 @@ public final class KubeApiServerSupport {
   // ---------------------------------------------------------------------------------------------
 
   private static KubeApiServerSupport start() {
-    Path repoRoot = findRepoRoot();
+    Path repoRoot = Repository.root();
     Path binariesDir =
         Path.of(
             Optional.ofNullable(System.getenv(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR))
@@ -474,21 +474,6 @@ public final class KubeApiServerSupport {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  private static Path findRepoRoot() {
-    String property = System.getProperty("cifed.repo.root");
-    if (property != null && Files.isDirectory(Path.of(property, "crds"))) {
-      return Path.of(property).toAbsolutePath().normalize();
-    }
-    // run from an IDE: walk up from the working directory
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve("crds")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-        return dir;
-      }
-    }
-    throw new IllegalStateException(
-        "cannot find the repository root (a directory with crds/); set -Dcifed.repo.root");
-  }
 
   /** The directory with etcd, kube-apiserver and kubectl of {@code version} (or the newest). */
   private static Path findBinaries(Path binariesDir, String version) {

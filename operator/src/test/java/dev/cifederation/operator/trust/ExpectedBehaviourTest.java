@@ -1,10 +1,10 @@
 package dev.cifederation.operator.trust;
 
-import static dev.cifederation.operator.trust.Fixtures.NAME;
-import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
-import static dev.cifederation.operator.trust.Fixtures.gitHub;
-import static dev.cifederation.operator.trust.Fixtures.spec;
-import static dev.cifederation.operator.trust.Fixtures.withAllClouds;
+import static dev.cifederation.operator.testsupport.Specs.NAME;
+import static dev.cifederation.operator.testsupport.Specs.NAMESPACE;
+import static dev.cifederation.operator.testsupport.Specs.gitHub;
+import static dev.cifederation.operator.testsupport.Specs.spec;
+import static dev.cifederation.operator.testsupport.Specs.withAllClouds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;

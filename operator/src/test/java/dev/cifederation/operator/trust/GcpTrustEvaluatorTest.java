@@ -2,6 +2,7 @@ package dev.cifederation.operator.trust;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cifederation.operator.testsupport.Specs;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -267,11 +268,10 @@ class GcpTrustEvaluatorTest {
     CompiledTrust compiled =
         new TrustCompiler()
             .compile(
-                Fixtures.gitLab(),
-                Fixtures.NAMESPACE,
-                Fixtures.NAME,
-                Fixtures.withAllClouds(
-                    Fixtures.spec("my-group/my-project", s -> s.setBranch("main"))));
+                Specs.gitLab(),
+                Specs.NAMESPACE,
+                Specs.NAME,
+                Specs.withAllClouds(Specs.spec("my-group/my-project", s -> s.setBranch("main"))));
     Map<String, Object> token = Tokens.with(Tokens.gitLabMain(), "aud", compiled.gcp().audience());
 
     assertThat(TrustEvaluator.evaluate(compiled.gcp().asLive(), Claims.of(token)).admitted())

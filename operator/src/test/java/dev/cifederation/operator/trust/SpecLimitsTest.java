@@ -10,6 +10,7 @@ import dev.cifederation.operator.api.v1alpha1.AzureRoleAssignment;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIFederationPolicySpec;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
+import dev.cifederation.operator.testsupport.Specs;
 import io.fabric8.generator.annotation.Size;
 import java.lang.reflect.AnnotatedParameterizedType;
 import java.lang.reflect.Field;
@@ -27,7 +28,7 @@ class SpecLimitsTest {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private static CIFederatedIdentitySpec valid() {
-    return Fixtures.withAllClouds(Fixtures.spec(s -> s.setEnvironment("production")));
+    return Specs.withAllClouds(Specs.spec(s -> s.setEnvironment("production")));
   }
 
   @Test
@@ -113,7 +114,7 @@ class SpecLimitsTest {
   void theCompilerChecksTheLimitsBeforeAnythingElse() {
     var spec = valid();
     spec.setRepository("*".repeat(300));
-    assertThatThrownBy(() -> new TrustCompiler().compile(Fixtures.gitHub(), "team-a", "x", spec))
+    assertThatThrownBy(() -> new TrustCompiler().compile(Specs.gitHub(), "team-a", "x", spec))
         .isInstanceOf(TrustCompilationException.class)
         .hasMessageContaining("spec.repository has 300 characters");
   }

@@ -1,11 +1,11 @@
 package dev.cifederation.operator.trust;
 
-import static dev.cifederation.operator.trust.Fixtures.NAME;
-import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
-import static dev.cifederation.operator.trust.Fixtures.gitHub;
-import static dev.cifederation.operator.trust.Fixtures.gitLab;
-import static dev.cifederation.operator.trust.Fixtures.spec;
-import static dev.cifederation.operator.trust.Fixtures.withAws;
+import static dev.cifederation.operator.testsupport.Specs.NAME;
+import static dev.cifederation.operator.testsupport.Specs.NAMESPACE;
+import static dev.cifederation.operator.testsupport.Specs.gitHub;
+import static dev.cifederation.operator.testsupport.Specs.gitLab;
+import static dev.cifederation.operator.testsupport.Specs.spec;
+import static dev.cifederation.operator.testsupport.Specs.withAws;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
@@ -13,6 +13,7 @@ import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.RunPhase;
 import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
 import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import dev.cifederation.operator.testsupport.Specs;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,14 +73,14 @@ class TrustCompilerRejectionTest {
         rejected(
             "pattern + azure",
             gitHub(),
-            with(spec(s -> s.setTag("v*")), s -> s.setAzure(Fixtures.azure())),
+            with(spec(s -> s.setTag("v*")), s -> s.setAzure(Specs.azure())),
             "GCP and Azure match the subject exactly",
             "spec.subject.tag 'v*'",
             "remove spec.azure"),
         rejected(
             "pattern + gcp",
             gitHub(),
-            with(spec(s -> s.setBranch("release/*")), s -> s.setGcp(Fixtures.gcp())),
+            with(spec(s -> s.setBranch("release/*")), s -> s.setGcp(Specs.gcp())),
             "GCP and Azure match the subject exactly",
             "spec.subject.branch 'release/*'",
             "remove spec.gcp"),
@@ -180,7 +181,7 @@ class TrustCompilerRejectionTest {
         rejected(
             "GCP subject longer than 127 bytes",
             gitHub(),
-            with(spec(s -> s.setEnvironment("e".repeat(120))), s -> s.setGcp(Fixtures.gcp())),
+            with(spec(s -> s.setEnvironment("e".repeat(120))), s -> s.setGcp(Specs.gcp())),
             "spec.subject.environment",
             "at most 127"),
         rejected(
@@ -189,7 +190,7 @@ class TrustCompilerRejectionTest {
             with(
                 spec(s -> s.setBranch("main")),
                 s -> {
-                  s.setGcp(Fixtures.gcp());
+                  s.setGcp(Specs.gcp());
                   s.getGcp().setPoolId("gcp-pool");
                 }),
             "spec.gcp.poolId 'gcp-pool'",
@@ -206,14 +207,14 @@ class TrustCompilerRejectionTest {
         rejected(
             "environment under [repo, job_workflow_ref]",
             gitHub(),
-            Fixtures.withTemplate(
+            Specs.withTemplate(
                 withAws(spec(s -> s.setEnvironment("production"))), "repo", "job_workflow_ref"),
             "spec.subject.environment",
             "without the claim context or environment"),
         rejected(
             "a template claim the selector does not fix",
             gitHub(),
-            Fixtures.withTemplate(
+            Specs.withTemplate(
                 withAws(spec(s -> s.setEnvironment("production"))),
                 "repo",
                 "context",
@@ -223,8 +224,7 @@ class TrustCompilerRejectionTest {
         rejected(
             "repository_id in the template without IDs",
             gitHub(),
-            Fixtures.withTemplate(
-                withAws(spec(s -> s.setBranch("main"))), "repository_id", "context"),
+            Specs.withTemplate(withAws(spec(s -> s.setBranch("main"))), "repository_id", "context"),
             "the claim repository_id needs spec.repositoryId"),
         rejected(
             "ImmutableIds format without IDs",
@@ -240,7 +240,7 @@ class TrustCompilerRejectionTest {
         rejected(
             "subject template on a GitLab issuer",
             gitLab(),
-            Fixtures.withTemplate(withAws(spec(s -> s.setBranch("main"))), "repo", "ref"),
+            Specs.withTemplate(withAws(spec(s -> s.setBranch("main"))), "repo", "ref"),
             "spec.subjectTemplate describes GitHub's subjects"),
         // ---- dialect table: selectors a CI system's sub cannot carry
         rejected(
@@ -254,7 +254,7 @@ class TrustCompilerRejectionTest {
             issuer("https://oidc.circleci.com/org/" + CIRCLE_ORG, IssuerDialect.CircleCI),
             with(
                 spec(CIRCLE_ORG + "/" + CIRCLE_ORG, s -> s.setEveryRun(true)),
-                s -> s.setAzure(Fixtures.azure())),
+                s -> s.setAzure(Specs.azure())),
             "Azure matches the subject exactly",
             "per-run values",
             "remove spec.azure"),
@@ -323,7 +323,7 @@ class TrustCompilerRejectionTest {
   private static final String CIRCLE_ORG = "d3a1f25e-0f55-4a0d-9e47-3f0f2b8e2a11";
 
   private static IssuerInfo issuer(String url, IssuerDialect dialect) {
-    return Fixtures.issuer(url, dialect, null);
+    return Specs.issuer(url, dialect, null);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,11 +1,11 @@
 package dev.cifederation.operator.trust;
 
-import static dev.cifederation.operator.trust.Fixtures.NAME;
-import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
-import static dev.cifederation.operator.trust.Fixtures.gitHub;
-import static dev.cifederation.operator.trust.Fixtures.spec;
-import static dev.cifederation.operator.trust.Fixtures.withAllClouds;
-import static dev.cifederation.operator.trust.Fixtures.withAws;
+import static dev.cifederation.operator.testsupport.Specs.NAME;
+import static dev.cifederation.operator.testsupport.Specs.NAMESPACE;
+import static dev.cifederation.operator.testsupport.Specs.gitHub;
+import static dev.cifederation.operator.testsupport.Specs.spec;
+import static dev.cifederation.operator.testsupport.Specs.withAllClouds;
+import static dev.cifederation.operator.testsupport.Specs.withAws;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +14,7 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
+import dev.cifederation.operator.testsupport.Specs;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +47,7 @@ class TrustCompilerTest {
     audiences.setGcp("gcp-aud");
     audiences.setAzure("azure-aud");
 
-    IssuerInfo issuer = Fixtures.issuer("https://gitlab.com", IssuerDialect.GitLab, audiences);
+    IssuerInfo issuer = Specs.issuer("https://gitlab.com", IssuerDialect.GitLab, audiences);
 
     assertThat(issuer.awsAudience()).isEqualTo("aws-aud");
     assertThat(issuer.gcpAudienceOverride()).isEqualTo("gcp-aud");
@@ -61,13 +62,12 @@ class TrustCompilerTest {
     "https://ghes.example.com/_services/token, ghes.example.com/_services/token",
   })
   void hostAndPathDropsSchemeAndTrailingSlash(String url, String hostAndPath) {
-    assertThat(Fixtures.issuer(url, IssuerDialect.GitHub, null).hostAndPath())
-        .isEqualTo(hostAndPath);
+    assertThat(Specs.issuer(url, IssuerDialect.GitHub, null).hostAndPath()).isEqualTo(hostAndPath);
   }
 
   @Test
   void issuerMustBeHttps() {
-    assertThatThrownBy(() -> Fixtures.issuer("http://gitlab.com", IssuerDialect.GitLab, null))
+    assertThatThrownBy(() -> Specs.issuer("http://gitlab.com", IssuerDialect.GitLab, null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -154,10 +154,10 @@ class TrustCompilerTest {
   @Test
   void theDefaultGcpPoolIsTheIssuersOwn() throws Exception {
     CIFederatedIdentitySpec spec = spec(s -> s.setBranch("main"));
-    spec.setGcp(Fixtures.gcp());
+    spec.setGcp(Specs.gcp());
     spec.getGcp().setPoolId(null);
     CIFederatedIdentitySpec onGhes = spec(s -> s.setBranch("main"));
-    onGhes.setGcp(Fixtures.gcp());
+    onGhes.setGcp(Specs.gcp());
     onGhes.getGcp().setPoolId(null);
     onGhes.setIssuerRef("ghes");
 
@@ -175,7 +175,7 @@ class TrustCompilerTest {
   @Test
   void gcpConditionEscapesTheSubject() throws Exception {
     CIFederatedIdentitySpec spec = spec(s -> s.setEnvironment("o'brien\\prod"));
-    spec.setGcp(Fixtures.gcp());
+    spec.setGcp(Specs.gcp());
 
     assertThat(compile(spec).gcp().attributeCondition())
         .isEqualTo(

@@ -1,12 +1,12 @@
 package dev.cifederation.operator.trust;
 
-import static dev.cifederation.operator.trust.Fixtures.NAME;
-import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
-import static dev.cifederation.operator.trust.Fixtures.gitHub;
-import static dev.cifederation.operator.trust.Fixtures.gitLab;
-import static dev.cifederation.operator.trust.Fixtures.spec;
-import static dev.cifederation.operator.trust.Fixtures.withAllClouds;
-import static dev.cifederation.operator.trust.Fixtures.withAws;
+import static dev.cifederation.operator.testsupport.Specs.NAME;
+import static dev.cifederation.operator.testsupport.Specs.NAMESPACE;
+import static dev.cifederation.operator.testsupport.Specs.gitHub;
+import static dev.cifederation.operator.testsupport.Specs.gitLab;
+import static dev.cifederation.operator.testsupport.Specs.spec;
+import static dev.cifederation.operator.testsupport.Specs.withAllClouds;
+import static dev.cifederation.operator.testsupport.Specs.withAws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -19,6 +19,7 @@ import dev.cifederation.operator.api.v1alpha1.SubjectFormat;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import dev.cifederation.operator.testsupport.Specs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ class TrustGoldenTest {
         new Case(
             "github-workflow-ref",
             gitHub(),
-            Fixtures.withTemplate(
+            Specs.withTemplate(
                 withAllClouds(
                     spec(
                         s ->
@@ -131,12 +132,12 @@ class TrustGoldenTest {
         new Case(
             "github-template-repo-ref",
             gitHub(),
-            Fixtures.withTemplate(withAllClouds(spec(s -> s.setBranch("main"))), "repo", "ref"),
+            Specs.withTemplate(withAllClouds(spec(s -> s.setBranch("main"))), "repo", "ref"),
             GITHUB_TEMPLATES),
         new Case(
             "github-template-job-workflow-ref",
             gitHub(),
-            Fixtures.withTemplate(
+            Specs.withTemplate(
                 withAllClouds(
                     spec(
                         s ->
@@ -147,7 +148,7 @@ class TrustGoldenTest {
         new Case(
             "github-template-ids-context",
             gitHub(),
-            Fixtures.withTemplate(
+            Specs.withTemplate(
                 withImmutableIds(withAllClouds(spec(s -> s.setEnvironment("production")))),
                 "repository_owner_id",
                 "repository_id",
@@ -250,16 +251,16 @@ class TrustGoldenTest {
   }
 
   private static IssuerInfo issuer(String url, IssuerDialect dialect) {
-    return Fixtures.issuer(url, dialect, null);
+    return Specs.issuer(url, dialect, null);
   }
 
   private static CIFederatedIdentitySpec withClouds(
       CIFederatedIdentitySpec spec, boolean aws, boolean gcp) {
     if (aws) {
-      spec.setAws(Fixtures.aws());
+      spec.setAws(Specs.aws());
     }
     if (gcp) {
-      spec.setGcp(Fixtures.gcp());
+      spec.setGcp(Specs.gcp());
     }
     return spec;
   }
@@ -341,7 +342,7 @@ class TrustGoldenTest {
     audiences.setAws("gitlab-aws");
     audiences.setGcp("https://gitlab.example.com/gitlab");
     audiences.setAzure("api://gitlab-example");
-    return Fixtures.issuer("https://gitlab.example.com/gitlab", IssuerDialect.GitLab, audiences);
+    return Specs.issuer("https://gitlab.example.com/gitlab", IssuerDialect.GitLab, audiences);
   }
 
   private static ObjectNode document(Case testCase, CompiledTrust trust) {

@@ -1,16 +1,17 @@
 package dev.cifederation.operator.trust;
 
-import static dev.cifederation.operator.trust.Fixtures.NAME;
-import static dev.cifederation.operator.trust.Fixtures.NAMESPACE;
-import static dev.cifederation.operator.trust.Fixtures.gitHub;
-import static dev.cifederation.operator.trust.Fixtures.gitLab;
-import static dev.cifederation.operator.trust.Fixtures.spec;
-import static dev.cifederation.operator.trust.Fixtures.withAllClouds;
-import static dev.cifederation.operator.trust.Fixtures.withAws;
+import static dev.cifederation.operator.testsupport.Specs.NAME;
+import static dev.cifederation.operator.testsupport.Specs.NAMESPACE;
+import static dev.cifederation.operator.testsupport.Specs.gitHub;
+import static dev.cifederation.operator.testsupport.Specs.gitLab;
+import static dev.cifederation.operator.testsupport.Specs.spec;
+import static dev.cifederation.operator.testsupport.Specs.withAllClouds;
+import static dev.cifederation.operator.testsupport.Specs.withAws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
+import dev.cifederation.operator.testsupport.Specs;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,7 +66,7 @@ class WhoCanAssumeTest {
     CIFederatedIdentitySpec spec = withAllClouds(spec(selector));
     if (spec.getSubject().getWorkflowRef() != null) {
       // job_workflow_ref is in the sub only under a template that includes it
-      Fixtures.withTemplate(spec, "repo", "job_workflow_ref");
+      Specs.withTemplate(spec, "repo", "job_workflow_ref");
     }
     CompiledTrust trust = compile(gitHub(), spec);
 

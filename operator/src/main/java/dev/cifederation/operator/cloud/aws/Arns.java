@@ -14,6 +14,14 @@ final class Arns {
 
   private Arns() {}
 
+  /**
+   * The ARN IAM gives a role it creates: in the partition the compiled trust names its OIDC
+   * provider in ({@code aws}), under the operator's IAM path.
+   */
+  static String role(String accountId, String path, String name) {
+    return "arn:aws:iam::" + accountId + ":role" + path + name;
+  }
+
   /** The account of the recorded role, else of the recorded provider. */
   static Optional<String> account(AwsIdentityStatus status) {
     if (status == null) {

@@ -3,21 +3,25 @@ package dev.cifederation.operator.cloud.aws;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
-import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudAdapter;
+import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.CloudOutcome;
-import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.OidcProviders;
+import dev.cifederation.operator.cloud.Owner;
+import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.ProviderReport;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
+import dev.cifederation.operator.cloud.aws.AwsPlan.ProviderStep;
+import dev.cifederation.operator.cloud.aws.AwsPlan.ProviderWrite;
+import dev.cifederation.operator.cloud.aws.AwsPlan.RoleStep;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.AwsTrust;
@@ -25,22 +29,14 @@ import dev.cifederation.operator.trust.CloudNames;
 import dev.cifederation.operator.trust.LiveTrust;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -49,36 +45,43 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 /**
  * The AWS adapter: per identity, the account's IAM OIDC provider for the issuer (shared, created
  * when missing, deleted with the last role that trusts it) and the identity's IAM role, kept at the
- * compiled trust policy and the declared permissions.
+ * compiled trust policy and the declared permissions. A pass is {@link CloudAdapter}'s:
  *
- * <p>Every pass works from the account's bulk snapshot ({@link AccountSnapshots}), compares
- * semantically ({@link RolePlanner}) and writes only the difference; a pass with no drift writes
- * nothing, and what a pass writes is recorded in the snapshot, so N identities created together
- * cost one bulk read, not N. The bulk read and the shared provider are handled by one pass of an
- * account at a time, each identity's own role in parallel; cleanup has the account to itself, so
- * the operator never races itself on a shared provider. A role is an identity's only when its
- * owner, cluster and UID tags say so ({@link Ownership}); any other is a Conflict and never
- * modified or deleted, unless the identity asks to adopt it and a policy grants it ({@link
- * Adoption}). A revoked identity only withdraws the trust of the role its status records ({@link
- * TrustWithdrawal}), creating nothing.
+ * <ol>
+ *   <li>{@link #observe}: the account's bulk snapshot ({@link AccountSnapshots}), shared by the
+ *       passes of its identities, so a steady pass makes no IAM call;
+ *   <li>{@link #plan}: {@link PassPlanner}, pure — only the difference, compared semantically;
+ *   <li>{@link #apply}: the plan's writes, recorded in the snapshot, so N identities created
+ *       together cost one bulk read, not N;
+ *   <li>{@link #report}: the condition and the {@link AwsIdentityStatus} block.
+ * </ol>
+ *
+ * Passes share the account ({@link AccountLocks}): one at a time reads it and decides and writes
+ * its shared provider, each identity's role is written in parallel, and cleanup has the account to
+ * itself. Whose an object is, is {@link Owner}'s rule on the tags ({@link OwnershipTags}); any
+ * other's is a Conflict and never modified or deleted, unless the identity asks to adopt it and a
+ * policy grants it ({@link Adoption}). A revoked identity only withdraws the trust of the role its
+ * status records ({@link TrustWithdrawal}), creating nothing.
  */
-public final class AwsCloud implements CloudReconciler, OidcProviders, AutoCloseable {
+public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView, AwsPlan>
+    implements OidcProviders, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AwsCloud.class);
 
+  private final AwsSettings settings;
   private final IamAccounts accounts;
   private final AccountSnapshots snapshots;
+  private final AccountLocks locks = new AccountLocks();
+  private final ProviderThumbprints providerThumbprints;
   private final ThumbprintSource thumbprints;
-  private final AwsSettings settings;
   private final String iamPath;
   private final String clusterName;
-  private final Clock clock;
-  private final Map<String, AccountLocks> accountLocks = new ConcurrentHashMap<>();
 
   /**
    * @param credentials the base credentials: the default chain in production, static ones for an
    *     emulator in tests; with an assume-role template they only assume the per-account role
-   * @param resyncInterval bounds how long a bulk read of an account is reused
+   * @param retries when a failed pass is tried again; its resync also bounds how long a bulk read
+   *     of an account is reused and how long the account's breaker pauses
    */
   public AwsCloud(
       AwsSettings settings,
@@ -86,9 +89,10 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
       ThumbprintSource thumbprints,
       String iamPath,
       String clusterName,
-      Duration resyncInterval,
+      RetryPolicy retries,
       MeterRegistry registry,
       Clock clock) {
+    super(Cloud.AWS, AwsIdentityStatus.class, retries, clock);
     this.settings = settings;
     this.accounts =
         new IamAccounts(
@@ -96,13 +100,13 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
             credentials,
             // breaker hook: every IAM/STS call passes its account's breaker
             new CloudCalls(registry, Cloud.AWS.name())
-                .withGate(AwsFailure.breakers(resyncInterval, registry, clock)),
+                .withGate(AwsFailure.breakers(retries.resync(), registry, clock)),
             clock);
-    this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(resyncInterval), clock);
+    this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(retries.resync()), clock);
+    this.providerThumbprints = new ProviderThumbprints(accounts, locks, snapshots, clusterName);
     this.thumbprints = thumbprints;
     this.iamPath = iamPath;
     this.clusterName = clusterName;
-    this.clock = clock;
   }
 
   /**
@@ -117,437 +121,264 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
         thumbprints,
         config.iamPath(),
         config.clusterName(),
-        config.resyncInterval(),
+        RetryPolicy.forResync(config.resyncInterval()),
         registry,
         clock);
   }
 
-  @Override
-  public Cloud cloud() {
-    return Cloud.AWS;
-  }
-
-  // ---------------------------------------------------------------------------------- reconcile
+  // --------------------------------------------------------------------------------------- pass
 
   @Override
-  public CloudOutcome reconcile(CloudRequest request) {
-    CIFederatedIdentity identity = request.identity();
-    AwsIdentityStatus previous = previousStatus(identity);
-    if (request.revoked()) {
-      // before anything else: a revoked identity acts only on what its status records, and never
-      // creates a provider or a role (not even where a changed spec now points)
-      return withdraw(request, previous);
-    }
-    AwsTrust trust = request.trust() == null ? null : request.trust().aws();
-    if (trust == null) {
-      return failure(
-          CloudReason.TrustNotCompiled,
-          "spec.aws could not be compiled into a trust policy",
-          Optional.empty(),
-          carry(previous));
-    }
-    boolean observe = identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe;
-    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
-    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
-    DesiredRole desired = DesiredRole.of(trust, identity.getSpec().getAws(), iamPath, ownership);
-    Pass pass =
-        new Pass(
-            observe,
-            recordedRoleArn(previous),
-            identity.getSpec().isAdoptExisting(),
-            request.grants().adoptable());
-
-    String accountId = trust.accountId();
-    AccountLocks locks = accountLocks(accountId);
-    // The bulk read and the shared provider, one pass of the account at a time; then the role,
-    // which is this identity's own (JOSDK never reconciles one identity twice at once), in parallel
-    // with
-    // the other identities' roles. Passes share the account, cleanup has it to itself: it never
-    // deletes a provider under a role being written.
-    locks.shared.readLock().lock();
-    try {
-      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
-      AccountSnapshot snapshot;
-      locks.snapshot.lock();
-      try {
-        snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
-        ensureProvider(iam, snapshot, trust, pass);
-        if (!pass.writes.isEmpty()) {
-          snapshots.invalidate(accountId);
-        }
-      } finally {
-        locks.snapshot.unlock();
-      }
-      if (pass.conflict == null) {
-        ensureRole(iam, snapshot, desired, ownership, pass);
-      }
-      if (pass.conflict == null) {
-        releaseSupersededRoles(iam, snapshot, desired, ownership, orphan, pass);
-      }
-    } catch (AwsFailure failure) {
-      // a failed write may still have happened (e.g. a timeout after IAM applied it)
-      snapshots.invalidate(accountId);
-      return failure(failure, request, accountId, carry(previous));
-    } finally {
-      locks.shared.readLock().unlock();
-    }
-    return outcome(request, trust, previous, pass);
+  protected String scopeOf(CloudRequest request) {
+    return accountOf(request).orElse(null);
   }
 
-  // --------------------------------------------------------------------------------- revocation
+  @Override
+  protected Optional<String> trustMissing(CloudRequest request) {
+    return trustOf(request).isPresent()
+        ? Optional.empty()
+        : Optional.of("spec.aws could not be compiled into a trust policy");
+  }
+
+  @Override
+  protected CloudOutcome aroundPass(
+      Attempt<AwsIdentityStatus> attempt, Supplier<CloudOutcome> pass) {
+    return sharingAccount(trust(attempt.request()).accountId(), pass);
+  }
 
   /**
-   * Withdraws the trust in place: the role this identity's status records (whatever the spec now
-   * names) gets a trust policy that admits no web identity; the role, its RoleId and permissions
-   * stay, so a resume brings the same ARN back. Nothing is created, a role our marks do not confirm
-   * is not touched, and a second pass writes nothing. Under Observe it only reports.
+   * The provider for the issuer and the role of the spec's name, from the account's snapshot. Takes
+   * the account's provider lock, held until apply has written the provider.
    */
-  private CloudOutcome withdraw(CloudRequest request, AwsIdentityStatus previous) {
-    String why = request.revocation().orElseThrow().message();
-    boolean observe = request.observeOnly();
-    Optional<String> roleName = Arns.roleName(previous);
-    if (roleName.isEmpty()) {
-      return revoked(
-          "no IAM role is recorded for this identity, so there is no trust to withdraw ("
-              + why
-              + ")",
-          previous,
-          List.of(),
-          Optional.empty());
+  @Override
+  protected AccountView observe(Attempt<AwsIdentityStatus> attempt) {
+    Intent intent = intent(attempt);
+    String accountId = intent.trust().accountId();
+    IamGateway iam = gateway(attempt.request(), accountId);
+    locks.lockProvider(accountId);
+    AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
+    return new AccountView(
+        snapshot.provider(intent.trust().providerArn(), iam::readProvider),
+        snapshot.role(intent.role().name()).map(role -> complete(iam, intent, role)),
+        List.copyOf(snapshot.roles()));
+  }
+
+  /**
+   * A role outside the operator's IAM path has no session limit in the bulk read: it is read on its
+   * own, when the pass may act on it (never a foreign role's details).
+   */
+  private static LiveRole complete(IamGateway iam, Intent intent, LiveRole role) {
+    if (role.maxSessionDuration().isPresent() || !PassPlanner.mayActOn(intent, role)) {
+      return role;
     }
-    String recordedArn = previous.getRoleArn();
-    String accountId = Arns.account(previous).orElseThrow();
-    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
-    AccountLocks locks = accountLocks(accountId);
-    locks.shared.readLock().lock();
-    try {
-      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
-      // read fresh, not from the shared snapshot: this decides a write, and it is the incident
-      // button — an out-of-band change since the last bulk read must not survive it
-      Optional<LiveRole> found = iam.readRole(roleName.get());
-      if (found.isEmpty()) {
-        return revoked(
-            "IAM role "
-                + recordedArn
-                + " no longer exists, so there is no trust to withdraw ("
-                + why
-                + ")",
-            previous,
-            List.of(),
-            Optional.empty());
-      }
-      LiveRole live = found.get();
-      Ownership.Verdict verdict = ownership.verdict(live.tags(), live.arn().equals(recordedArn));
-      if (!verdict.isOurs()) {
-        return failure(
-            CloudReason.Conflict,
-            "IAM role "
-                + live.arn()
-                + " is recorded in status but not managed by this identity ("
-                + ownership.explain(verdict, live.tags())
-                + "): its trust is not this operator's to withdraw, and it is left untouched ("
-                + why
-                + ")",
-            Optional.empty(),
-            carry(previous));
-      }
-      Set<String> providers = live.federatedPrincipals();
-      if (providers.isEmpty() && previous.getProviderArn() != null) {
-        providers = Set.of(previous.getProviderArn());
-      }
-      boolean withdrawn = TrustWithdrawal.isWithdrawn(live.trustPolicy(), providers);
-      if (observe) {
-        if (withdrawn) {
-          return revoked(
-              "IAM role " + live.arn() + " admits no web identity token (Observe; " + why + ")",
-              previous,
-              List.of(),
-              Optional.of(liveTrust(live)));
-        }
-        return failure(
-                CloudReason.DriftDetected,
-                "Observe: the trust of IAM role "
-                    + live.arn()
-                    + " is to be withdrawn ("
-                    + why
-                    + "), but nothing is written; the role still admits what its trust policy"
-                    + " allows",
-                Optional.empty(),
-                carry(previous))
-            .withLiveTrust(liveTrust(live));
-      }
-      List<String> notices = new ArrayList<>();
-      if (verdict == Ownership.Verdict.LEGACY_RECORDED) {
-        Map<String, String> mark = Map.of(Ownership.UID_TAG, ownership.uid());
-        iam.tagRole(live.name(), mark);
-        live = live.withTags(mark);
-        notices.add(
-            "IAM role "
-                + live.arn()
-                + ": ownership mark "
-                + Ownership.UID_TAG
-                + "="
-                + ownership.uid()
-                + " written (the role predates UID marks; this identity's status records it)");
-      }
-      if (withdrawn) {
-        return revoked(
-            "trust withdrawn: IAM role "
-                + live.arn()
-                + " admits no web identity token; the role, its RoleId and permissions are kept ("
-                + why
-                + ")",
-            previous,
-            notices,
-            Optional.of(liveTrust(live)));
-      }
-      ObjectNode document = TrustWithdrawal.document(providers);
-      iam.updateTrustPolicy(live.name(), document);
-      live = live.withTrustPolicy(document);
-      snapshots.record(accountId, live);
-      String wrote =
-          "trust withdrawn: the trust policy of IAM role "
-              + live.arn()
-              + " now admits no web identity token; the role, its RoleId and permissions are kept";
-      log.info("{} in account {}: {} ({})", request.owner(), accountId, wrote, why);
-      if (previousReason(request.identity()).filter(CloudReason.Revoked::equals).isPresent()) {
-        // it was withdrawn already: someone gave the trust back by hand
-        notices.add("IAM role " + live.arn() + ": trust changed while revoked, withdrawn again");
-      }
-      return revoked(wrote + " (" + why + ")", previous, notices, Optional.of(liveTrust(live)));
-    } catch (AwsFailure failure) {
+    return iam.readRole(role.name()).orElse(role);
+  }
+
+  @Override
+  protected AwsPlan plan(Attempt<AwsIdentityStatus> attempt, AccountView live) {
+    return PassPlanner.plan(intent(attempt), live);
+  }
+
+  /** The provider first (then the account is the other passes' again), the role, old roles. */
+  @Override
+  protected List<String> apply(Attempt<AwsIdentityStatus> attempt, AwsPlan plan) {
+    if (plan.conflict().isPresent()) {
+      // nothing half-made: a pass that ends Conflict writes nothing, not even the provider
+      return List.of();
+    }
+    Intent intent = plan.intent();
+    String accountId = intent.trust().accountId();
+    IamGateway iam = gateway(attempt.request(), accountId);
+    List<String> writes = new ArrayList<>();
+    writeProvider(iam, intent, plan.provider(), writes);
+    if (!writes.isEmpty()) {
       snapshots.invalidate(accountId);
-      return failure(failure, request, accountId, carry(previous));
-    } finally {
-      locks.shared.readLock().unlock();
     }
+    locks.releaseProvider(accountId);
+    plan.role().ifPresent(role -> writeRole(iam, intent, role, writes));
+    for (LiveRole superseded : plan.superseded()) {
+      writes.add(
+          Releases.release(iam, superseded, intent.orphan())
+              + " (spec.aws.roleName is now "
+              + intent.role().name()
+              + ")");
+      snapshots.invalidate(accountId);
+    }
+    return writes;
   }
 
-  /** Status False, reason Revoked; the status block kept as recorded (the ids do not change). */
-  private CloudOutcome revoked(
-      String message,
-      AwsIdentityStatus previous,
-      List<String> notices,
-      Optional<LiveTrust.Aws> liveTrust) {
-    AwsIdentityStatus status = copy(previous);
-    if (status != null) {
-      status.setLastSyncTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+  @Override
+  protected CloudOutcome report(
+      Attempt<AwsIdentityStatus> attempt, AccountView live, AwsPlan plan, List<String> writes) {
+    AwsIdentityStatus block = new AwsIdentityStatus();
+    if (plan.conflict().isPresent()) {
+      block.setProviderArn(plan.provider().existing().orElse(null));
+      block.setDriftCorrections(attempt.previous().driftCorrections());
+      return CloudOutcome.failed(CloudReason.Conflict, plan.conflict().get()).block(block).build();
     }
-    CloudOutcome outcome =
-        new CloudOutcome(
-                ConditionStatus.False,
-                CloudReason.Revoked,
-                message,
-                writer(status),
-                List.of(),
-                List.of(),
-                Optional.empty(),
-                true)
-            .withCorrections(notices);
-    return liveTrust.isPresent() ? outcome.withLiveTrust(liveTrust.get()) : outcome;
+    String roleArn = plan.role().map(RoleStep::arn).orElse(null);
+    String providerArn = plan.provider().arn().orElse(null);
+    Optional<LiveTrust.Aws> liveTrust = plan.role().map(RoleStep::liveTrust);
+    block.setRoleArn(roleArn);
+    block.setProviderArn(providerArn);
+    block.setLastSyncTime(now());
+    if (plan.intent().observe()) {
+      block.setDriftCorrections(attempt.previous().driftCorrections());
+      CloudOutcome.Builder observed =
+          plan.differences().isEmpty()
+              ? CloudOutcome.of(
+                  ConditionStatus.True,
+                  CloudReason.Observed,
+                  "IAM role " + roleArn + " matches the spec (Observe: nothing is written)")
+              : CloudOutcome.failed(
+                      CloudReason.DriftDetected,
+                      "Observe: the live state differs from the spec and is left as is: "
+                          + String.join("; ", plan.differences()))
+                  .done(true);
+      return observed.block(block).liveTrust(liveTrust).build();
+    }
+    // The spec has not changed since a pass that left everything in sync: whatever had to be
+    // written now was changed by someone else.
+    List<String> driftCorrected = attempt.differenceIsDrift() ? writes : List.of();
+    block.setDriftCorrections(attempt.correctionsAfter(writes));
+    String owner = attempt.request().owner();
+    String accountId = plan.intent().trust().accountId();
+    driftCorrected.forEach(
+        c -> log.warn("Drift corrected for {} in account {}: {}", owner, accountId, c));
+    plan.notices().forEach(n -> log.info("{} in account {}: {}", owner, accountId, n));
+    if (driftCorrected.isEmpty()) {
+      writes.forEach(w -> log.info("{} in account {}: {}", owner, accountId, w));
+    }
+    // adoption and the UID migration are Events, too, but not drift
+    List<String> corrections = new ArrayList<>(plan.notices());
+    corrections.addAll(driftCorrected);
+    return CloudOutcome.synced(
+            "IAM role " + roleArn + " is in sync with the spec, trusted through " + providerArn)
+        .block(block)
+        .corrections(corrections)
+        .liveTrust(liveTrust)
+        .build();
   }
 
-  private static AwsIdentityStatus copy(AwsIdentityStatus previous) {
-    if (previous == null) {
-      return null;
-    }
-    AwsIdentityStatus copy = new AwsIdentityStatus();
-    copy.setRoleArn(previous.getRoleArn());
-    copy.setProviderArn(previous.getProviderArn());
-    copy.setLastSyncTime(previous.getLastSyncTime());
-    copy.setDriftCorrections(previous.getDriftCorrections());
-    return copy;
-  }
+  // ------------------------------------------------------------------------------------- writes
 
-  /** The provider for the issuer in the account: created when missing, else only completed. */
-  private void ensureProvider(IamGateway iam, AccountSnapshot snapshot, AwsTrust trust, Pass pass) {
-    String arn = trust.providerArn();
-    Optional<LiveProvider> live = snapshot.provider(arn, iam::readProvider);
-    Ownership ownership = Ownership.ofProvider(clusterName);
-    if (live.isEmpty()) {
-      if (pass.observe) {
-        pass.differs("IAM OIDC provider " + arn + " does not exist");
-        return;
-      }
-      try {
-        iam.createProvider(
-            trust.providerUrl(),
-            List.of(trust.audience()),
-            thumbprints.thumbprints(trust),
-            ownership.tags());
-        pass.wrote("IAM OIDC provider " + arn + " created");
-        pass.providerArn = arn;
-        return;
-      } catch (AwsFailure e) {
-        if (e.kind() != Kind.ALREADY_EXISTS) {
-          throw e;
-        }
-        // created since the snapshot was taken (e.g. by another operator instance)
-        live = iam.readProvider(arn);
-        if (live.isEmpty()) {
-          throw new AwsFailure(
-              Kind.TRANSIENT, e.operation(), null, "IAM OIDC provider " + arn + " is in flux");
-        }
-      }
-    }
-    LiveProvider provider = live.get();
-    Optional<String> otherCluster = otherClusterProvider(provider);
-    if (otherCluster.isPresent()) {
-      // The operator of another cluster made it and keeps it while any role of the account trusts
-      // it (its cleanup reads every role): our roles trust it too, but we never write it.
-      if (!provider.clientIds().contains(trust.audience())) {
-        String what =
-            "IAM OIDC provider "
-                + arn
-                + " belongs to the operator of cluster "
-                + otherCluster.get()
-                + " and does not list client ID "
-                + trust.audience()
-                + "; it is left untouched (that operator adds the client ID when one of its"
-                + " identities needs it)";
-        if (pass.observe) {
-          pass.differs(what);
-        } else {
-          pass.conflict(what);
-        }
-        return;
-      }
-      pass.providerArn = arn;
+  private void writeProvider(
+      IamGateway iam, Intent intent, ProviderStep step, List<String> writes) {
+    if (step.write().isEmpty()) {
       return;
     }
-    if (!ownership.owns(provider.tags())) {
-      if (!pass.observe) {
-        pass.conflict(
-            "IAM OIDC provider "
-                + arn
-                + " exists but is not managed by this operator ("
-                + Ownership.describe(provider.tags())
-                + "); it is left untouched. Tag it "
-                + Ownership.OWNER_TAG
-                + "="
-                + Ownership.SHARED_OWNER
-                + ", "
-                + Ownership.CLUSTER_TAG
-                + "="
-                + clusterName
-                + " to let the operator manage it");
-        return;
-      }
-      pass.differs("IAM OIDC provider " + arn + " lacks the operator's ownership tags");
+    AwsTrust trust = intent.trust();
+    String arn = trust.providerArn();
+    if (step.write().get() == ProviderWrite.ADD_CLIENT_ID) {
+      iam.addClientId(arn, trust.audience());
+      writes.add("client ID " + trust.audience() + " added to IAM OIDC provider " + arn);
+      return;
     }
-    if (!provider.clientIds().contains(trust.audience())) {
-      // only when missing: Add/RemoveClientID are rare writes (and moto does not implement them)
-      if (pass.observe) {
-        pass.differs("IAM OIDC provider " + arn + " does not list client ID " + trust.audience());
-      } else {
-        iam.addClientId(arn, trust.audience());
-        pass.wrote("client ID " + trust.audience() + " added to IAM OIDC provider " + arn);
+    try {
+      iam.createProvider(
+          trust.providerUrl(),
+          List.of(trust.audience()),
+          thumbprints.thumbprints(trust),
+          OwnershipTags.tags(intent.providerOwner()));
+      writes.add("IAM OIDC provider " + arn + " created");
+    } catch (AwsFailure e) {
+      if (e.kind() != Kind.ALREADY_EXISTS) {
+        throw e;
       }
+      // created since the account was read (e.g. by another operator instance): decided again
+      LiveProvider found =
+          iam.readProvider(arn)
+              .orElseThrow(
+                  () ->
+                      new AwsFailure(
+                          Kind.TRANSIENT,
+                          e.operation(),
+                          null,
+                          "IAM OIDC provider " + arn + " is in flux"));
+      PassPlanner.Decision<ProviderStep> again = PassPlanner.provider(intent, found);
+      if (again.conflict().isPresent()) {
+        throw new AwsFailure(Kind.CONFLICT, e.operation(), null, again.conflict().get());
+      }
+      again.step().ifPresent(existing -> writeProvider(iam, intent, existing, writes));
     }
-    // The thumbprints of an existing provider are the issuer checks' to keep (keepThumbprints):
-    // they add a rotated one before removing the old, which a per-identity pass cannot see.
-    pass.providerArn = arn;
   }
 
-  private void ensureRole(
-      IamGateway iam,
-      AccountSnapshot snapshot,
-      DesiredRole desired,
-      Ownership ownership,
-      Pass pass) {
-    String name = desired.name();
-    LiveRole live = snapshot.role(name).orElse(null);
-    boolean created = false;
-    if (live == null) {
-      if (pass.observe) {
-        pass.differs("IAM role " + name + " does not exist");
-        return;
-      }
-      try {
-        live = iam.createRole(desired);
-        created = true;
-        pass.wrote("IAM role " + live.arn() + " created");
-      } catch (AwsFailure e) {
-        if (e.kind() != Kind.ALREADY_EXISTS) {
-          throw compiledTrustRejected(e);
-        }
-        // created since the snapshot: by an earlier run of the operator that stopped half-way, or
-        // by someone else; which one the tags decide below
-        live =
-            iam.readRole(name)
-                .orElseThrow(
-                    () ->
-                        new AwsFailure(
-                            Kind.TRANSIENT, e.operation(), null, "IAM role " + name + " in flux"));
+  private void writeRole(IamGateway iam, Intent intent, RoleStep role, List<String> writes) {
+    DesiredRole desired = intent.role();
+    List<RoleChange> changes = role.changes();
+    LiveRole after = role.after();
+    if (role.create()) {
+      Optional<RoleStep> found = createRole(iam, intent, writes);
+      if (found.isPresent()) {
+        changes = found.get().changes();
+        after = found.get().after();
       }
     }
-    Ownership.Verdict verdict =
-        ownership.verdict(live.tags(), live.arn().equals(pass.recordedRoleArn));
-    if (!verdict.isOurs()) {
-      Optional<String> grant =
-          verdict.isAdoptable() && pass.adoptExisting
-              ? Adoption.grantFor(pass.adoptable, live.arn())
-              : Optional.empty();
-      if (grant.isEmpty()) {
-        // never a word of a foreign role's trust or permissions: only whose it is
-        pass.conflict(notOurs(live, verdict, ownership, pass));
-        return;
-      }
-      String adoption =
-          "IAM role "
-              + live.arn()
-              + " adopted ("
-              + ownership.explain(verdict, live.tags())
-              + "; spec.adoptExisting, granted by spec.aws.adoptableRoles pattern "
-              + grant.get()
-              + " of a CIFederationPolicy)";
-      if (pass.observe) {
-        pass.differs(
-            "IAM role " + live.arn() + " would be adopted (granted by " + grant.get() + ")");
-      } else {
-        iam.tagRole(name, ownership.tags());
-        live = live.withTags(ownership.tags());
-        pass.notice(adoption + ": ownership marks written");
-      }
-    } else if (verdict == Ownership.Verdict.LEGACY_RECORDED && !pass.observe) {
-      Map<String, String> mark = Map.of(Ownership.UID_TAG, ownership.uid());
-      iam.tagRole(name, mark);
-      live = live.withTags(mark);
-      pass.notice(
-          "IAM role "
-              + live.arn()
-              + ": ownership mark "
-              + Ownership.UID_TAG
-              + "="
-              + ownership.uid()
-              + " written (the role predates UID marks; this identity's status records it)");
+    if (!role.marks().isEmpty()) {
+      iam.tagRole(desired.name(), role.marks());
     }
-    if (live.maxSessionDuration().isEmpty()) {
-      // outside the operator's IAM path, so not in the bulk ListRoles: read it on its own
-      live = iam.readRole(name).orElse(live);
-    }
-    pass.roleArn = live.arn();
-    List<RoleChange> changes = RolePlanner.plan(desired, live);
-    // the trust as IAM has it after this pass: as read, or as corrected (every planned change is
-    // applied, or the pass fails)
-    pass.liveTrust = pass.observe || changes.isEmpty() ? liveTrust(live) : liveTrust(desired, live);
     for (RoleChange change : changes) {
-      if (pass.observe) {
-        pass.differs("IAM role " + name + ": " + change.describe());
-      } else {
-        try {
-          iam.apply(desired, change);
-        } catch (AwsFailure e) {
-          throw change instanceof RoleChange.UpdateTrustPolicy ? compiledTrustRejected(e) : e;
-        }
-        pass.wrote("IAM role " + name + ": " + change.describe());
+      try {
+        iam.apply(desired, change);
+      } catch (AwsFailure e) {
+        throw change instanceof RoleChange.UpdateTrustPolicy ? compiledTrustRejected(e) : e;
       }
+      writes.add("IAM role " + desired.name() + ": " + change.describe());
     }
-    if (!pass.observe && (created || !changes.isEmpty() || !pass.notices.isEmpty())) {
+    if (role.writes()) {
       // every write succeeded: the snapshot learns the role as it now is, instead of the whole
       // account being read again for the next identity (an O(N) read per identity at creation)
-      snapshots.record(iam.accountId(), live.afterApplying(desired));
+      snapshots.record(intent.trust().accountId(), after);
     }
+  }
+
+  /**
+   * Creates the role. Empty when it did; the step for the role as found when one of the spec's name
+   * appeared since the account was read (an earlier run of the operator created it with its tags
+   * and stopped, or someone else made it) and is this identity's: the pass finishes it. One that is
+   * not is a Conflict, as it would have been had the read seen it; one to adopt or re-mark, or at
+   * another ARN, is judged on the next pass, from a fresh read.
+   */
+  private static Optional<RoleStep> createRole(IamGateway iam, Intent intent, List<String> writes) {
+    String name = intent.role().name();
+    LiveRole created;
+    try {
+      created = iam.createRole(intent.role());
+    } catch (AwsFailure e) {
+      if (e.kind() != Kind.ALREADY_EXISTS) {
+        throw compiledTrustRejected(e);
+      }
+      LiveRole found =
+          iam.readRole(name)
+              .orElseThrow(
+                  () ->
+                      new AwsFailure(
+                          Kind.TRANSIENT, e.operation(), null, "IAM role " + name + " in flux"));
+      PassPlanner.Decision<RoleStep> again = PassPlanner.role(intent, found);
+      if (again.conflict().isPresent()) {
+        throw new AwsFailure(Kind.CONFLICT, e.operation(), null, again.conflict().get());
+      }
+      RoleStep step = again.step().orElseThrow();
+      if (!step.marks().isEmpty() || !found.arn().equals(intent.roleArn())) {
+        throw new AwsFailure(
+            Kind.TRANSIENT,
+            e.operation(),
+            null,
+            "IAM role "
+                + found.arn()
+                + " appeared since the account was read; it is judged on the next pass");
+      }
+      return Optional.of(step);
+    }
+    writes.add("IAM role " + created.arn() + " created");
+    if (!created.arn().equals(intent.roleArn())) {
+      throw new AwsFailure(
+          Kind.TRANSIENT,
+          "CreateRole",
+          null,
+          "IAM role created as " + created.arn() + ", not " + intent.roleArn() + "; read again");
+    }
+    return Optional.empty();
   }
 
   /**
@@ -568,450 +399,249 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
             + " the OIDC provider yet)");
   }
 
+  // --------------------------------------------------------------------------------- revocation
+
   /**
-   * The Conflict message for a role that is not this identity's: whose it is and what would let
-   * this identity have it — never its trust policy, principals or permissions.
+   * Withdraws the trust in place: the role this identity's status records (whatever the spec now
+   * names) gets a trust policy that admits no web identity; the role, its RoleId and permissions
+   * stay, so a resume brings the same ARN back. Nothing is created, a role our marks do not confirm
+   * is not touched, and a second pass writes nothing. Under Observe it only reports.
    */
-  private static String notOurs(
-      LiveRole live, Ownership.Verdict verdict, Ownership ownership, Pass pass) {
-    String found =
-        (pass.observe ? "Observe: " : "")
-            + "IAM role "
+  @Override
+  protected CloudOutcome withdraw(Attempt<AwsIdentityStatus> attempt) {
+    String why = attempt.request().revocation().orElseThrow().message();
+    AwsIdentityStatus recorded = attempt.previousBlock().orElse(null);
+    Optional<String> roleName = Arns.roleName(recorded);
+    if (roleName.isEmpty()) {
+      return revoked(
+          attempt,
+          "no IAM role is recorded for this identity, so there is no trust to withdraw ("
+              + why
+              + ")",
+          List.of(),
+          Optional.empty());
+    }
+    String accountId = Arns.account(recorded).orElseThrow();
+    return sharingAccount(
+        accountId, () -> withdraw(attempt, recorded, accountId, roleName.get(), why));
+  }
+
+  private CloudOutcome withdraw(
+      Attempt<AwsIdentityStatus> attempt,
+      AwsIdentityStatus recorded,
+      String accountId,
+      String roleName,
+      String why) {
+    CloudRequest request = attempt.request();
+    IamGateway iam = gateway(request, accountId);
+    // read fresh, not from the shared snapshot: this decides a write, and it is the incident
+    // button — an out-of-band change since the last bulk read must not survive it
+    Optional<LiveRole> found = iam.readRole(roleName);
+    if (found.isEmpty()) {
+      return revoked(
+          attempt,
+          "IAM role "
+              + recorded.getRoleArn()
+              + " no longer exists, so there is no trust to withdraw ("
+              + why
+              + ")",
+          List.of(),
+          Optional.empty());
+    }
+    LiveRole live = found.get();
+    Owner owner = owner(request);
+    Verdict verdict = OwnershipTags.judge(owner, live, recorded.getRoleArn());
+    if (!verdict.isOurs()) {
+      return CloudOutcome.failed(
+              CloudReason.Conflict,
+              "IAM role "
+                  + live.arn()
+                  + " is recorded in status but not managed by this identity ("
+                  + OwnershipTags.explain(owner, verdict, live.tags())
+                  + "): its trust is not this operator's to withdraw, and it is left untouched ("
+                  + why
+                  + ")")
+          .block(recorded)
+          .build();
+    }
+    Set<String> providers = live.federatedPrincipals();
+    if (providers.isEmpty() && recorded.getProviderArn() != null) {
+      providers = Set.of(recorded.getProviderArn());
+    }
+    boolean withdrawn = TrustWithdrawal.isWithdrawn(live.trustPolicy(), providers);
+    if (request.observeOnly()) {
+      if (withdrawn) {
+        return revoked(
+            attempt,
+            "IAM role " + live.arn() + " admits no web identity token (Observe; " + why + ")",
+            List.of(),
+            Optional.of(live.asLiveTrust()));
+      }
+      return CloudOutcome.failed(
+              CloudReason.DriftDetected,
+              "Observe: the trust of IAM role "
+                  + live.arn()
+                  + " is to be withdrawn ("
+                  + why
+                  + "), but nothing is written; the role still admits what its trust policy"
+                  + " allows")
+          .block(recorded)
+          .liveTrust(live.asLiveTrust())
+          .build();
+    }
+    List<String> notices = new ArrayList<>();
+    if (verdict.needsMarks()) {
+      Map<String, String> marks = OwnershipTags.missing(owner, live.tags());
+      iam.tagRole(live.name(), marks);
+      live = live.withTags(marks);
+      notices.add(OwnershipTags.marksWritten(live.arn(), verdict, marks));
+    }
+    if (withdrawn) {
+      return revoked(
+          attempt,
+          "trust withdrawn: IAM role "
+              + live.arn()
+              + " admits no web identity token; the role, its RoleId and permissions are kept ("
+              + why
+              + ")",
+          notices,
+          Optional.of(live.asLiveTrust()));
+    }
+    ObjectNode document = TrustWithdrawal.document(providers);
+    iam.updateTrustPolicy(live.name(), document);
+    live = live.withTrustPolicy(document);
+    snapshots.record(accountId, live);
+    String wrote =
+        "trust withdrawn: the trust policy of IAM role "
             + live.arn()
-            + " exists but is not managed by this identity ("
-            + ownership.explain(verdict, live.tags())
-            + ")";
-    if (pass.observe) {
-      return found + "; nothing of a role the operator does not own is compared or reported";
+            + " now admits no web identity token; the role, its RoleId and permissions are kept";
+    log.info("{} in account {}: {} ({})", request.owner(), accountId, wrote, why);
+    if (attempt.previous().ended(CloudReason.Revoked)) {
+      // it was withdrawn already: someone gave the trust back by hand
+      notices.add("IAM role " + live.arn() + ": trust changed while revoked, withdrawn again");
     }
-    found += "; it is left untouched. ";
-    if (verdict == Ownership.Verdict.OTHER_CLUSTER) {
-      return found
-          + "A role of another cluster's operator is never adopted: choose another"
-          + " spec.aws.roleName";
-    }
-    String needed =
-        "Choose another spec.aws.roleName, or have it adopted: spec.adoptExisting: true on this"
-            + " identity and the role's ARN granted in spec.aws.adoptableRoles of a"
-            + " CIFederationPolicy selecting this namespace";
-    if (pass.adoptExisting) {
-      needed += " (spec.adoptExisting is set, but no selecting policy grants " + live.arn() + ")";
-    }
-    return found + needed;
+    return revoked(attempt, wrote + " (" + why + ")", notices, Optional.of(live.asLiveTrust()));
   }
 
-  /** The cluster of another operator whose shared provider this is, if it is. */
-  private Optional<String> otherClusterProvider(LiveProvider provider) {
-    String cluster = provider.tags().get(Ownership.CLUSTER_TAG);
-    return Ownership.SHARED_OWNER.equals(provider.tags().get(Ownership.OWNER_TAG))
-            && cluster != null
-            && !cluster.equals(clusterName)
-        ? Optional.of(cluster)
-        : Optional.empty();
+  /** Status False, reason Revoked; the status block kept as recorded (the ids do not change). */
+  private CloudOutcome revoked(
+      Attempt<AwsIdentityStatus> attempt,
+      String message,
+      List<String> notices,
+      Optional<LiveTrust.Aws> liveTrust) {
+    AwsIdentityStatus block = attempt.previousBlock().map(this::resynced).orElse(null);
+    return CloudOutcome.of(ConditionStatus.False, CloudReason.Revoked, message)
+        .done(true)
+        .block(block)
+        .corrections(notices)
+        .liveTrust(liveTrust)
+        .build();
   }
 
-  private static String recordedRoleArn(AwsIdentityStatus previous) {
-    return previous == null ? null : previous.getRoleArn();
+  private AwsIdentityStatus resynced(AwsIdentityStatus recorded) {
+    AwsIdentityStatus copy = new AwsIdentityStatus();
+    copy.setRoleArn(recorded.getRoleArn());
+    copy.setProviderArn(recorded.getProviderArn());
+    copy.setDriftCorrections(recorded.getDriftCorrections());
+    copy.setLastSyncTime(now());
+    return copy;
   }
+
+  // ------------------------------------------------------------------------------------ release
 
   /**
-   * A role this identity owns under another name is what an earlier spec.aws.roleName created: it
-   * goes the way deletionPolicy says, so a rename leaves neither a duplicate nor an orphan.
+   * Deletes (Delete) or unmarks (Orphan) the role of the spec's name and every other role this
+   * identity still owns, then each provider they trusted that no role trusts any more. Reads fresh,
+   * with the account to itself.
    */
-  private void releaseSupersededRoles(
-      IamGateway iam,
-      AccountSnapshot snapshot,
-      DesiredRole desired,
-      Ownership ownership,
-      boolean orphan,
-      Pass pass) {
-    for (LiveRole role : ownedRoles(snapshot, ownership, pass.recordedRoleArn)) {
-      if (role.name().equals(desired.name())) {
-        continue;
-      }
-      String why = " (spec.aws.roleName is now " + desired.name() + ")";
-      if (pass.observe) {
-        pass.differs("IAM role " + role.name() + " is no longer in the spec" + why);
-      } else {
-        pass.wrote(release(iam, role, orphan) + why);
-        snapshots.invalidate(iam.accountId());
-      }
+  @Override
+  protected CloudOutcome release(Attempt<AwsIdentityStatus> attempt) {
+    CloudRequest request = attempt.request();
+    if (request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
+      return CloudOutcome.synced("Observe: the operator created nothing in AWS to remove").build();
     }
-  }
-
-  private static LiveTrust.Aws liveTrust(LiveRole role) {
-    Map<String, String> inline = new TreeMap<>();
-    role.inlinePolicies().forEach((name, document) -> inline.put(name, document.toString()));
-    return new LiveTrust.Aws(
-        role.arn(),
-        role.trustPolicy().toString(),
-        inline,
-        role.managedPolicyArns(),
-        role.maxSessionDuration().isPresent()
-            ? Optional.of(Duration.ofSeconds(role.maxSessionDuration().getAsInt()))
-            : Optional.empty());
-  }
-
-  private static LiveTrust.Aws liveTrust(DesiredRole desired, LiveRole role) {
-    return new LiveTrust.Aws(
-        role.arn(),
-        desired.trustPolicy().toString(),
-        desired
-            .inlinePolicy()
-            .map(p -> Map.of(DesiredRole.INLINE_POLICY_NAME, p.toString()))
-            .orElse(Map.of()),
-        desired.managedPolicyArns(),
-        Optional.of(Duration.ofSeconds(desired.maxSessionDuration())));
-  }
-
-  private CloudOutcome outcome(
-      CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
-    return pass.withLiveTrust(outcomeOf(request, trust, previous, pass));
-  }
-
-  private CloudOutcome outcomeOf(
-      CloudRequest request, AwsTrust trust, AwsIdentityStatus previous, Pass pass) {
-    long previousCorrections =
-        previous == null || previous.getDriftCorrections() == null
-            ? 0
-            : previous.getDriftCorrections();
-    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    if (pass.conflict != null) {
-      AwsIdentityStatus status = new AwsIdentityStatus();
-      status.setProviderArn(pass.providerArn);
-      status.setDriftCorrections(previousCorrections);
-      return failure(CloudReason.Conflict, pass.conflict, Optional.empty(), writer(status));
+    Optional<String> account = accountOf(request);
+    if (account.isEmpty()) {
+      return CloudOutcome.synced("no IAM role or provider was recorded for this identity").build();
     }
-    AwsIdentityStatus status = new AwsIdentityStatus();
-    status.setRoleArn(pass.roleArn);
-    status.setProviderArn(pass.providerArn);
-    status.setLastSyncTime(now);
-    if (pass.observe) {
-      status.setDriftCorrections(previousCorrections);
-      if (pass.differences.isEmpty()) {
-        return new CloudOutcome(
-            ConditionStatus.True,
-            CloudReason.Observed,
-            "IAM role " + pass.roleArn + " matches the spec (Observe: nothing is written)",
-            writer(status),
-            List.of(),
-            List.of(),
-            Optional.empty(),
-            true);
-      }
-      return new CloudOutcome(
-          ConditionStatus.False,
-          CloudReason.DriftDetected,
-          "Observe: the live state differs from the spec and is left as is: "
-              + String.join("; ", pass.differences),
-          writer(status),
-          List.of(),
-          List.of(),
-          Optional.empty(),
-          true);
+    String accountId = account.get();
+    AwsIdentityStatus recorded = attempt.previousBlock().orElse(null);
+    String recordedArn = recorded == null ? null : recorded.getRoleArn();
+    String roleName = roleName(request, recorded);
+    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
+    Owner owner = owner(request);
+    Set<String> providers = new TreeSet<>();
+    trustOf(request).ifPresent(trust -> providers.add(trust.providerArn()));
+    if (recorded != null && recorded.getProviderArn() != null) {
+      providers.add(recorded.getProviderArn());
     }
-    // The spec has not changed since a pass that left everything in sync: whatever had to be
-    // written now was changed by someone else.
-    boolean drift = wasSynced(request.identity());
-    List<String> driftCorrected = drift ? List.copyOf(pass.writes) : List.of();
-    status.setDriftCorrections(previousCorrections + driftCorrected.size());
-    // adoption and the UID migration are Events, too, but not drift
-    List<String> corrections = new ArrayList<>(pass.notices);
-    corrections.addAll(driftCorrected);
-    driftCorrected.forEach(
-        c ->
-            log.warn(
-                "Drift corrected for {} in account {}: {}", request.owner(), trust.accountId(), c));
-    pass.notices.forEach(
-        n -> log.info("{} in account {}: {}", request.owner(), trust.accountId(), n));
-    if (!drift) {
-      pass.writes.forEach(
-          w -> log.info("{} in account {}: {}", request.owner(), trust.accountId(), w));
-    }
-    return CloudOutcome.synced(
-            "IAM role "
-                + pass.roleArn
-                + " is in sync with the spec, trusted through "
-                + pass.providerArn,
-            writer(status))
-        .withCorrections(corrections);
+    return locks.exclusive(
+        accountId,
+        () -> {
+          try {
+            IamGateway iam = gateway(request, accountId);
+            List<String> done = new ArrayList<>();
+            // one fresh bulk read: the named role, and any other role this identity still owns (a
+            // roleName changed while the operator was down)
+            AccountSnapshot fresh = iam.readAccount(iamPath);
+            Optional<LiveRole> named = fresh.role(roleName);
+            if (named.isEmpty()) {
+              done.add("IAM role " + roleName + " does not exist");
+            } else {
+              Verdict verdict = OwnershipTags.judge(owner, named.get(), recordedArn);
+              if (!verdict.isOurs()) {
+                done.add(
+                    "IAM role "
+                        + roleName
+                        + " is not managed by this identity ("
+                        + OwnershipTags.explain(owner, verdict, named.get().tags())
+                        + "): left untouched");
+              }
+            }
+            for (LiveRole role : fresh.roles()) {
+              if (OwnershipTags.judge(owner, role, recordedArn).isOurs()) {
+                providers.addAll(role.federatedPrincipals());
+                done.add(Releases.release(iam, role, orphan));
+              }
+            }
+            if (!orphan && !providers.isEmpty()) {
+              done.addAll(
+                  Releases.releaseProviders(
+                      iam,
+                      iam.readAccount(iamPath),
+                      providers,
+                      OwnershipTags.ofProvider(clusterName)));
+            }
+            String message = String.join("; ", done);
+            log.info("Cleanup of {} in account {}: {}", request.owner(), accountId, message);
+            return CloudOutcome.synced(message).build();
+          } finally {
+            // cleanup reads fresh and may write: whatever the account snapshot said is stale now
+            snapshots.invalidate(accountId);
+          }
+        });
   }
 
-  // -------------------------------------------------------------------------- issuer thumbprints
+  /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */
+  private static String roleName(CloudRequest request, AwsIdentityStatus recorded) {
+    Optional<AwsTrust> trust = trustOf(request);
+    if (trust.isPresent()) {
+      return trust.get().roleName();
+    }
+    AwsIdentitySpec spec = request.identity().getSpec().getAws();
+    if (spec != null && spec.getRoleName() != null && !spec.getRoleName().isBlank()) {
+      return spec.getRoleName();
+    }
+    return Arns.roleName(recorded)
+        .orElseGet(() -> CloudNames.awsRoleName(request.namespace(), request.name()));
+  }
+
+  // ---------------------------------------------------------------------------- issuer upkeep
 
   @Override
   public ProviderReport keepThumbprints(
       String accountId, String issuerUrl, Function<List<String>, Optional<List<String>>> plan) {
-    String arn = providerArn(accountId, issuerUrl);
-    // like a pass's provider step: shared with the account's role writes, exclusive of the other
-    // provider steps and of cleanup (which may delete the provider)
-    AccountLocks locks = accountLocks(accountId);
-    locks.shared.readLock().lock();
-    locks.snapshot.lock();
-    try {
-      // the issuer's upkeep, made for no identity: the shared session
-      IamGateway iam = accounts.gateway(accountId);
-      // read fresh, not from the shared snapshot: this decides a write
-      Optional<LiveProvider> live = iam.readProvider(arn);
-      if (live.isEmpty()) {
-        return report(
-            accountId,
-            arn,
-            ProviderReport.State.Missing,
-            List.of(),
-            List.of(),
-            false,
-            List.of(),
-            "IAM OIDC provider "
-                + arn
-                + " does not exist yet (an identity's reconcile creates it)");
-      }
-      LiveProvider provider = live.get();
-      Optional<List<String>> target = plan.apply(provider.thumbprints());
-      if (!Ownership.ofProvider(clusterName).owns(provider.tags())) {
-        return report(
-            accountId,
-            arn,
-            ProviderReport.State.NotOwned,
-            provider.thumbprints(),
-            provider.clientIds(),
-            false,
-            provider.thumbprints(),
-            "IAM OIDC provider "
-                + arn
-                + " is not managed by this operator ("
-                + Ownership.describe(provider.tags())
-                + "); its thumbprints are left untouched"
-                + target.map(t -> " (they should be " + t + ")").orElse(""));
-      }
-      if (target.isEmpty() || target.get().equals(provider.thumbprints())) {
-        return report(
-            accountId,
-            arn,
-            ProviderReport.State.Present,
-            provider.thumbprints(),
-            provider.clientIds(),
-            false,
-            provider.thumbprints(),
-            "IAM OIDC provider " + arn + " lists " + provider.thumbprints());
-      }
-      iam.updateThumbprints(arn, target.get());
-      snapshots.invalidate(accountId);
-      return report(
-          accountId,
-          arn,
-          ProviderReport.State.Present,
-          target.get(),
-          provider.clientIds(),
-          true,
-          provider.thumbprints(),
-          "thumbprints of IAM OIDC provider "
-              + arn
-              + " changed from "
-              + provider.thumbprints()
-              + " to "
-              + target.get());
-    } catch (AwsFailure failure) {
-      snapshots.invalidate(accountId);
-      return new ProviderReport(
-          accountId,
-          arn,
-          ProviderReport.State.Failed,
-          List.of(),
-          List.of(),
-          false,
-          List.of(),
-          failure.kind().reason(),
-          failure.getMessage());
-    } finally {
-      locks.snapshot.unlock();
-      locks.shared.readLock().unlock();
-    }
-  }
-
-  /** The provider's ARN as IAM forms it: the issuer URL without scheme and trailing slash. */
-  static String providerArn(String accountId, String issuerUrl) {
-    String hostAndPath = issuerUrl.replaceFirst("^https://", "").replaceFirst("/+$", "");
-    return "arn:aws:iam::" + accountId + ":oidc-provider/" + hostAndPath;
-  }
-
-  private static ProviderReport report(
-      String accountId,
-      String arn,
-      ProviderReport.State state,
-      List<String> thumbprints,
-      List<String> clientIds,
-      boolean written,
-      List<String> before,
-      String message) {
-    return new ProviderReport(
-        accountId, arn, state, thumbprints, clientIds, written, before, null, message);
-  }
-
-  // ------------------------------------------------------------------------------------ cleanup
-
-  @Override
-  public CloudOutcome cleanup(CloudRequest request) {
-    CIFederatedIdentity identity = request.identity();
-    if (identity.getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
-      return CloudOutcome.synced("Observe: the operator created nothing in AWS to remove", s -> {});
-    }
-    // null when the aws block was removed from the spec: then the status says where things are
-    AwsIdentitySpec spec = identity.getSpec().getAws();
-    AwsIdentityStatus previous = previousStatus(identity);
-    AwsTrust trust = request.trust() == null ? null : request.trust().aws();
-    Optional<String> recordedAccount =
-        spec != null ? Optional.of(spec.getAccountId()) : Arns.account(previous);
-    if (recordedAccount.isEmpty()) {
-      return CloudOutcome.synced("no IAM role or provider was recorded for this identity", s -> {});
-    }
-    String accountId = recordedAccount.get();
-    String roleName = roleName(request, spec, trust, previous);
-    boolean orphan = request.deletionPolicy() == DeletionPolicy.Orphan;
-    Ownership ownership = new Ownership(request.owner(), clusterName, request.uid());
-    String recordedArn = recordedRoleArn(previous);
-    Set<String> providers = new TreeSet<>();
-    if (trust != null) {
-      providers.add(trust.providerArn());
-    }
-    if (previous != null && previous.getProviderArn() != null) {
-      providers.add(previous.getProviderArn());
-    }
-
-    AccountLocks locks = accountLocks(accountId);
-    locks.shared.writeLock().lock();
-    try {
-      IamGateway iam = accounts.gateway(accountId, Attribution.of(request));
-      List<String> done = new ArrayList<>();
-      // one fresh bulk read: the named role, and any other role this identity still owns (a
-      // roleName changed while the operator was down)
-      AccountSnapshot account = iam.readAccount(iamPath);
-      Optional<LiveRole> named = account.role(roleName);
-      if (named.isEmpty()) {
-        done.add("IAM role " + roleName + " does not exist");
-      } else {
-        Ownership.Verdict verdict =
-            ownership.verdict(named.get().tags(), named.get().arn().equals(recordedArn));
-        if (!verdict.isOurs()) {
-          done.add(
-              "IAM role "
-                  + roleName
-                  + " is not managed by this identity ("
-                  + ownership.explain(verdict, named.get().tags())
-                  + "): left untouched");
-        }
-      }
-      for (LiveRole role : ownedRoles(account, ownership, recordedArn)) {
-        providers.addAll(role.federatedPrincipals());
-        done.add(release(iam, role, orphan));
-      }
-      if (!orphan) {
-        done.addAll(releaseProviders(iam, providers));
-      }
-      String message = String.join("; ", done);
-      log.info("Cleanup of {} in account {}: {}", request.owner(), accountId, message);
-      return CloudOutcome.synced(message, s -> {});
-    } catch (AwsFailure failure) {
-      return failure(failure, request, accountId, s -> {});
-    } finally {
-      // cleanup reads fresh and may write: whatever the account snapshot said is stale now
-      snapshots.invalidate(accountId);
-      locks.shared.writeLock().unlock();
-    }
-  }
-
-  private AccountLocks accountLocks(String accountId) {
-    return accountLocks.computeIfAbsent(accountId, a -> new AccountLocks());
-  }
-
-  /**
-   * {@code shared}: held shared by reconcile passes, exclusively by cleanup. {@code snapshot}: one
-   * pass at a time reads the account and ensures its provider (taken after {@code shared}).
-   */
-  private static final class AccountLocks {
-    final ReentrantReadWriteLock shared = new ReentrantReadWriteLock();
-    final ReentrantLock snapshot = new ReentrantLock();
-  }
-
-  /** The role's name from the compiled trust, the spec, the recorded ARN, or derived. */
-  private static String roleName(
-      CloudRequest request, AwsIdentitySpec spec, AwsTrust trust, AwsIdentityStatus previous) {
-    if (trust != null) {
-      return trust.roleName();
-    }
-    if (spec != null && spec.getRoleName() != null && !spec.getRoleName().isBlank()) {
-      return spec.getRoleName();
-    }
-    return Arns.roleName(previous)
-        .orElseGet(() -> CloudNames.awsRoleName(request.namespace(), request.name()));
-  }
-
-  /**
-   * The roles this identity owns: marked with its owner, cluster and UID, or marked before UID
-   * marks existed and recorded in its status ({@code recordedArn}).
-   */
-  private static List<LiveRole> ownedRoles(
-      AccountSnapshot account, Ownership ownership, String recordedArn) {
-    return account.roles().stream()
-        .filter(r -> ownership.verdict(r.tags(), r.arn().equals(recordedArn)).isOurs())
-        .toList();
-  }
-
-  /** Deletes the role (Delete) or removes only its ownership tags (Orphan); says which. */
-  private static String release(IamGateway iam, LiveRole role, boolean orphan) {
-    if (orphan) {
-      ignoringMissing(() -> iam.untagRole(role.name(), Ownership.MARKS));
-      return "IAM role " + role.arn() + " orphaned: kept, ownership tags removed";
-    }
-    deleteRole(iam, role);
-    return "IAM role " + role.arn() + " deleted";
-  }
-
-  /** Detach and delete the policies first: IAM refuses to delete a role that still has them. */
-  private static void deleteRole(IamGateway iam, LiveRole role) {
-    for (String arn : role.managedPolicyArns()) {
-      ignoringMissing(() -> iam.detachPolicy(role.name(), arn));
-    }
-    for (String policy : role.inlinePolicies().keySet()) {
-      ignoringMissing(() -> iam.deleteInlinePolicy(role.name(), policy));
-    }
-    ignoringMissing(() -> iam.deleteRole(role.name()));
-  }
-
-  /**
-   * Deletes each provider the operator owns that no role in the account trusts any more (read
-   * afresh, whoever owns the roles): a shared provider goes with its last user, never before.
-   */
-  private List<String> releaseProviders(IamGateway iam, Set<String> providerArns) {
-    List<String> released = new ArrayList<>();
-    if (providerArns.isEmpty()) {
-      return released;
-    }
-    AccountSnapshot fresh = iam.readAccount(iamPath);
-    Ownership ownership = Ownership.ofProvider(clusterName);
-    for (String arn : providerArns) {
-      Optional<LiveProvider> provider = fresh.provider(arn, iam::readProvider);
-      if (provider.isEmpty() || !ownership.owns(provider.get().tags())) {
-        continue;
-      }
-      if (fresh.anyRoleTrusts(arn, null)) {
-        released.add("IAM OIDC provider " + arn + " kept: other roles trust it");
-        continue;
-      }
-      ignoringMissing(() -> iam.deleteProvider(arn));
-      released.add("IAM OIDC provider " + arn + " deleted: no role trusts it any more");
-    }
-    return released;
-  }
-
-  private static void ignoringMissing(Runnable write) {
-    try {
-      write.run();
-    } catch (AwsFailure e) {
-      if (e.kind() != Kind.NO_SUCH_ENTITY) {
-        throw e;
-      }
-    }
+    return providerThumbprints.keep(accountId, issuerUrl, plan);
   }
 
   @Override
@@ -1019,140 +649,92 @@ public final class AwsCloud implements CloudReconciler, OidcProviders, AutoClose
     accounts.close();
   }
 
-  // ---------------------------------------------------------------------------------- outcomes
+  // ----------------------------------------------------------------------------------- helpers
 
-  private CloudOutcome failure(
-      AwsFailure failure,
-      CloudRequest request,
-      String accountId,
-      Consumer<CIFederatedIdentityStatus> writer) {
-    String message = failure.getMessage();
-    if (failure.kind() == Kind.DENIED) {
-      Optional<String> assumed = settings.assumeRoleArn(accountId);
-      if (assumed.isPresent()) {
-        message += " (the operator acts in the account as " + assumed.get() + ")";
-      }
+  /** A refusal names the role the operator acts as in the account, when it assumes one. */
+  @Override
+  protected CloudOutcome failed(Attempt<AwsIdentityStatus> attempt, CloudFailure failure) {
+    Optional<String> assumed = accountOf(attempt.request()).flatMap(settings::assumeRoleArn);
+    if (failure instanceof AwsFailure aws && aws.kind() == Kind.DENIED && assumed.isPresent()) {
+      failure =
+          aws.withMessage(
+              aws.getMessage() + " (the operator acts in the account as " + assumed.get() + ")");
     }
-    // terminal failures wait for a change of the spec or of permissions (and the next resync)
-    Optional<Duration> retryAfter =
-        !failure.kind().retryable()
-            ? Optional.empty()
-            : Optional.of(
-                jittered(
-                    failure.kind() == Kind.THROTTLED
-                        ? settings.throttledRetryAfter()
-                        : settings.transientRetryAfter()));
-    log.warn("AWS {} for {}: {}", failure.kind().reason(), request.owner(), message);
-    return failure(failure.kind().reason(), message, retryAfter, writer);
+    return super.failed(attempt, failure);
   }
 
-  private static CloudOutcome failure(
-      CloudReason reason,
-      String message,
-      Optional<Duration> retryAfter,
-      Consumer<CIFederatedIdentityStatus> writer) {
-    return new CloudOutcome(
-        ConditionStatus.False, reason, message, writer, List.of(), List.of(), retryAfter, false);
+  /**
+   * Runs a pass or a withdrawal sharing the account with the other passes; a failed one drops the
+   * account's snapshot, since a failed write may still have happened (e.g. a timeout after IAM
+   * applied it).
+   */
+  private CloudOutcome sharingAccount(String accountId, Supplier<CloudOutcome> pass) {
+    return locks.sharing(
+        accountId,
+        () -> {
+          try {
+            return pass.get();
+          } catch (CloudFailure failure) {
+            snapshots.invalidate(accountId);
+            throw failure;
+          }
+        });
   }
 
-  /** Up to half again as long, so that identities failing together do not retry together. */
-  private static Duration jittered(Duration base) {
-    return base.plusMillis(ThreadLocalRandom.current().nextLong(base.toMillis() / 2 + 1));
+  private Intent intent(Attempt<AwsIdentityStatus> attempt) {
+    CloudRequest request = attempt.request();
+    AwsTrust trust = trust(request);
+    Owner owner = owner(request);
+    DesiredRole role = DesiredRole.of(trust, request.identity().getSpec().getAws(), iamPath, owner);
+    return new Intent(
+        trust,
+        role,
+        Arns.role(trust.accountId(), iamPath, role.name()),
+        owner,
+        attempt.previousBlock().map(AwsIdentityStatus::getRoleArn).orElse(null),
+        request.identity().getSpec().isAdoptExisting(),
+        request.grants().adoptable(),
+        request.observeOnly(),
+        request.deletionPolicy() == DeletionPolicy.Orphan);
   }
 
-  private static Consumer<CIFederatedIdentityStatus> writer(AwsIdentityStatus aws) {
-    return status -> status.setAws(aws);
+  private Owner owner(CloudRequest request) {
+    return new Owner(request.owner(), clusterName, request.uid());
   }
 
-  /** On a failure the status keeps what the last pass knew (role ARN, corrections). */
-  private static Consumer<CIFederatedIdentityStatus> carry(AwsIdentityStatus previous) {
-    return status -> status.setAws(previous);
+  /** The identity's calls to the account, its writes attributed to it. */
+  private IamGateway gateway(CloudRequest request, String accountId) {
+    return accounts.gateway(accountId, Attribution.of(request));
   }
 
-  private static AwsIdentityStatus previousStatus(CIFederatedIdentity identity) {
-    return identity.getStatus() == null ? null : identity.getStatus().getAws();
+  private static Optional<AwsTrust> trustOf(CloudRequest request) {
+    return Optional.ofNullable(request.trust()).map(trust -> trust.aws());
   }
 
-  /** The reason of the AWSReady condition the last pass left. */
-  private static Optional<CloudReason> previousReason(CIFederatedIdentity identity) {
-    CIFederatedIdentityStatus status = identity.getStatus();
-    if (status == null || status.getConditions() == null) {
-      return Optional.empty();
-    }
-    return status.getConditions().stream()
-        .filter(c -> ConditionType.AWSReady.name().equals(c.getType()))
-        .findFirst()
-        .flatMap(
-            c -> {
-              try {
-                return Optional.of(CloudReason.valueOf(c.getReason()));
-              } catch (IllegalArgumentException | NullPointerException unknown) {
-                return Optional.empty();
-              }
-            });
+  private static AwsTrust trust(CloudRequest request) {
+    return trustOf(request).orElseThrow();
   }
 
-  /** The last pass saw this generation and left AWS in sync. */
-  private static boolean wasSynced(CIFederatedIdentity identity) {
-    CIFederatedIdentityStatus status = identity.getStatus();
-    if (status == null
-        || !Objects.equals(
-            status.getObservedGeneration(), identity.getMetadata().getGeneration())) {
-      return false;
+  /**
+   * The account the identity's calls go to: a revoked identity's is the one its status records
+   * (never where a changed spec now points); otherwise the spec's, or the recorded one once the aws
+   * block is gone from the spec.
+   */
+  private static Optional<String> accountOf(CloudRequest request) {
+    Optional<AwsIdentityStatus> recorded =
+        request.previous(Cloud.AWS).status(AwsIdentityStatus.class);
+    if (request.revoked()) {
+      return recorded.flatMap(Arns::account);
     }
-    return status.getConditions().stream()
-        .anyMatch(
-            c ->
-                ConditionType.AWSReady.name().equals(c.getType())
-                    && CloudReason.Synced.name().equals(c.getReason()));
-  }
-
-  /** What one pass found and did. */
-  private static final class Pass {
-    final boolean observe;
-
-    /** status.aws.roleArn: the role this identity recorded as its own in an earlier pass */
-    final String recordedRoleArn;
-
-    final boolean adoptExisting;
-    final List<String> adoptable;
-    final List<String> writes = new ArrayList<>();
-
-    /** adoption and migration of ownership marks: Events, not drift */
-    final List<String> notices = new ArrayList<>();
-
-    final List<String> differences = new ArrayList<>();
-    String conflict;
-    String roleArn;
-    String providerArn;
-    LiveTrust.Aws liveTrust;
-
-    /** The outcome with the live trust read in this pass attached, for the guardrails. */
-    CloudOutcome withLiveTrust(CloudOutcome outcome) {
-      return liveTrust == null ? outcome : outcome.withLiveTrust(liveTrust);
+    Optional<AwsTrust> trust = trustOf(request);
+    if (trust.isPresent()) {
+      return Optional.of(trust.get().accountId());
     }
-
-    Pass(boolean observe, String recordedRoleArn, boolean adoptExisting, List<String> adoptable) {
-      this.observe = observe;
-      this.recordedRoleArn = recordedRoleArn;
-      this.adoptExisting = adoptExisting;
-      this.adoptable = adoptable;
+    AwsIdentitySpec spec =
+        request.identity().getSpec() == null ? null : request.identity().getSpec().getAws();
+    if (spec != null && spec.getAccountId() != null) {
+      return Optional.of(spec.getAccountId());
     }
-
-    void notice(String what) {
-      notices.add(what);
-    }
-
-    void wrote(String what) {
-      writes.add(what);
-    }
-
-    void differs(String what) {
-      differences.add(what);
-    }
-
-    void conflict(String what) {
-      conflict = what;
-    }
+    return recorded.flatMap(Arns::account);
   }
 }

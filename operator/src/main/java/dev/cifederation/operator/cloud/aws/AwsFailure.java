@@ -2,6 +2,7 @@ package dev.cifederation.operator.cloud.aws;
 
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.ScopeBreakers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -13,46 +14,40 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * An IAM or STS call that failed, classified once (after the SDK's own retries) into a {@link
- * Kind}, which decides the condition reason and whether to retry. The AWS error code and message
- * are kept for people; no decision is ever taken on message text.
+ * An IAM or STS call that failed, classified once (after the SDK's own retries) into a {@link Kind}
+ * and so into the {@link CloudReason} the condition shows; when to try again is {@link
+ * dev.cifederation.operator.cloud.RetryPolicy}'s, as for every cloud. The AWS error code and
+ * message are kept for people; no decision is ever taken on message text.
  */
-public final class AwsFailure extends RuntimeException {
+public final class AwsFailure extends CloudFailure {
 
   /** What went wrong, as far as the operator's decisions go. */
   public enum Kind {
-    /** Throttling / 429: retried later. */
-    THROTTLED(CloudReason.Throttled, true),
-    /** 5xx, timeouts, connection errors, concurrent modification: retried later. */
-    TRANSIENT(CloudReason.Transient, true),
+    /** Throttling / 429. */
+    THROTTLED(CloudReason.Throttled),
+    /** 5xx, timeouts, connection errors, concurrent modification. */
+    TRANSIENT(CloudReason.Transient),
     /** MalformedPolicyDocument, ValidationError, InvalidInput…: the spec must change. */
-    INVALID(CloudReason.InvalidSpec, false),
+    INVALID(CloudReason.InvalidSpec),
     /** AccessDenied, bad or expired credentials, or credentials for another account. */
-    DENIED(CloudReason.Unauthorized, false),
+    DENIED(CloudReason.Unauthorized),
     /** NoSuchEntity: the named role, policy or provider does not exist. */
-    NO_SUCH_ENTITY(CloudReason.NotFound, false),
+    NO_SUCH_ENTITY(CloudReason.NotFound),
     /** EntityAlreadyExists: the caller decides whether it may adopt the object. */
-    ALREADY_EXISTS(CloudReason.Conflict, false),
+    ALREADY_EXISTS(CloudReason.Conflict),
     /** DeleteConflict, UnmodifiableEntity: something the operator does not own is in the way. */
-    CONFLICT(CloudReason.Conflict, false),
+    CONFLICT(CloudReason.Conflict),
     /** LimitExceeded: an account quota. */
-    LIMIT(CloudReason.LimitExceeded, false);
+    LIMIT(CloudReason.LimitExceeded);
 
     private final CloudReason reason;
-    private final boolean retryable;
 
-    Kind(CloudReason reason, boolean retryable) {
+    Kind(CloudReason reason) {
       this.reason = reason;
-      this.retryable = retryable;
     }
 
     public CloudReason reason() {
       return reason;
-    }
-
-    /** Whether the same request may succeed later without a spec or permission change. */
-    public boolean retryable() {
-      return retryable;
     }
   }
 
@@ -61,8 +56,8 @@ public final class AwsFailure extends RuntimeException {
   private final String errorCode;
 
   public AwsFailure(Kind kind, String operation, String errorCode, String message) {
-    super(message);
-    this.kind = Objects.requireNonNull(kind, "kind");
+    super(Objects.requireNonNull(kind, "kind").reason(), message);
+    this.kind = kind;
     this.operation = operation;
     this.errorCode = errorCode;
   }
@@ -79,6 +74,11 @@ public final class AwsFailure extends RuntimeException {
   /** AWS's error code (e.g. {@code MalformedPolicyDocument}), or null for client-side errors. */
   public String errorCode() {
     return errorCode;
+  }
+
+  /** The same failure, its message completed for people. */
+  AwsFailure withMessage(String message) {
+    return new AwsFailure(kind, operation, errorCode, message);
   }
 
   /** Classifies an SDK exception thrown by {@code operation}. */

@@ -21,10 +21,8 @@ import java.util.Optional;
  *     (throttling, 5xx, connection errors), with exponential backoff and jitter
  * @param baseDelay first backoff of a retried 5xx/connection error
  * @param throttlingBaseDelay first backoff of a retried throttling error
- * @param maxBackoff longest backoff between two attempts
- * @param transientRetryAfter when a call still failed after its attempts: how long until the
- *     identity is reconciled again (jittered)
- * @param throttledRetryAfter the same for throttling
+ * @param maxBackoff longest backoff between two attempts (when a call still fails after its
+ *     attempts, the identity's next pass is the shared RetryPolicy's)
  */
 public record AwsSettings(
     Optional<URI> iamEndpoint,
@@ -34,9 +32,7 @@ public record AwsSettings(
     int maxAttempts,
     Duration baseDelay,
     Duration throttlingBaseDelay,
-    Duration maxBackoff,
-    Duration transientRetryAfter,
-    Duration throttledRetryAfter) {
+    Duration maxBackoff) {
 
   public static final String ACCOUNT_PLACEHOLDER = AwsConfig.ACCOUNT_PLACEHOLDER;
 
@@ -53,9 +49,7 @@ public record AwsSettings(
         AwsConfig.DEFAULT_MAX_ATTEMPTS,
         Duration.ofMillis(200),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(20));
   }
 
   /** The configured values (validated at start-up) with this adapter's own timings. */
@@ -80,9 +74,7 @@ public record AwsSettings(
         maxAttempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 
   public AwsSettings withAssumeRoleArnTemplate(Optional<String> template) {
@@ -94,9 +86,7 @@ public record AwsSettings(
         maxAttempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 
   public AwsSettings withMaxAttempts(int attempts) {
@@ -108,8 +98,6 @@ public record AwsSettings(
         attempts,
         baseDelay,
         throttlingBaseDelay,
-        maxBackoff,
-        transientRetryAfter,
-        throttledRetryAfter);
+        maxBackoff);
   }
 }

@@ -3,7 +3,10 @@ package dev.cifederation.operator.cloud.aws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.trust.AwsTrust;
+import dev.cifederation.operator.trust.LiveTrust;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,8 +40,7 @@ public record DesiredRole(
     tags = Map.copyOf(tags);
   }
 
-  public static DesiredRole of(
-      AwsTrust trust, AwsIdentitySpec spec, String iamPath, Ownership ownership) {
+  public static DesiredRole of(AwsTrust trust, AwsIdentitySpec spec, String iamPath, Owner owner) {
     List<String> arns =
         spec.getManagedPolicyArns() == null ? List.of() : spec.getManagedPolicyArns();
     JsonNode inline = spec.getInlinePolicy();
@@ -46,7 +48,7 @@ public record DesiredRole(
     return new DesiredRole(
         trust.roleName(),
         iamPath,
-        "CI federation role of " + ownership.owner() + " (managed by cifederation-operator)",
+        "CI federation role of " + owner.owner() + " (managed by cifederation-operator)",
         trust.trustPolicy(),
         new TreeSet<>(arns),
         inline == null || inline.isNull() || inline.isEmpty()
@@ -54,6 +56,16 @@ public record DesiredRole(
             : Optional.of(inline.deepCopy()),
         Math.toIntExact(trust.maxSessionDuration().toSeconds()),
         boundary == null || boundary.isBlank() ? Optional.empty() : Optional.of(boundary),
-        ownership.tags());
+        OwnershipTags.tags(owner));
+  }
+
+  /** What IAM holds once every planned change is written: the trust for the guardrails. */
+  LiveTrust.Aws asLiveTrust(String roleArn) {
+    return new LiveTrust.Aws(
+        roleArn,
+        trustPolicy.toString(),
+        inlinePolicy.map(p -> Map.of(INLINE_POLICY_NAME, p.toString())).orElse(Map.of()),
+        managedPolicyArns,
+        Optional.of(Duration.ofSeconds(maxSessionDuration)));
   }
 }

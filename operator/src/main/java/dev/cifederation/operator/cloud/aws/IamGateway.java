@@ -362,16 +362,7 @@ final class IamGateway implements AutoCloseable {
                           desired.permissionsBoundaryArn().ifPresent(r::permissionsBoundary);
                         }))
             .role();
-    return new LiveRole(
-        role.roleName(),
-        role.path(),
-        role.arn(),
-        desired.trustPolicy(),
-        Set.of(),
-        Map.of(),
-        OptionalInt.of(desired.maxSessionDuration()),
-        desired.permissionsBoundaryArn(),
-        desired.tags());
+    return LiveRole.created(desired, role.arn());
   }
 
   void apply(DesiredRole desired, RoleChange change) {

@@ -1,12 +1,15 @@
 package dev.cifederation.operator.cloud.aws;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cifederation.operator.trust.LiveTrust;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -33,6 +36,37 @@ public record LiveRole(
     managedPolicyArns = Set.copyOf(managedPolicyArns);
     inlinePolicies = Map.copyOf(inlinePolicies);
     tags = Map.copyOf(tags);
+  }
+
+  /**
+   * The role as CreateRole makes it for {@code desired}: its trust policy, session limit, boundary
+   * and tags, no policies yet.
+   */
+  static LiveRole created(DesiredRole desired, String arn) {
+    return new LiveRole(
+        desired.name(),
+        desired.path(),
+        arn,
+        desired.trustPolicy(),
+        Set.of(),
+        Map.of(),
+        OptionalInt.of(desired.maxSessionDuration()),
+        desired.permissionsBoundaryArn(),
+        desired.tags());
+  }
+
+  /** The trust as read, for the guardrails and "who can assume this". */
+  LiveTrust.Aws asLiveTrust() {
+    Map<String, String> inline = new TreeMap<>();
+    inlinePolicies.forEach((policy, document) -> inline.put(policy, document.toString()));
+    return new LiveTrust.Aws(
+        arn,
+        trustPolicy.toString(),
+        inline,
+        managedPolicyArns,
+        maxSessionDuration.isPresent()
+            ? Optional.of(Duration.ofSeconds(maxSessionDuration.getAsInt()))
+            : Optional.empty());
   }
 
   /** Whether any statement of the trust policy names this federated principal. */

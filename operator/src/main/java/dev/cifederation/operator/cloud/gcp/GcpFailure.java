@@ -7,6 +7,7 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.ScopeBreakers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -16,12 +17,14 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A GCP call that did not succeed, with its typed {@link CloudReason} and Google's canonical
- * status. Every SDK exception becomes one of these in {@link IamGateway}; nothing else leaves the
- * adapter. The reason comes from the canonical status (the {@code status} of Google's error JSON,
- * or the gRPC code of a failed operation), never from the message text.
+ * A GCP call that did not succeed: a {@link CloudFailure} with its typed {@link CloudReason} and
+ * Google's canonical status, which the adapter reads to tell a taken ID or a concurrent policy
+ * change from a failure. Every SDK exception becomes one of these in {@link IamGateway}; nothing
+ * else leaves the adapter. The reason comes from the canonical status (the {@code status} of
+ * Google's error JSON, or the gRPC code of a failed operation), never from the message text; when
+ * to retry is the shared {@link dev.cifederation.operator.cloud.RetryPolicy}'s decision.
  */
-final class GcpFailure extends RuntimeException {
+final class GcpFailure extends CloudFailure {
 
   /** Google's canonical error codes (google.rpc.Code), by gRPC number. */
   enum RpcStatus {
@@ -90,23 +93,15 @@ final class GcpFailure extends RuntimeException {
     }
   }
 
-  private final CloudReason reason;
   private final RpcStatus status;
 
   GcpFailure(CloudReason reason, RpcStatus status, String message) {
-    super(message);
-    this.reason = reason;
-    this.status = status;
+    this(reason, status, message, null);
   }
 
   GcpFailure(CloudReason reason, RpcStatus status, String message, Throwable cause) {
-    super(message, cause);
-    this.reason = reason;
+    super(reason, message, Optional.empty(), cause);
     this.status = status;
-  }
-
-  CloudReason reason() {
-    return reason;
   }
 
   RpcStatus status() {

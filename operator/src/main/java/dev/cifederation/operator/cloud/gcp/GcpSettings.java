@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * The GCP adapter's settings: where IAM is and how to authenticate (configured: {@link GcpConfig},
- * read and validated once at start-up), and the adapter's own timing of operation polling, retries
- * and the shared read cache.
+ * read and validated once at start-up), and the adapter's own timing of operation polling and the
+ * shared read cache. When a failed pass is tried again is the shared {@link
+ * dev.cifederation.operator.cloud.RetryPolicy}'s decision, not this adapter's.
  *
  * @param rootUrl IAM's root URL, ending in {@code /}
  * @param accessToken a static bearer token instead of application-default credentials
@@ -23,9 +24,6 @@ import java.util.Optional;
  * @param readCacheTtl how long a pool's provider list and a service account's policy are shared by
  *     the identities that read them; writes update the cache. Bounds how much later than one resync
  *     a hand edit can be noticed
- * @param transientRetry when to retry after a transient failure
- * @param throttledRetry when to retry after throttling
- * @param reconcilingRetry when to look again at an operation still running
  */
 public record GcpSettings(
     String rootUrl,
@@ -35,10 +33,7 @@ public record GcpSettings(
     Duration pollInitial,
     Duration pollMax,
     int policyAttempts,
-    Duration readCacheTtl,
-    Duration transientRetry,
-    Duration throttledRetry,
-    Duration reconcilingRetry) {
+    Duration readCacheTtl) {
 
   public static final String TOKEN_VARIABLE = Variable.CIFED_GCP_ACCESS_TOKEN.name();
   public static final String GOOGLE_ROOT_URL = "https://iam.googleapis.com/";
@@ -75,10 +70,7 @@ public record GcpSettings(
         Duration.ofMillis(250),
         Duration.ofSeconds(5),
         5,
-        cacheTtl.compareTo(CACHE_TTL_MAX) > 0 ? CACHE_TTL_MAX : cacheTtl,
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(10));
+        cacheTtl.compareTo(CACHE_TTL_MAX) > 0 ? CACHE_TTL_MAX : cacheTtl);
   }
 
   public GcpSettings withOperationTimeout(
@@ -91,26 +83,7 @@ public record GcpSettings(
         pollInitial,
         pollMax,
         policyAttempts,
-        readCacheTtl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
-  }
-
-  public GcpSettings withRetries(
-      Duration transientRetry, Duration throttledRetry, Duration reconcilingRetry) {
-    return new GcpSettings(
-        rootUrl,
-        accessToken,
-        requestTimeout,
-        operationTimeout,
-        pollInitial,
-        pollMax,
-        policyAttempts,
-        readCacheTtl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
+        readCacheTtl);
   }
 
   public GcpSettings withReadCacheTtl(Duration ttl) {
@@ -122,10 +95,7 @@ public record GcpSettings(
         pollInitial,
         pollMax,
         policyAttempts,
-        ttl,
-        transientRetry,
-        throttledRetry,
-        reconcilingRetry);
+        ttl);
   }
 
   private static String withTrailingSlash(String url) {

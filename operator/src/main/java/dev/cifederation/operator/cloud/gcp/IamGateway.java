@@ -20,6 +20,8 @@ import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Attribution;
+import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
 import dev.cifederation.operator.observe.CloudCalls;
 import java.io.IOException;
@@ -30,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The only class that calls the IAM v1 SDK. Every call is counted by {@link CloudCalls} under its
@@ -64,11 +65,6 @@ class IamGateway {
 
   private static final JsonFactory JSON = GsonFactory.getDefaultInstance();
   private static final int PAGE_SIZE = 100;
-
-  /** Waits between polls; replaced in tests. */
-  interface Sleeper {
-    void sleep(Duration duration) throws InterruptedException;
-  }
 
   /** One SDK call that may throw the SDK's IOException. */
   private interface SdkCall<T> {
@@ -316,16 +312,17 @@ class IamGateway {
   // -------------------------------------------------------------------------------- operations
 
   /**
-   * Polls an operation until it is done: waits start at pollInitial and double up to pollMax, with
-   * up to 20% jitter, within operationTimeout. An error inside the operation becomes a typed
-   * failure; an operation still running at the deadline becomes {@link GcpFailure#stillRunning}.
+   * Polls an operation until it is done: waits start at pollInitial and double up to pollMax, each
+   * spread like every retry ({@link RetryPolicy#spread}), within operationTimeout. An error inside
+   * the operation becomes a typed failure; an operation still running at the deadline becomes
+   * {@link GcpFailure#stillRunning}.
    */
   private Operation await(String what, Operation operation) {
     long deadline = System.nanoTime() + settings.operationTimeout().toNanos();
     Duration wait = settings.pollInitial();
     Operation current = operation;
     while (!Boolean.TRUE.equals(current.getDone())) {
-      Duration jittered = jitter(wait);
+      Duration jittered = RetryPolicy.spread(wait);
       if (System.nanoTime() + jittered.toNanos() > deadline) {
         throw GcpFailure.stillRunning(
             what
@@ -370,11 +367,6 @@ class IamGateway {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static Duration jitter(Duration wait) {
-    long millis = wait.toMillis();
-    return Duration.ofMillis(millis + ThreadLocalRandom.current().nextLong(millis / 5 + 1));
   }
 
   private static Duration min(Duration a, Duration b) {

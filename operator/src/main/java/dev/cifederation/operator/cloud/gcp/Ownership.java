@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.gcp;
 
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.trust.Wildcard;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,8 +12,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Ownership markers. GCP pools and providers have no labels, so the operator writes its marks into
- * the description (at most 256 characters), as whitespace-separated {@code key=value} tokens:
+ * How GCP stores the ownership marks. Pools and providers have no labels, so the operator writes
+ * its marks into the description (at most 256 characters), as whitespace-separated {@code
+ * key=value} tokens:
  *
  * <ul>
  *   <li>a provider: {@code cifederation.dev/owner=<namespace>/<name> cifederation.dev/uid=<uid>
@@ -25,10 +27,9 @@ import java.util.Optional;
  *       issuer only.
  * </ul>
  *
- * The uid is the identity object's metadata.uid: an identity re-created under the same
- * namespace/name has another one, so it cannot inherit what its namesake left. A same-ID provider
- * without the marks of this identity and cluster is someone else's and is never changed; a pool
- * without them is used, but never changed or deleted.
+ * Whose a provider is follows from its marks by the one rule of every cloud, {@link Owner#judge};
+ * this class only reads them back ({@link #marksOf}). A pool without this cluster's marks is used,
+ * but never changed or deleted.
  */
 final class Ownership {
 
@@ -42,34 +43,31 @@ final class Ownership {
   static final String OPERATOR = "cifederation-operator";
   static final int DESCRIPTION_MAX = 256;
 
-  /** Who a provider belongs to, as far as its description says. */
-  enum Verdict {
-    /** Marked for this identity object (owner and uid) by this cluster's operator. */
-    OURS,
-    /**
-     * Marked for this namespace/name by this cluster's operator before uids were marked: ours only
-     * when this identity's status records it (then the uid is written once).
-     */
-    LEGACY,
-    /** Marked for an earlier identity object of the same namespace/name (another uid). */
-    EARLIER_NAMESAKE,
-    /** No ownership marks: created by someone else, or released (deletionPolicy Orphan). */
-    UNMARKED,
-    /** Marked for another identity. */
-    OTHER_OWNER,
-    /** Marked for this namespace/name by the operator of another cluster. */
-    OTHER_CLUSTER
-  }
-
   private Ownership() {}
 
-  static String providerDescription(String owner, String uid, String cluster) {
-    String uidMark = uid.isEmpty() ? "" : " " + UID + "=" + uid;
-    String readable = OWNER + "=" + owner + uidMark + " " + CLUSTER + "=" + cluster;
+  /** The description that marks a provider as {@code owner}'s. */
+  static String providerDescription(Owner owner) {
+    String uidMark = owner.uid().isEmpty() ? "" : " " + UID + "=" + owner.uid();
+    String clusterMark = " " + CLUSTER + "=" + owner.cluster();
+    String readable = OWNER + "=" + owner.owner() + uidMark + clusterMark;
     if (readable.length() <= DESCRIPTION_MAX) {
       return readable;
     }
-    return OWNER_HASH + "=" + hash(owner) + uidMark + " " + CLUSTER + "=" + cluster;
+    return OWNER_HASH + "=" + hash(owner.owner()) + uidMark + clusterMark;
+  }
+
+  /**
+   * The marks a provider's description carries, as {@code of} would compare them: a hashed owner
+   * reads as {@code of}'s owner when the hashes match, and as something no owner can be otherwise.
+   */
+  static Owner.Marks marksOf(String description, Owner of) {
+    Map<String, String> marks = marks(description);
+    String owner = marks.get(OWNER);
+    String hashed = marks.get(OWNER_HASH);
+    if (owner == null && hashed != null) {
+      owner = hashed.equals(hash(of.owner())) ? of.owner() : OWNER_HASH + "=" + hashed;
+    }
+    return new Owner.Marks(owner, marks.get(CLUSTER), marks.get(UID));
   }
 
   static String poolDescription(String cluster, String issuerUri) {
@@ -126,28 +124,6 @@ final class Ownership {
     return marks.containsKey(ISSUER_HASH)
         ? "the issuer of sha256 prefix " + marks.get(ISSUER_HASH)
         : null;
-  }
-
-  static Verdict provider(String description, String owner, String uid, String cluster) {
-    Map<String, String> marks = marks(description);
-    String markedOwner = marks.get(OWNER);
-    String markedHash = marks.get(OWNER_HASH);
-    if (markedOwner == null && markedHash == null) {
-      return Verdict.UNMARKED;
-    }
-    boolean sameOwner =
-        markedOwner != null ? markedOwner.equals(owner) : markedHash.equals(hash(owner));
-    if (!sameOwner) {
-      return Verdict.OTHER_OWNER;
-    }
-    if (!cluster.equals(marks.get(CLUSTER))) {
-      return Verdict.OTHER_CLUSTER;
-    }
-    String markedUid = marks.get(UID);
-    if (markedUid == null) {
-      return uid.isEmpty() ? Verdict.OURS : Verdict.LEGACY;
-    }
-    return markedUid.equals(uid) ? Verdict.OURS : Verdict.EARLIER_NAMESAKE;
   }
 
   /** Whether any provider marks of this cluster are present (whatever the owner). */

@@ -2,6 +2,7 @@ package dev.cifederation.operator.cloud.gcp;
 
 import com.google.api.services.iam.v1.model.Oidc;
 import com.google.api.services.iam.v1.model.WorkloadIdentityPoolProvider;
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.trust.GcpTrust;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,15 +65,14 @@ final class ProviderSpec {
    * The desired provider: the compiled issuer, audiences, mapping and condition, enabled, with the
    * ownership marks in the description and a readable display name.
    */
-  static WorkloadIdentityPoolProvider desired(
-      GcpTrust trust, String owner, String uid, String cluster) {
+  static WorkloadIdentityPoolProvider desired(GcpTrust trust, Owner owner) {
     Oidc oidc = new Oidc().setIssuerUri(trust.issuerUri());
     if (!trust.allowedAudiences().isEmpty()) {
       oidc.setAllowedAudiences(new ArrayList<>(trust.allowedAudiences()));
     }
     return new WorkloadIdentityPoolProvider()
-        .setDisplayName(displayName(owner))
-        .setDescription(Ownership.providerDescription(owner, uid, cluster))
+        .setDisplayName(displayName(owner.owner()))
+        .setDescription(Ownership.providerDescription(owner))
         .setDisabled(false)
         .setAttributeMapping(new LinkedHashMap<>(trust.attributeMapping()))
         .setAttributeCondition(trust.attributeCondition())

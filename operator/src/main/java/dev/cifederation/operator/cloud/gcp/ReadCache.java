@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -63,6 +64,14 @@ final class ReadCache<K, V> {
   /** Replaces the value with what a write returned (the freshest view there is). */
   void put(K key, V value) {
     entries.put(key, new Entry<>(value, clock.instant()));
+  }
+
+  /**
+   * The value last read or written, however old, without a call: what a pass reports after its own
+   * writes, which kept the entry up to date.
+   */
+  Optional<V> peek(K key) {
+    return Optional.ofNullable(entries.get(key)).map(Entry::value);
   }
 
   void invalidate(K key) {

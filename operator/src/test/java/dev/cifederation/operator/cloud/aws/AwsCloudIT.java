@@ -128,16 +128,14 @@ class AwsCloudIT {
             3,
             Duration.ofMillis(10),
             Duration.ofMillis(20),
-            Duration.ofMillis(100),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(3));
+            Duration.ofMillis(100));
     return new AwsCloud(
         settings,
         TEST_CREDENTIALS,
         ThumbprintSource.notRequired(),
         "/cifederation/",
         "test-cluster",
-        Duration.ofMinutes(10),
+        AwsTestSupport.quickRetries(Duration.ofMinutes(10)),
         registry,
         clock);
   }
@@ -535,6 +533,26 @@ class AwsCloudIT {
         .isTrue();
     assertThat(role.maxSessionDuration()).isEqualTo(7200);
     assertThat(attached("cifed-team-a_release")).containsExactly(deployPolicyArn);
+  }
+
+  @Test
+  void aRoleCreatedSinceTheSnapshotWithoutOurTagsIsAConflictAtOnceAndUntouched() {
+    CIFederatedIdentity deploy = identity("deploy", fullSpec());
+    reconcile(deploy);
+    reconcile(deploy);
+    String trustByHand = widenedTrust();
+    admin.createRole(r -> r.roleName("cifed-team-a_release").assumeRolePolicyDocument(trustByHand));
+    double writes = count(WRITES);
+
+    CloudOutcome outcome = reconcile(identity("release", fullSpec()));
+
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Conflict);
+    assertThat(outcome.message()).contains("no cifederation.dev ownership tags");
+    assertThat(outcome.retryAfter()).isEmpty();
+    assertThat(count(WRITES) - writes).as("only the CreateRole IAM refused").isEqualTo(1);
+    Role role = admin.getRole(r -> r.roleName("cifed-team-a_release")).role();
+    assertThat(role.tags()).isEmpty();
+    assertThat(PolicyDocuments.equivalent(role.assumeRolePolicyDocument(), trustByHand)).isTrue();
   }
 
   // ------------------------------------------------------------------------------------ errors
@@ -951,12 +969,13 @@ class AwsCloudIT {
   private CloudOutcome reconcile(CIFederatedIdentity identity) {
     CloudOutcome outcome = aws.reconcile(new CloudRequest(identity, compile(identity)));
     var status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.AWS, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(
             new ConditionBuilder()
                 .withType("AWSReady")
+                .withObservedGeneration(identity.getMetadata().getGeneration())
                 .withStatus(outcome.status().name())
                 .withReason(outcome.reason().name())
                 .withMessage(outcome.message())

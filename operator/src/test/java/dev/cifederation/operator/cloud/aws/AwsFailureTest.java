@@ -3,8 +3,10 @@ package dev.cifederation.operator.cloud.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +20,8 @@ import software.amazon.awssdk.services.sts.model.StsException;
 
 /** SDK errors become a closed set of reasons, decided on codes and status, never on text. */
 class AwsFailureTest {
+
+  private static final RetryPolicy RETRIES = RetryPolicy.forResync(Duration.ofMinutes(10));
 
   static Stream<Arguments> serviceErrors() {
     return Stream.of(
@@ -53,8 +57,10 @@ class AwsFailureTest {
     AwsFailure failure = AwsFailure.of("PutRolePolicy", e);
 
     assertThat(failure.kind()).isEqualTo(kind);
-    assertThat(failure.kind().reason()).isEqualTo(reason);
-    assertThat(failure.kind().retryable()).isEqualTo(retryable);
+    assertThat(failure.reason()).isEqualTo(reason);
+    assertThat(RETRIES.after(failure).isPresent())
+        .as("retried before the resync")
+        .isEqualTo(retryable);
     assertThat(failure.errorCode()).isEqualTo(code);
     assertThat(failure.getMessage())
         .startsWith("PutRolePolicy failed: ")

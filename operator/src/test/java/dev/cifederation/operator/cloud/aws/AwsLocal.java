@@ -40,7 +40,7 @@ public final class AwsLocal implements AutoCloseable {
         ThumbprintSource.notRequired(),
         "/cifederation/",
         clusterName,
-        resync,
+        AwsTestSupport.quickRetries(resync),
         registry,
         Clock.systemUTC());
   }

@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.aws;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,25 +11,22 @@ import dev.cifederation.operator.cloud.aws.FaultInjectingProxy.Fault;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.CloudNames;
 import dev.cifederation.operator.trust.CompiledTrust;
-import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,24 +64,21 @@ class AwsOperatorIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           CLUSTER,
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(AWS),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(AWS),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Clock.systemUTC()),
+          RESYNC);
 
   private static String deployPolicy;
   private static String readPolicy;
@@ -92,7 +87,7 @@ class AwsOperatorIT {
   @BeforeAll
   static void issuersAndPolicies() {
     for (String file : List.of("issuer-github.yaml", "issuer-gitlab.yaml")) {
-      CLIENT.resource(load(file, CIIssuer.class)).serverSideApply();
+      LOOP.apply(Fixtures.example(file, CIIssuer.class));
     }
     deployPolicy = AwsTestSupport.createPolicy(ADMIN, "deploy");
     readPolicy = AwsTestSupport.createPolicy(ADMIN, "read");
@@ -111,9 +106,8 @@ class AwsOperatorIT {
   @Test
   void theExamplesYieldRolesWhoseTrustPoliciesAreExactlyTheCompiledOnes() {
     for (String file : List.of("github-aws-production.yaml", "gitlab-aws-main.yaml")) {
-      CIFederatedIdentity example = load(file, CIFederatedIdentity.class);
-      example.getMetadata().setNamespace(namespace());
-      CLIENT.resource(example).create();
+      CIFederatedIdentity example = Fixtures.example(file, CIFederatedIdentity.class);
+      LOOP.create(example);
     }
 
     for (String name : List.of("my-app-production-aws", "my-app-main-gitlab-aws")) {
@@ -124,7 +118,7 @@ class AwsOperatorIT {
       assertThat(
               PolicyDocuments.equivalent(
                   PolicyDocuments.parse(role.assumeRolePolicyDocument()),
-                  compile(synced).aws().trustPolicy()))
+                  LOOP.compile(synced).aws().trustPolicy()))
           .as(name + ": the live trust policy is the compiled one")
           .isTrue();
       assertThat(condition(synced, "Ready").getStatus()).isEqualTo("True");
@@ -155,13 +149,13 @@ class AwsOperatorIT {
     assertThat(role.maxSessionDuration()).isEqualTo(7200);
     assertThat(attached(roleName)).containsExactly(deployPolicy);
     assertThat(AwsCloudIT.tags(role.tags()))
-        .containsEntry("cifederation.dev/owner", namespace() + "/create")
+        .containsEntry("cifederation.dev/owner", LOOP.namespace() + "/create")
         .containsEntry("cifederation.dev/cluster", CLUSTER)
         .containsEntry("cifederation.dev/uid", synced.getMetadata().getUid());
     assertThat(
             PolicyDocuments.equivalent(
                 PolicyDocuments.parse(role.assumeRolePolicyDocument()),
-                compile(synced).aws().trustPolicy()))
+                LOOP.compile(synced).aws().trustPolicy()))
         .isTrue();
   }
 
@@ -171,7 +165,7 @@ class AwsOperatorIT {
     awaitAws("update", "Synced");
     String roleName = roleName("update");
 
-    CIFederatedIdentity identity = get("update");
+    CIFederatedIdentity identity = LOOP.get("update");
     identity.getSpec().getSubject().setBranch("release");
     identity.getSpec().getAws().setManagedPolicyArns(List.of(readPolicy));
     identity.getSpec().getAws().setMaxSessionDuration("4h");
@@ -204,7 +198,7 @@ class AwsOperatorIT {
     create("drift", spec("environment: production", aws(deployPolicy, "1h")));
     CIFederatedIdentity synced = awaitAws("drift", "Synced");
     String roleName = roleName("drift");
-    CompiledTrust compiled = compile(synced);
+    CompiledTrust compiled = LOOP.compile(synced);
 
     Instant widened = Instant.now();
     ADMIN.updateAssumeRolePolicy(
@@ -224,7 +218,7 @@ class AwsOperatorIT {
         "widened trust reverted after {} ms", Duration.between(widened, Instant.now()).toMillis());
 
     CIFederatedIdentity corrected =
-        awaitStatus(
+        LOOP.awaitStatus(
             "drift",
             i ->
                 i.getStatus().getAws() != null
@@ -236,7 +230,7 @@ class AwsOperatorIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events("drift"))
+                assertThat(LOOP.events("drift"))
                     .anySatisfy(
                         e -> {
                           assertThat(e.getReason()).isEqualTo("DriftCorrected");
@@ -248,33 +242,36 @@ class AwsOperatorIT {
   }
 
   @Test
-  void aSteadyResyncMakesNoWriteAndReadsInBulk() throws InterruptedException {
+  void aSteadyResyncMakesNoWriteAndReadsInBulk() {
     create("steady", spec("tag: v1.0.0", aws(deployPolicy, "1h")));
     String firstSync = awaitAws("steady", "Synced").getStatus().getAws().getLastSyncTime();
-    // let any write still under way (other tests' identities) settle into a steady state
-    Thread.sleep(RESYNC.toMillis());
+    // one more pass: any write still under way (other tests' identities) settles meanwhile
+    LOOP.awaitPasses("steady", 1);
 
     double writes = count(AwsCloudIT.WRITES);
     double bulk = count(Set.of("GetAccountAuthorizationDetails"));
     double all = count(ALL_OPERATIONS);
     double perRole = count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies"));
-    Duration window = RESYNC.multipliedBy(3);
-    Thread.sleep(window.toMillis());
+    Instant start = Instant.now();
+    LOOP.awaitPasses("steady", 3);
+    Duration window = Duration.between(start, Instant.now());
 
     double bulkReads = count(Set.of("GetAccountAuthorizationDetails")) - bulk;
     double calls = count(ALL_OPERATIONS) - all;
     LOG.info(
-        "steady state over {} s ({} resyncs) with {} identities: {} IAM calls, {} bulk reads, 0 writes expected",
-        window.toSeconds(),
-        window.dividedBy(RESYNC),
+        "steady state over {} ms (3 passes) with {} identities: {} IAM calls, {} bulk reads, 0 writes expected",
+        window.toMillis(),
         CLIENT
             .resources(CIFederatedIdentity.class)
-            .inNamespace(namespace())
+            .inNamespace(LOOP.namespace())
             .list()
             .getItems()
             .size(),
         calls,
         bulkReads);
+    assertThat(LOOP.get("steady").getStatus().getAws().getLastSyncTime())
+        .as("the passes synced the identity")
+        .isNotEqualTo(firstSync);
     assertThat(count(AwsCloudIT.WRITES) - writes).as("IAM writes in a steady resync").isZero();
     assertThat(count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies")) - perRole)
         .as("per-role reads")
@@ -282,10 +279,7 @@ class AwsOperatorIT {
     assertThat(bulkReads)
         .as("at most one bulk read per snapshot lifetime (half a resync), whatever the identities")
         .isBetween(1.0, (double) window.dividedBy(RESYNC.dividedBy(2)) + 1);
-    assertThat(get("steady").getStatus().getAws().getLastSyncTime())
-        .as("the identity was reconciled meanwhile")
-        .isNotEqualTo(firstSync);
-    assertThat(get("steady").getStatus().getAws().getDriftCorrections()).isZero();
+    assertThat(LOOP.get("steady").getStatus().getAws().getDriftCorrections()).isZero();
   }
 
   // ------------------------------------------------------------------------------------ safety
@@ -307,7 +301,7 @@ class AwsOperatorIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events("conflict"))
+                assertThat(LOOP.events("conflict"))
                     .anySatisfy(
                         e -> {
                           assertThat(e.getType()).isEqualTo("Warning");
@@ -315,8 +309,8 @@ class AwsOperatorIT {
                               .contains("AWSReady Conflict")
                               .contains(roleName);
                         }));
-    // still untouched after a few resyncs
-    await().pollDelay(RESYNC.multipliedBy(2)).atMost(RESYNC.multipliedBy(3)).until(() -> true);
+    // still untouched after two more passes
+    LOOP.awaitPasses("conflict", 2);
     Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
     assertThat(role.tags()).isEmpty();
     assertThat(PolicyDocuments.equivalent(role.assumeRolePolicyDocument(), theirs)).isTrue();
@@ -329,11 +323,11 @@ class AwsOperatorIT {
     awaitAws("delete-me", "Synced");
     String roleName = roleName("delete-me");
 
-    CLIENT.resource(get("delete-me")).delete();
+    CLIENT.resource(LOOP.get("delete-me")).delete();
 
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> get("delete-me") == null && !roleExists(roleName));
+        .until(() -> LOOP.get("delete-me") == null && !roleExists(roleName));
     assertThat(ADMIN.getPolicy(r -> r.policyArn(deployPolicy)).policy())
         .as("the managed policy is only detached")
         .isNotNull();
@@ -347,9 +341,9 @@ class AwsOperatorIT {
     awaitAws("orphan-me", "Synced");
     String roleName = roleName("orphan-me");
 
-    CLIENT.resource(get("orphan-me")).delete();
+    CLIENT.resource(LOOP.get("orphan-me")).delete();
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> get("orphan-me") == null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> LOOP.get("orphan-me") == null);
     Role role = ADMIN.getRole(r -> r.roleName(roleName)).role();
     assertThat(AwsCloudIT.tags(role.tags()))
         .doesNotContainKeys(
@@ -364,7 +358,7 @@ class AwsOperatorIT {
     String roleName = roleName("moved");
 
     // an identity needs one cloud block: it moves to Azure (not managed by this build)
-    CIFederatedIdentity identity = get("moved");
+    CIFederatedIdentity identity = LOOP.get("moved");
     identity.getSpec().setAws(null);
     identity
         .getSpec()
@@ -379,12 +373,14 @@ class AwsOperatorIT {
     CLIENT.resource(identity).update();
 
     await().atMost(Duration.ofSeconds(60)).until(() -> !roleExists(roleName));
-    CIFederatedIdentity moved = awaitStatus("moved", i -> i.getStatus().getAws() == null);
+    CIFederatedIdentity moved = LOOP.awaitStatus("moved", i -> i.getStatus().getAws() == null);
     assertThat(moved.getStatus().getConditions()).noneMatch(c -> c.getType().equals("AWSReady"));
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
-            () -> assertThat(events("moved")).anyMatch(e -> e.getReason().equals("CloudRemoved")));
+            () ->
+                assertThat(LOOP.events("moved"))
+                    .anyMatch(e -> e.getReason().equals("CloudRemoved")));
   }
 
   // -------------------------------------------------------------------------- restart safety
@@ -398,7 +394,7 @@ class AwsOperatorIT {
     PROXY.failAlways("CreateRole", Fault.SERVICE_FAILURE);
     create("restart", spec("environment: production", aws(deployPolicy, "3h")));
     awaitAws("restart", "Transient");
-    String uid = get("restart").getMetadata().getUid();
+    String uid = LOOP.get("restart").getMetadata().getUid();
     ADMIN.createRole(
         r ->
             r.roleName(roleName)
@@ -407,7 +403,7 @@ class AwsOperatorIT {
                 .tags(
                     Tag.builder()
                         .key("cifederation.dev/owner")
-                        .value(namespace() + "/restart")
+                        .value(LOOP.namespace() + "/restart")
                         .build(),
                     Tag.builder().key("cifederation.dev/cluster").value(CLUSTER).build(),
                     Tag.builder().key("cifederation.dev/uid").value(uid).build()));
@@ -422,7 +418,7 @@ class AwsOperatorIT {
     assertThat(
             PolicyDocuments.equivalent(
                 PolicyDocuments.parse(role.assumeRolePolicyDocument()),
-                compile(synced).aws().trustPolicy()))
+                LOOP.compile(synced).aws().trustPolicy()))
         .isTrue();
     assertThat(role.maxSessionDuration()).isEqualTo(10800);
     assertThat(attached(roleName)).containsExactly(deployPolicy);
@@ -530,70 +526,16 @@ class AwsOperatorIT {
         .formatted(maxSessionDuration, managedPolicy, boundary);
   }
 
-  private void create(String name, String spec) {
-    CIFederatedIdentity identity =
-        Serialization.unmarshal(
-            """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIFederatedIdentity
-            metadata: {name: %s, namespace: %s}
-            spec:
-            %s
-            """
-                .formatted(name, namespace(), spec.indent(2).stripTrailing()),
-            CIFederatedIdentity.class);
-    CLIENT.resource(identity).create();
-  }
-
-  private static String namespace() {
-    return OPERATOR.getNamespace();
-  }
-
-  private static String roleName(String name) {
-    return CloudNames.awsRoleName(namespace(), name);
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(namespace())
-        .withName(name)
-        .get();
+  private static void create(String name, String spec) {
+    LOOP.create(Fixtures.identity(null, name, spec));
   }
 
   private static CIFederatedIdentity awaitAws(String name, String reason) {
-    return awaitStatus(
-        name,
-        i ->
-            i.getStatus().getConditions().stream()
-                .anyMatch(c -> c.getType().equals("AWSReady") && c.getReason().equals(reason)));
+    return LOOP.awaitCondition(name, "AWSReady", reason);
   }
 
-  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> get(name),
-            i ->
-                i != null
-                    && i.getStatus() != null
-                    && i.getStatus().getObservedGeneration() != null
-                    && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration())
-                    && done.test(i));
-  }
-
-  private static Condition condition(CIFederatedIdentity identity, String type) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static List<Event> events(String name) {
-    return CLIENT.v1().events().inNamespace(namespace()).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .toList();
+  private static String roleName(String name) {
+    return CloudNames.awsRoleName(LOOP.namespace(), name);
   }
 
   private static List<String> attached(String role) {
@@ -608,30 +550,6 @@ class AwsOperatorIT {
       return true;
     } catch (NoSuchEntityException e) {
       return false;
-    }
-  }
-
-  private static CompiledTrust compile(CIFederatedIdentity identity) {
-    CIIssuer issuer =
-        CLIENT.resources(CIIssuer.class).withName(identity.getSpec().getIssuerRef()).get();
-    try {
-      return new TrustCompiler()
-          .compile(
-              IssuerInfo.from(issuer.getSpec()),
-              identity.getMetadata().getNamespace(),
-              identity.getMetadata().getName(),
-              identity.getSpec());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static <T> T load(String example, Class<T> type) {
-    try {
-      return Serialization.unmarshal(
-          Files.readString(Path.of(API.repoRoot().toString(), "examples", example)), type);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

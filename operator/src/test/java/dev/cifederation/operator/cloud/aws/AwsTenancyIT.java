@@ -112,7 +112,7 @@ class AwsTenancyIT {
   void anIdentityReCreatedUnderTheSameNameDoesNotInheritTheRole() {
     CIFederatedIdentity first = identity("deploy", UID, spec());
     assertThat(reconcile(aws, first).reason()).isEqualTo(CloudReason.Synced);
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
 
     // the first one's finalizer was stripped: the role stayed; a namesake comes with a new UID
     // and an empty status
@@ -126,7 +126,7 @@ class AwsTenancyIT {
         .contains("spec.adoptExisting")
         .contains("spec.aws.adoptableRoles");
     assertThat(writes(registry)).isEqualTo(writes);
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
 
     // and deleting the namesake leaves the earlier one's role alone
     CloudOutcome cleanup = aws.cleanup(new CloudRequest(namesake, AwsCloudIT.compile(namesake)));
@@ -147,7 +147,7 @@ class AwsTenancyIT {
     // granted, not asked for
     CIFederatedIdentity notAsking = identity("deploy", NEW_UID, spec());
     assertThat(reconcile(aws, notAsking, ADOPT_TEAM_A).reason()).isEqualTo(CloudReason.Conflict);
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
 
     // both
     CloudOutcome adopted = reconcile(aws, asking, ADOPT_TEAM_A);
@@ -158,7 +158,7 @@ class AwsTenancyIT {
         .contains("adopted")
         .contains("earlier object of the same name")
         .contains(ADOPT_TEAM_A.adoptable().get(0));
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, NEW_UID);
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, NEW_UID);
     assertThat(asking.getStatus().getAws().getRoleArn()).isEqualTo(ROLE_ARN);
     assertThat(asking.getStatus().getAws().getDriftCorrections())
         .as("adoption is not drift")
@@ -185,9 +185,9 @@ class AwsTenancyIT {
     assertThat(outcome.corrections()).anySatisfy(c -> assertThat(c).contains("adopted"));
     assertThat(roleId(ROLE)).as("the same role, taken over").isEqualTo(roleId);
     assertThat(tags(ROLE))
-        .containsEntry(Ownership.OWNER_TAG, "team-a/deploy")
-        .containsEntry(Ownership.CLUSTER_TAG, "test-cluster")
-        .containsEntry(Ownership.UID_TAG, UID);
+        .containsEntry(OwnershipTags.OWNER_TAG, "team-a/deploy")
+        .containsEntry(OwnershipTags.CLUSTER_TAG, "test-cluster")
+        .containsEntry(OwnershipTags.UID_TAG, UID);
     assertThat(attached(ROLE)).containsExactly(deployPolicyArn);
     assertThat(TrustEvaluator.evaluate(liveTrust(ROLE), PRODUCTION).admitted()).isTrue();
     assertThat(
@@ -235,7 +235,7 @@ class AwsTenancyIT {
     CloudOutcome refused = reconcile(aws, unrecorded);
     assertThat(refused.reason()).isEqualTo(CloudReason.Conflict);
     assertThat(refused.message()).contains("does not record it");
-    assertThat(tags(ROLE)).doesNotContainKey(Ownership.UID_TAG);
+    assertThat(tags(ROLE)).doesNotContainKey(OwnershipTags.UID_TAG);
 
     CIFederatedIdentity recorded = identity("deploy", UID, spec());
     recordRole(recorded, ROLE_ARN);
@@ -245,8 +245,8 @@ class AwsTenancyIT {
     assertThat(migrated.corrections())
         .singleElement()
         .asString()
-        .contains(Ownership.UID_TAG + "=" + UID + " written");
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+        .contains(OwnershipTags.UID_TAG + "=" + UID + " written");
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
     double writes = writes(registry);
     clock.advance(Duration.ofMinutes(20));
     assertThat(reconcile(aws, recorded).corrections()).isEmpty();
@@ -287,7 +287,7 @@ class AwsTenancyIT {
 
       assertThat(roleId(ROLE)).as("our role was never replaced").isEqualTo(roleId);
       assertThat(PolicyDocuments.equivalent(trustText(ROLE), trust)).isTrue();
-      assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+      assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
 
       // each cleanup removes only its own role; our provider stays while their role trusts it
       CloudOutcome ourCleanup = aws.cleanup(new CloudRequest(ours, AwsCloudIT.compile(ours)));
@@ -322,7 +322,7 @@ class AwsTenancyIT {
 
       assertThat(roleId(ROLE)).isEqualTo(roleId);
       assertThat(PolicyDocuments.equivalent(trustText(ROLE), widened)).isTrue();
-      assertThat(tags(ROLE)).containsEntry(Ownership.CLUSTER_TAG, "other-cluster");
+      assertThat(tags(ROLE)).containsEntry(OwnershipTags.CLUSTER_TAG, "other-cluster");
       assertThat(providers()).hasSize(1);
     }
   }
@@ -396,7 +396,7 @@ class AwsTenancyIT {
                 Grants.NONE));
     assertThat(orphaned.done()).isTrue();
     assertThat(roleNames()).containsExactly(ROLE);
-    assertThat(tags(ROLE)).doesNotContainKeys(Ownership.MARKS.toArray(String[]::new));
+    assertThat(tags(ROLE)).doesNotContainKeys(OwnershipTags.MARKS.toArray(String[]::new));
   }
 
   @Test
@@ -514,7 +514,7 @@ class AwsTenancyIT {
     CloudOutcome revoked = revoke(identity);
 
     assertThat(revoked.reason()).as(revoked.message()).isEqualTo(CloudReason.Revoked);
-    assertThat(tags(ROLE)).containsEntry(Ownership.UID_TAG, UID);
+    assertThat(tags(ROLE)).containsEntry(OwnershipTags.UID_TAG, UID);
     assertThat(TrustEvaluator.evaluate(liveTrust(ROLE), PRODUCTION).admitted()).isFalse();
   }
 
@@ -603,16 +603,14 @@ class AwsTenancyIT {
             3,
             Duration.ofMillis(10),
             Duration.ofMillis(20),
-            Duration.ofMillis(100),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(3));
+            Duration.ofMillis(100));
     return new AwsCloud(
         settings,
         AwsCloudIT.TEST_CREDENTIALS,
         ThumbprintSource.notRequired(),
         "/cifederation/",
         cluster,
-        Duration.ofMinutes(10),
+        AwsTestSupport.quickRetries(Duration.ofMinutes(10)),
         meters,
         clock);
   }
@@ -681,12 +679,13 @@ class AwsTenancyIT {
 
   private static CloudOutcome pass(CIFederatedIdentity identity, CloudOutcome outcome) {
     var status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.AWS, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(
             new ConditionBuilder()
                 .withType("AWSReady")
+                .withObservedGeneration(identity.getMetadata().getGeneration())
                 .withStatus(outcome.status().name())
                 .withReason(outcome.reason().name())
                 .withMessage(outcome.message())
@@ -712,8 +711,11 @@ class AwsTenancyIT {
             r.url("https://token.actions.githubusercontent.com")
                 .clientIDList("sts.amazonaws.com")
                 .tags(
-                    Tag.builder().key(Ownership.OWNER_TAG).value(Ownership.SHARED_OWNER).build(),
-                    Tag.builder().key(Ownership.CLUSTER_TAG).value("test-cluster").build()));
+                    Tag.builder()
+                        .key(OwnershipTags.OWNER_TAG)
+                        .value(OwnershipTags.SHARED_OWNER)
+                        .build(),
+                    Tag.builder().key(OwnershipTags.CLUSTER_TAG).value("test-cluster").build()));
     admin.createRole(
         r ->
             r.roleName(ROLE)
@@ -721,8 +723,8 @@ class AwsTenancyIT {
                 .assumeRolePolicyDocument(
                     PolicyDocuments.toJson(AwsCloudIT.compile(identity).aws().trustPolicy()))
                 .tags(
-                    Tag.builder().key(Ownership.OWNER_TAG).value("team-a/deploy").build(),
-                    Tag.builder().key(Ownership.CLUSTER_TAG).value("test-cluster").build()));
+                    Tag.builder().key(OwnershipTags.OWNER_TAG).value("team-a/deploy").build(),
+                    Tag.builder().key(OwnershipTags.CLUSTER_TAG).value("test-cluster").build()));
     admin.attachRolePolicy(r -> r.roleName(ROLE).policyArn(deployPolicyArn));
   }
 

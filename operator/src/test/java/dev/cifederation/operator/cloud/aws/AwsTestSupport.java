@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.aws;
 
+import dev.cifederation.operator.cloud.RetryPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,9 +37,16 @@ final class AwsTestSupport {
         3,
         Duration.ofMillis(20),
         Duration.ofMillis(50),
-        Duration.ofMillis(200),
-        Duration.ofSeconds(2),
-        Duration.ofSeconds(2));
+        Duration.ofMillis(200));
+  }
+
+  /**
+   * The retries of a test adapter: seconds instead of the operator's half minute, so that a pass
+   * that failed is tried again within a test's patience.
+   */
+  static RetryPolicy quickRetries(Duration resync) {
+    return new RetryPolicy(
+        Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(1), resync);
   }
 
   /** A customer-managed policy to attach or to use as a boundary; returns its ARN. */

@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud.aws;
 
+import static dev.cifederation.operator.testsupport.Conditions.hasReason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,23 +12,19 @@ import dev.cifederation.operator.cloud.azure.AzureLocal;
 import dev.cifederation.operator.cloud.gcp.GcpLocal;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
+import dev.cifederation.operator.testsupport.Repository;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.CloudNames;
-import dev.cifederation.operator.trust.CompiledTrust;
-import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +32,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,27 +65,24 @@ class DialectExamplesIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "it-dialects",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           new SimpleMeterRegistry(),
           Clock.systemUTC());
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(
-                      AWS,
-                      GCP.adapter(RESYNC),
-                      AZURE.adapter("it-dialects", new SimpleMeterRegistry())),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(
+                  AWS,
+                  GCP.adapter(RESYNC),
+                  AZURE.adapter("it-dialects", new SimpleMeterRegistry())),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Clock.systemUTC()),
+          RESYNC);
 
   @BeforeAll
   static void issuers() {
@@ -99,9 +92,7 @@ class DialectExamplesIT {
             "issuer-buildkite.yaml",
             "issuer-hcp-terraform.yaml",
             "issuer-github.yaml")) {
-      for (CIIssuer issuer : load(file, CIIssuer.class)) {
-        CLIENT.resource(issuer).serverSideApply();
-      }
+      Fixtures.examples(file, CIIssuer.class).forEach(LOOP::apply);
     }
   }
 
@@ -116,24 +107,23 @@ class DialectExamplesIT {
     List<CIFederatedIdentity> examples = new ArrayList<>();
     for (String file :
         List.of("circleci-aws.yaml", "buildkite-aws.yaml", "hcp-terraform-aws.yaml")) {
-      for (CIFederatedIdentity example : load(file, CIFederatedIdentity.class)) {
-        example.getMetadata().setNamespace(namespace());
-        CLIENT.resource(example).create();
+      for (CIFederatedIdentity example : Fixtures.examples(file, CIFederatedIdentity.class)) {
+        LOOP.create(example);
         examples.add(example);
       }
     }
 
     for (CIFederatedIdentity example : examples) {
       String name = example.getMetadata().getName();
-      CIFederatedIdentity synced = awaitStatus(name, i -> hasCondition(i, "AWSReady", "Synced"));
+      CIFederatedIdentity synced = LOOP.awaitStatus(name, i -> hasReason(i, "AWSReady", "Synced"));
       Role role = role(name);
       assertThat(
               PolicyDocuments.equivalent(
                   PolicyDocuments.parse(role.assumeRolePolicyDocument()),
-                  compile(synced).aws().trustPolicy()))
+                  LOOP.compile(synced).aws().trustPolicy()))
           .as(name + ": the live trust policy is the compiled one")
           .isTrue();
-      assertThat(hasCondition(synced, "Ready", "Ready")).as(name + " Ready").isTrue();
+      assertThat(hasReason(synced, "Ready", "Ready")).as(name + " Ready").isTrue();
     }
     assertThat(
             ADMIN.listOpenIDConnectProviders().openIDConnectProviderList().stream()
@@ -165,25 +155,25 @@ class DialectExamplesIT {
   @Test
   void migrationAdmitsBothSubjectsUntilTheWindowEndsThenOnlyTheImmutableOne() {
     CIFederatedIdentity identity =
-        load("github-immutable-migration.yaml", CIFederatedIdentity.class).get(0);
-    identity.getMetadata().setNamespace(namespace());
+        Fixtures.examples("github-immutable-migration.yaml", CIFederatedIdentity.class).get(0);
+    identity.getMetadata().setNamespace(LOOP.namespace());
     SubjectMigration window = new SubjectMigration();
     // long enough for all three clouds to converge inside it
     Instant end = Instant.now().plusSeconds(40).truncatedTo(ChronoUnit.SECONDS);
     window.setDropNamesAfter(end.toString());
     identity.getSpec().setSubjectMigration(window);
-    CLIENT.resource(identity).create();
+    LOOP.create(identity);
     String name = identity.getMetadata().getName();
     String names = "repo:my-org/my-app:environment:production";
     String immutable = "repo:my-org@987654/my-app@123456789:environment:production";
 
     CIFederatedIdentity both =
-        awaitStatus(
+        LOOP.awaitStatus(
             name,
             i ->
-                hasCondition(i, "AWSReady", "Synced")
-                    && hasCondition(i, "GCPReady", "Synced")
-                    && hasCondition(i, "AzureReady", "Synced")
+                hasReason(i, "AWSReady", "Synced")
+                    && hasReason(i, "GCPReady", "Synced")
+                    && hasReason(i, "AzureReady", "Synced")
                     && i.getStatus().getSubjectMigrationPhase()
                         == SubjectMigrationPhase.BothSubjects);
     assertThat(Instant.now()).as("converged inside the window").isBefore(end);
@@ -203,17 +193,17 @@ class DialectExamplesIT {
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
         .until(
-            () -> get(name),
+            () -> LOOP.get(name),
             i ->
                 i.getStatus().getSubjectMigrationPhase() == SubjectMigrationPhase.ImmutableOnly
-                    && hasCondition(i, "AWSReady", "Synced")
-                    && hasCondition(i, "GCPReady", "Synced")
-                    && hasCondition(i, "AzureReady", "Synced")
+                    && hasReason(i, "AWSReady", "Synced")
+                    && hasReason(i, "GCPReady", "Synced")
+                    && hasReason(i, "AzureReady", "Synced")
                     && !admits(name, token(names))
                     && !admitsOnGcp(i, names)
                     && !admitsOnAzure(names));
     assertThat(Instant.now()).isAfter(end);
-    CIFederatedIdentity after = get(name);
+    CIFederatedIdentity after = LOOP.get(name);
     assertThat(admits(name, token(immutable))).as("AWS, after").isTrue();
     assertThat(admitsOnGcp(after, immutable)).as("GCP, after").isTrue();
     assertThat(admitsOnAzure(immutable)).as("Azure, after").isTrue();
@@ -252,7 +242,7 @@ class DialectExamplesIT {
   }
 
   private static String azureIdentity() {
-    return CloudNames.azureIdentityName(namespace(), "my-app-production-migration");
+    return CloudNames.azureIdentityName(LOOP.namespace(), "my-app-production-migration");
   }
 
   // -------------------------------------------------------------------------------- helpers
@@ -268,11 +258,11 @@ class DialectExamplesIT {
   }
 
   private static Role role(String name) {
-    CIFederatedIdentity identity = get(name);
+    CIFederatedIdentity identity = LOOP.get(name);
     String roleName =
         identity.getSpec().getAws().getRoleName() != null
             ? identity.getSpec().getAws().getRoleName()
-            : CloudNames.awsRoleName(namespace(), name);
+            : CloudNames.awsRoleName(LOOP.namespace(), name);
     return ADMIN.getRole(r -> r.roleName(roleName)).role();
   }
 
@@ -286,80 +276,12 @@ class DialectExamplesIT {
   }
 
   private static Claims claims(String file) {
-    try {
-      return Claims.parse(
-          Files.readString(Path.of(API.repoRoot().toString(), "examples", "claims", file)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Claims.parse(Repository.readExample("claims/" + file));
   }
 
   private static Claims with(Claims claims, String name, Object value) {
     Map<String, Object> changed = new java.util.LinkedHashMap<>(claims.asMap());
     changed.put(name, value);
     return Claims.of(changed);
-  }
-
-  private static String namespace() {
-    return OPERATOR.getNamespace();
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(namespace())
-        .withName(name)
-        .get();
-  }
-
-  private static boolean hasCondition(CIFederatedIdentity identity, String type, String reason) {
-    return identity.getStatus() != null
-        && identity.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals(type) && c.getReason().equals(reason));
-  }
-
-  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> get(name),
-            i ->
-                i != null
-                    && i.getStatus() != null
-                    && i.getStatus().getObservedGeneration() != null
-                    && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration())
-                    && done.test(i));
-  }
-
-  private static CompiledTrust compile(CIFederatedIdentity identity) {
-    CIIssuer issuer =
-        CLIENT.resources(CIIssuer.class).withName(identity.getSpec().getIssuerRef()).get();
-    try {
-      return new TrustCompiler()
-          .compile(
-              IssuerInfo.from(issuer.getSpec()),
-              identity.getMetadata().getNamespace(),
-              identity.getMetadata().getName(),
-              identity.getSpec());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Every document of an example file, as the given kind. */
-  private static <T> List<T> load(String example, Class<T> type) {
-    try {
-      String text = Files.readString(Path.of(API.repoRoot().toString(), "examples", example));
-      List<T> documents = new ArrayList<>();
-      for (String document : text.split("(?m)^---\\s*$")) {
-        if (!document.isBlank()) {
-          documents.add(Serialization.unmarshal(document, type));
-        }
-      }
-      return documents;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

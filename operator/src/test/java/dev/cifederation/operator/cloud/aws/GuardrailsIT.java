@@ -1,22 +1,24 @@
 package dev.cifederation.operator.cloud.aws;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.Conditions.reason;
+import static dev.cifederation.operator.testsupport.Fixtures.shortId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
-import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Cloud;
-import dev.cifederation.operator.cloud.CloudOutcome;
-import dev.cifederation.operator.cloud.CloudReconciler;
-import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.AdapterCalls;
+import dev.cifederation.operator.testsupport.Events;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,9 +35,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,68 +60,33 @@ class GuardrailsIT {
           ThumbprintSource.notRequired(),
           "/cifederation/",
           "guard-it",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
 
-  /** Every request that reaches the AWS adapter, as "operation namespace/name". */
-  private static final List<String> ADAPTER_CALLS = new CopyOnWriteArrayList<>();
-
-  private static final CloudReconciler RECORDED_AWS =
-      new CloudReconciler() {
-        @Override
-        public Cloud cloud() {
-          return Cloud.AWS;
-        }
-
-        @Override
-        public CloudOutcome reconcile(CloudRequest request) {
-          ADAPTER_CALLS.add("reconcile " + request.owner());
-          return AWS.reconcile(request);
-        }
-
-        @Override
-        public CloudOutcome cleanup(CloudRequest request) {
-          ADAPTER_CALLS.add("cleanup " + request.owner());
-          return AWS.cleanup(request);
-        }
-      };
+  /** Every request that reaches the AWS adapter. */
+  private static final AdapterCalls ADAPTER_CALLS = new AdapterCalls();
 
   private static final FindingsGauge FINDINGS = new FindingsGauge(REGISTRY);
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(RECORDED_AWS),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Optional.empty(),
-                  Optional.empty(),
-                  FINDINGS,
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(ADAPTER_CALLS.record(AWS)),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Optional.empty(),
+              Optional.empty(),
+              FINDINGS,
+              Clock.systemUTC()),
+          RESYNC);
 
   @BeforeAll
   static void issuer() {
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
-                apiVersion: cifederation.dev/v1alpha1
-                kind: CIIssuer
-                metadata: {name: github}
-                spec: {url: "https://token.actions.githubusercontent.com", dialect: GitHub}
-                """,
-                CIIssuer.class))
-        .fieldManager(KubeApiServerSupport.FIELD_MANAGER)
-        .forceConflicts()
-        .serverSideApply();
+    LOOP.apply(Fixtures.gitHubIssuer("github"));
   }
 
   // ------------------------------------------------------------------------------- admission
@@ -142,7 +106,7 @@ class GuardrailsIT {
     String policy = "vap-" + id;
     CLIENT
         .resource(
-            policy(
+            Fixtures.policy(
                 """
                 apiVersion: cifederation.dev/v1alpha1
                 kind: CIFederationPolicy
@@ -217,17 +181,21 @@ class GuardrailsIT {
           namespaceSelector: {matchLabels: {guard-op: %s}}
           aws: {accounts: ["%s"]}
         """;
-    CLIENT.resource(policy(policyYaml.formatted(policyName, label, "123456789012"))).create();
+    CLIENT
+        .resource(Fixtures.policy(policyYaml.formatted(policyName, label, "123456789012")))
+        .create();
     try {
       String name = "ruled-" + id;
       CLIENT.resource(identity(OPERATOR.getNamespace(), name, "", "")).create();
-      awaitStatus(name, i -> reason(i, "AWSReady").equals("Synced"));
-      assertThat(reason(get(name), "PolicyCompliant")).isEqualTo("Compliant");
+      LOOP.awaitStatus(name, i -> reason(i, "AWSReady").equals("Synced"));
+      assertThat(reason(LOOP.get(name), "PolicyCompliant")).isEqualTo("Compliant");
 
-      CLIENT.resource(policy(policyYaml.formatted(policyName, label, "999999999999"))).update();
+      CLIENT
+          .resource(Fixtures.policy(policyYaml.formatted(policyName, label, "999999999999")))
+          .update();
 
       CIFederatedIdentity refused =
-          awaitStatus(
+          LOOP.awaitStatus(
               name,
               i ->
                   reason(i, "PolicyCompliant").equals("AccountNotAllowed")
@@ -262,14 +230,15 @@ class GuardrailsIT {
     CLIENT
         .resource(identity(OPERATOR.getNamespace(), name, "", "    roleName: " + role + "\n"))
         .create();
-    CIFederatedIdentity synced = awaitStatus(name, i -> reason(i, "AWSReady").equals("Synced"));
+    CIFederatedIdentity synced =
+        LOOP.awaitStatus(name, i -> reason(i, "AWSReady").equals("Synced"));
     assertThat(reason(synced, "TrustHealthy")).isEqualTo("NoFindings");
     assertThat(synced.getStatus().getFindings()).isEmpty();
 
-    CIFederatedIdentity watched = get(name);
+    CIFederatedIdentity watched = LOOP.get(name);
     watched.getSpec().setManagementPolicy(ManagementPolicy.Observe);
     CLIENT.resource(watched).update();
-    awaitStatus(name, i -> reason(i, "AWSReady").equals("Observed"));
+    LOOP.awaitStatus(name, i -> reason(i, "AWSReady").equals("Observed"));
 
     String widened =
         """
@@ -286,7 +255,7 @@ class GuardrailsIT {
         await()
             .atMost(RESYNC.multipliedBy(6))
             .pollInterval(Duration.ofMillis(250))
-            .until(() -> get(name), i -> reason(i, "TrustHealthy").equals("WildcardSubject"));
+            .until(() -> LOOP.get(name), i -> reason(i, "TrustHealthy").equals("WildcardSubject"));
     assertThat(condition(flagged, "TrustHealthy").getStatus()).isEqualTo("False");
     assertThat(flagged.getStatus().getFindings())
         .extracting(f -> f.getRule() + "/" + f.getCloud())
@@ -297,19 +266,7 @@ class GuardrailsIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
-            () ->
-                assertThat(
-                        CLIENT
-                            .v1()
-                            .events()
-                            .inNamespace(OPERATOR.getNamespace())
-                            .list()
-                            .getItems()
-                            .stream()
-                            .filter(e -> name.equals(e.getInvolvedObject().getName()))
-                            .map(e -> e.getReason())
-                            .toList())
-                    .contains("WildcardSubject"));
+            () -> assertThat(Events.reasons(LOOP.events(name))).contains("WildcardSubject"));
     assertThat(FINDINGS.value("WildcardSubject", "Critical")).isGreaterThanOrEqualTo(1.0);
   }
 
@@ -387,10 +344,6 @@ class GuardrailsIT {
     return Serialization.unmarshal(yaml, CIFederatedIdentity.class);
   }
 
-  private static CIFederationPolicy policy(String yaml) {
-    return Serialization.unmarshal(yaml, CIFederationPolicy.class);
-  }
-
   private static String namespace(String name, Map<String, String> labels) {
     CLIENT
         .namespaces()
@@ -412,50 +365,6 @@ class GuardrailsIT {
   }
 
   private static long calls(String name) {
-    String owner = OPERATOR.getNamespace() + "/" + name;
-    return ADAPTER_CALLS.stream().filter(c -> c.endsWith(" " + owner)).count();
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(OPERATOR.getNamespace())
-        .withName(name)
-        .get();
-  }
-
-  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> get(name),
-            i ->
-                i != null
-                    && i.getStatus() != null
-                    && i.getStatus().getObservedGeneration() != null
-                    && i.getStatus().getObservedGeneration().equals(i.getMetadata().getGeneration())
-                    && done.test(i));
-  }
-
-  private static String reason(CIFederatedIdentity identity, String type) {
-    return identity.getStatus() == null
-        ? ""
-        : identity.getStatus().getConditions().stream()
-            .filter(c -> type.equals(c.getType()))
-            .map(Condition::getReason)
-            .findFirst()
-            .orElse("");
-  }
-
-  private static Condition condition(CIFederatedIdentity identity, String type) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static String shortId() {
-    return UUID.randomUUID().toString().substring(0, 8);
+    return ADAPTER_CALLS.of(LOOP.namespace(), name).size();
   }
 }

@@ -1,5 +1,7 @@
 package dev.cifederation.operator.cloud.aws;
 
+import static dev.cifederation.operator.testsupport.Conditions.condition;
+import static dev.cifederation.operator.testsupport.Conditions.reason;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,9 +21,10 @@ import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.IssuerReconciler;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -33,8 +36,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,34 +81,35 @@ class IssuerThumbprintsIT {
           trust -> KNOWN.forIssuer(trust.providerUrl()),
           "/cifederation/",
           "it-cluster",
-          RESYNC,
+          AwsTestSupport.quickRetries(RESYNC),
           REGISTRY,
           Clock.systemUTC());
   private static final EventRecorder EVENTS = new EventRecorder(CLIENT, Clock.systemUTC());
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(new TrustCompiler(), List.of(AWS), EVENTS, Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .withReconciler(
-              new IssuerReconciler(
-                  new IssuerProbe(
-                      TrustAnchors.withExtraFile(Optional.empty()),
-                      Duration.ofSeconds(3),
-                      AddressPolicy.standard(true)),
-                  Optional.of(AWS),
-                  KNOWN,
-                  EXPIRY,
-                  EVENTS,
-                  RESYNC,
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          builder ->
+              builder
+                  .withReconciler(
+                      new IdentityReconciler(
+                          new TrustCompiler(), List.of(AWS), EVENTS, Clock.systemUTC()),
+                      OperatorInTheLoop.resyncEvery(RESYNC))
+                  .withReconciler(
+                      new IssuerReconciler(
+                          new IssuerProbe(
+                              TrustAnchors.withExtraFile(Optional.empty()),
+                              Duration.ofSeconds(3),
+                              AddressPolicy.standard(true)),
+                          Optional.of(AWS),
+                          KNOWN,
+                          EXPIRY,
+                          EVENTS,
+                          RESYNC,
+                          Clock.systemUTC()),
+                      OperatorInTheLoop.resyncEvery(RESYNC)));
 
   @AfterEach
   void healthyIssuer() {
@@ -126,7 +128,7 @@ class IssuerThumbprintsIT {
     createIdentity("rotate", issuer);
     String arn = providerArn("/rotate");
 
-    CIIssuer steady = awaitIssuer(issuer, i -> current(i) && inSync(i));
+    CIIssuer steady = LOOP.awaitIssuer(issuer, i -> current(i) && inSync(i));
     assertThat(steady.getStatus().getThumbprints())
         .extracting(HostThumbprint::getHost, HostThumbprint::getSha1)
         .containsExactly(
@@ -167,13 +169,13 @@ class IssuerThumbprintsIT {
     assertThat(seen)
         .as("the new thumbprint is added before the old one is removed: never a gap")
         .containsExactly(List.of(A), List.of(A, B), List.of(B));
-    CIIssuer after = awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
+    CIIssuer after = LOOP.awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
     assertThat(after.getStatus().getAws().get(0).getThumbprints()).containsExactly(B);
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events(issuer))
+                assertThat(LOOP.issuerEvents(issuer))
                     .extracting(Event::getReason)
                     .contains("ThumbprintChanged", "ThumbprintsUpdated"));
   }
@@ -183,13 +185,13 @@ class IssuerThumbprintsIT {
     String issuer = createIssuer("/outage", "mode: Track");
     createIdentity("outage", issuer);
     String arn = providerArn("/outage");
-    awaitIssuer(issuer, i -> current(i) && inSync(i));
+    LOOP.awaitIssuer(issuer, i -> current(i) && inSync(i));
     double writesBefore = CALLS.count("UpdateOpenIDConnectProviderThumbprint");
 
     // the issuer fails, and its chain changes meanwhile: nothing may follow it into IAM
     ISSUER.failWith(503);
     ISSUER.serve(CHAIN_B);
-    CIIssuer down = awaitIssuer(issuer, i -> reason(i, "IssuerReachable").equals("HttpError"));
+    CIIssuer down = LOOP.awaitIssuer(issuer, i -> reason(i, "IssuerReachable").equals("HttpError"));
     assertThat(condition(down, "IssuerReachable").getStatus()).isEqualTo("False");
     assertThat(condition(down, "IssuerReachable").getMessage()).contains("HTTP 503");
     assertThat(reason(down, "ThumbprintsCurrent")).isEqualTo("NotChecked");
@@ -198,12 +200,14 @@ class IssuerThumbprintsIT {
         .as("the last known thumbprints stay in status")
         .allSatisfy(t -> assertThat(t.getSha1()).isEqualTo(A));
 
-    await().pollDelay(RESYNC.multipliedBy(2)).atMost(RESYNC.multipliedBy(3)).until(() -> true);
+    // two more checks of the failing issuer: still nothing reaches IAM
+    LOOP.awaitIssuerPasses(issuer, 2);
+    assertThat(reason(LOOP.issuer(issuer), "IssuerReachable")).isEqualTo("HttpError");
     assertThat(registered(arn)).containsExactly(A);
     assertThat(CALLS.count("UpdateOpenIDConnectProviderThumbprint")).isEqualTo(writesBefore);
 
     ISSUER.failWith(0);
-    awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
+    LOOP.awaitIssuer(issuer, i -> current(i) && inSync(i) && serves(i, B));
     assertThat(registered(arn)).contains(B);
   }
 
@@ -216,7 +220,7 @@ class IssuerThumbprintsIT {
     // the identity may create the provider (with the pinned list) after a check that found none;
     // the next check, within one resync, reports it in sync
     CIIssuer mismatch =
-        awaitIssuer(
+        LOOP.awaitIssuer(
             issuer,
             i ->
                 reason(i, "ThumbprintsCurrent").equals("PinnedMismatch")
@@ -229,7 +233,7 @@ class IssuerThumbprintsIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events(issuer))
+                assertThat(LOOP.issuerEvents(issuer))
                     .extracting(Event::getReason)
                     .contains("PinnedThumbprintMismatch"));
 
@@ -239,27 +243,27 @@ class IssuerThumbprintsIT {
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () ->
-                assertThat(events(issuer))
+                assertThat(LOOP.issuerEvents(issuer))
                     .anySatisfy(
                         e -> {
                           assertThat(e.getReason()).isEqualTo("DeletionBlocked");
                           assertThat(e.getMessage()).contains(OPERATOR.getNamespace() + "/pinned");
                         }));
-    assertThat(issuer(issuer)).isNotNull();
-    assertThat(issuer(issuer).getMetadata().getDeletionTimestamp()).isNotNull();
+    assertThat(LOOP.issuer(issuer)).isNotNull();
+    assertThat(LOOP.issuer(issuer).getMetadata().getDeletionTimestamp()).isNotNull();
 
     CLIENT
         .resources(CIFederatedIdentity.class)
         .inNamespace(OPERATOR.getNamespace())
         .withName("pinned")
         .delete();
-    await().atMost(Duration.ofSeconds(60)).until(() -> issuer(issuer) == null);
+    await().atMost(Duration.ofSeconds(60)).until(() -> LOOP.issuer(issuer) == null);
   }
 
   // ---------------------------------------------------------------------------------- helpers
 
   private static String createIssuer(String path, String thumbprints) {
-    String name = "local-" + path.substring(1) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    String name = "local-" + path.substring(1) + "-" + Fixtures.shortId();
     CIIssuer issuer =
         Serialization.unmarshal(
             """
@@ -280,21 +284,17 @@ class IssuerThumbprintsIT {
   }
 
   private static void createIdentity(String name, String issuer) {
-    CIFederatedIdentity identity =
-        Serialization.unmarshal(
+    LOOP.create(
+        Fixtures.identity(
+            null,
+            name,
             """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIFederatedIdentity
-            metadata: {name: %s, namespace: %s}
-            spec:
-              issuerRef: %s
-              repository: my-group/my-app
-              subject: {branch: main}
-              aws: {accountId: "%s"}
+            issuerRef: %s
+            repository: my-group/my-app
+            subject: {branch: main}
+            aws: {accountId: "%s"}
             """
-                .formatted(name, OPERATOR.getNamespace(), issuer, ACCOUNT),
-            CIFederatedIdentity.class);
-    CLIENT.resource(identity).create();
+                .formatted(issuer, ACCOUNT)));
   }
 
   private static String providerArn(String path) {
@@ -303,23 +303,6 @@ class IssuerThumbprintsIT {
 
   private static List<String> registered(String arn) {
     return ADMIN.getOpenIDConnectProvider(r -> r.openIDConnectProviderArn(arn)).thumbprintList();
-  }
-
-  private static CIIssuer issuer(String name) {
-    return CLIENT.resources(CIIssuer.class).withName(name).get();
-  }
-
-  private static CIIssuer awaitIssuer(String name, Predicate<CIIssuer> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> issuer(name),
-            i ->
-                i != null
-                    && i.getStatus() != null
-                    && !i.getStatus().getConditions().isEmpty()
-                    && done.test(i));
   }
 
   private static boolean current(CIIssuer issuer) {
@@ -335,29 +318,5 @@ class IssuerThumbprintsIT {
 
   private static boolean serves(CIIssuer issuer, String sha1) {
     return issuer.getStatus().getThumbprints().stream().allMatch(t -> t.getSha1().equals(sha1));
-  }
-
-  private static String reason(CIIssuer issuer, String type) {
-    return issuer.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .map(Condition::getReason)
-        .findFirst()
-        .orElse("");
-  }
-
-  private static Condition condition(CIIssuer issuer, String type) {
-    return issuer.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElseThrow();
-  }
-
-  private static List<Event> events(String issuer) {
-    return CLIENT.v1().events().inNamespace("default").list().getItems().stream()
-        .filter(
-            e ->
-                "CIIssuer".equals(e.getInvolvedObject().getKind())
-                    && issuer.equals(e.getInvolvedObject().getName()))
-        .toList();
   }
 }

@@ -19,15 +19,16 @@ import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.SnippetPublisher;
+import dev.cifederation.operator.testsupport.Conditions;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -83,59 +84,52 @@ class NamespaceDeletionIT {
       FakeAzureArm.start(FakeAzureArm.Options.defaults(AZURE_TOKEN).withTenantId(AZURE_TENANT));
   private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
+  /** The test deletes the namespace itself and waits for it. */
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(
-                      new AwsCloud(
-                          AwsTestSupport.operatorSettings(MOTO.endpoint()),
-                          AwsCloudIT.TEST_CREDENTIALS,
-                          ThumbprintSource.notRequired(),
-                          "/cifederation/",
-                          CLUSTER,
-                          RESYNC,
-                          REGISTRY,
-                          Clock.systemUTC()),
-                      GcpCloudReconciler.create(
-                          GcpSettings.defaults(GCP.baseUrl(), Optional.of(GCP_TOKEN), RESYNC),
-                          new CloudCalls(REGISTRY, Cloud.GCP.name()),
-                          CLUSTER,
-                          RESYNC,
-                          Clock.systemUTC()),
-                      AzureCloudReconciler.fromConfig(
-                          OperatorConfig.fromEnvironment(
-                              Map.of(
-                                  "CIFED_CLUSTER_NAME", CLUSTER,
-                                  "CIFED_RESYNC_INTERVAL", RESYNC.toString(),
-                                  "CIFED_AZURE_ARM_ENDPOINT", ARM.baseUrl() + "/",
-                                  "CIFED_AZURE_ACCESS_TOKEN", AZURE_TOKEN,
-                                  "CIFED_AZURE_TENANT_ID", AZURE_TENANT)),
-                          REGISTRY,
-                          Clock.systemUTC())),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Optional.of(new SnippetPublisher(API.newClient())),
-                  Optional.empty(),
-                  new FindingsGauge(REGISTRY),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          // the test deletes the namespace itself and waits for it
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(
+                  new AwsCloud(
+                      AwsTestSupport.operatorSettings(MOTO.endpoint()),
+                      AwsCloudIT.TEST_CREDENTIALS,
+                      ThumbprintSource.notRequired(),
+                      "/cifederation/",
+                      CLUSTER,
+                      AwsTestSupport.quickRetries(RESYNC),
+                      REGISTRY,
+                      Clock.systemUTC()),
+                  GcpCloudReconciler.create(
+                      GcpSettings.defaults(GCP.baseUrl(), Optional.of(GCP_TOKEN), RESYNC),
+                      new CloudCalls(REGISTRY, Cloud.GCP.name()),
+                      CLUSTER,
+                      RESYNC,
+                      Clock.systemUTC()),
+                  AzureCloudReconciler.fromConfig(
+                      OperatorConfig.fromEnvironment(
+                          Map.of(
+                              "CIFED_CLUSTER_NAME", CLUSTER,
+                              "CIFED_RESYNC_INTERVAL", RESYNC.toString(),
+                              "CIFED_AZURE_ARM_ENDPOINT", ARM.baseUrl() + "/",
+                              "CIFED_AZURE_ACCESS_TOKEN", AZURE_TOKEN,
+                              "CIFED_AZURE_TENANT_ID", AZURE_TENANT)),
+                      REGISTRY,
+                      Clock.systemUTC())),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Optional.of(new SnippetPublisher(API.newClient())),
+              Optional.empty(),
+              new FindingsGauge(REGISTRY),
+              Clock.systemUTC()),
+          RESYNC);
 
   private static String deployPolicy;
 
   @BeforeAll
   static void issuerAndClouds() throws IOException {
-    CIIssuer issuer =
-        Serialization.unmarshal(
-            Files.readString(API.repoRoot().resolve("examples/issuer-github.yaml")),
-            CIIssuer.class);
-    CLIENT.resource(issuer).serverSideApply();
+    LOOP.apply(Fixtures.example("issuer-github.yaml", CIIssuer.class));
     deployPolicy = AwsTestSupport.createPolicy(AWS_ADMIN, "ns-deletion-deploy");
     ARM.state().addResourceGroup(SUBSCRIPTION, GROUP);
   }
@@ -152,16 +146,7 @@ class NamespaceDeletionIT {
     String namespace = OPERATOR.getNamespace();
     NAMES.forEach(name -> CLIENT.resource(identity(namespace, name)).create());
     for (String name : NAMES) {
-      await()
-          .atMost(WITHIN)
-          .until(
-              () ->
-                  ready(
-                      CLIENT
-                          .resources(CIFederatedIdentity.class)
-                          .inNamespace(namespace)
-                          .withName(name)
-                          .get()));
+      await().atMost(WITHIN).until(() -> ready(LOOP.get(name)));
     }
     // each identity has one object per cloud, read back from the clouds themselves
     assertThat(awsRoles()).hasSize(NAMES.size());
@@ -175,11 +160,7 @@ class NamespaceDeletionIT {
         .until(() -> CLIENT.configMaps().inNamespace(namespace).withName(snippets).get() != null);
 
     // the garbage collector, not the operator, removes the ConfigMap the identity owns
-    CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(namespace)
-        .withName("deploy-a")
-        .delete();
+    LOOP.delete("deploy-a");
     await()
         .atMost(WITHIN)
         .until(() -> CLIENT.configMaps().inNamespace(namespace).withName(snippets).get() == null);
@@ -244,11 +225,7 @@ class NamespaceDeletionIT {
 
   private static boolean ready(CIFederatedIdentity identity) {
     return identity != null
-        && identity.getStatus() != null
-        && identity.getStatus().getConditions().stream()
-            .filter(c -> "Ready".equals(c.getType()))
-            .map(Condition::getStatus)
-            .anyMatch("True"::equals);
+        && Conditions.find(identity, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false);
   }
 
   private static List<Role> awsRoles() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cifederation.operator.cloud.Owner;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** Only the difference is planned, and in an order that never widens access on the way. */
 class RolePlannerTest {
 
-  private static final Ownership OWNER = new Ownership("team-a/deploy", "prod", "uid-1");
+  private static final Map<String, String> OWNER_TAGS =
+      OwnershipTags.tags(new Owner("team-a/deploy", "prod", "uid-1"));
   private static final String BOUNDARY = "arn:aws:iam::123456789012:policy/ci-boundary";
   private static final String READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
   private static final String DEPLOY = "arn:aws:iam::123456789012:policy/deploy";
@@ -36,7 +38,7 @@ class RolePlannerTest {
         Optional.of(INLINE),
         7200,
         Optional.of(BOUNDARY),
-        OWNER.tags());
+        OWNER_TAGS);
   }
 
   private static String trust() {
@@ -49,7 +51,7 @@ class RolePlannerTest {
 
   /** The desired role as IAM would return it: URL-encoded, one-element arrays, extra tags. */
   private static LiveRole inSync() {
-    Map<String, String> tags = new HashMap<>(OWNER.tags());
+    Map<String, String> tags = new HashMap<>(OWNER_TAGS);
     tags.put("team", "platform"); // someone else's tag: not ours to remove
     return new LiveRole(
         "cifed-team-a_deploy",
@@ -146,7 +148,7 @@ class RolePlannerTest {
             Optional.empty(),
             3600,
             Optional.empty(),
-            OWNER.tags());
+            OWNER_TAGS);
 
     List<RoleChange> plan = RolePlanner.plan(noBoundary, inSync());
 
@@ -185,7 +187,7 @@ class RolePlannerTest {
     LiveRole untagged = with(inSync(), b -> b.tags(Map.of("team", "platform")));
 
     assertThat(RolePlanner.plan(desired(), untagged))
-        .containsExactly(new RoleChange.TagRole(OWNER.tags()));
+        .containsExactly(new RoleChange.TagRole(OWNER_TAGS));
   }
 
   /**

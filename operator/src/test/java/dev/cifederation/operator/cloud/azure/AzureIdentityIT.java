@@ -3,6 +3,7 @@ package dev.cifederation.operator.cloud.azure;
 import static dev.cifederation.operator.cloud.azure.ArmFixture.GROUP;
 import static dev.cifederation.operator.cloud.azure.ArmFixture.GROUP_SCOPE;
 import static dev.cifederation.operator.cloud.azure.ArmFixture.SUBSCRIPTION;
+import static dev.cifederation.operator.testsupport.Conditions.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,20 +20,18 @@ import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,44 +59,30 @@ class AzureIdentityIT {
   private static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
   private static final CloudCalls CALLS = new CloudCalls(REGISTRY, "Azure");
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(
-                      AzureCloudReconciler.create(
-                          ARM.settings(),
-                          "it-cluster",
-                          Duration.ofSeconds(RESYNC_SECONDS),
-                          RetryPolicy.forResync(Duration.ofSeconds(RESYNC_SECONDS)),
-                          REGISTRY,
-                          Clock.systemUTC(),
-                          new ArmRetry.Policy(4, Duration.ofMillis(100), Duration.ofSeconds(5)),
-                          d -> Thread.sleep(d.toMillis()))),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(Duration.ofSeconds(RESYNC_SECONDS)))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(
+                  AzureCloudReconciler.create(
+                      ARM.settings(),
+                      "it-cluster",
+                      Duration.ofSeconds(RESYNC_SECONDS),
+                      RetryPolicy.forResync(Duration.ofSeconds(RESYNC_SECONDS)),
+                      REGISTRY,
+                      Clock.systemUTC(),
+                      new ArmRetry.Policy(4, Duration.ofMillis(100), Duration.ofSeconds(5)),
+                      d -> Thread.sleep(d.toMillis()))),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Clock.systemUTC()),
+          Duration.ofSeconds(RESYNC_SECONDS));
 
   @BeforeAll
   static void issuer() {
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
-                apiVersion: cifederation.dev/v1alpha1
-                kind: CIIssuer
-                metadata: {name: %s}
-                spec: {url: "%s", dialect: GitHub}
-                """
-                    .formatted(ISSUER, ISSUER_URL),
-                CIIssuer.class))
-        .serverSideApply();
+    LOOP.apply(Fixtures.issuer(ISSUER, ISSUER_URL, "GitHub"));
   }
 
   @AfterAll
@@ -113,16 +98,18 @@ class AzureIdentityIT {
     CIFederatedIdentity ready = awaitCondition("create", "AzureReady", "Synced");
 
     Identity identity =
-        ARM.state().identity(SUBSCRIPTION, GROUP, "cifed-" + namespace() + "_create").orElseThrow();
+        ARM.state()
+            .identity(SUBSCRIPTION, GROUP, "cifed-" + LOOP.namespace() + "_create")
+            .orElseThrow();
     AzureIdentityStatus status = ready.getStatus().getAzure();
     assertThat(status.getClientId()).isEqualTo(identity.clientId());
     assertThat(status.getTenantId()).isEqualTo(ArmFixture.TENANT);
     assertThat(status.getPrincipalId()).isEqualTo(identity.principalId());
-    assertThat(status.getCredentialName()).isEqualTo("cifed-" + namespace() + "_create");
+    assertThat(status.getCredentialName()).isEqualTo("cifed-" + LOOP.namespace() + "_create");
     assertThat(status.getDriftCorrections()).isZero();
-    assertThat(condition(ready, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
     assertThat(identity.tags())
-        .containsEntry("cifederation.dev_owner", namespace() + "/create")
+        .containsEntry("cifederation.dev_owner", LOOP.namespace() + "/create")
         .containsEntry("cifederation.dev_cluster", "it-cluster")
         .containsEntry("cifederation.dev_uid", ready.getMetadata().getUid());
     assertThat(status.getIdentityId()).isEqualTo(identity.id());
@@ -148,7 +135,7 @@ class AzureIdentityIT {
   void handEditsAreRevertedWithinOneResyncAndHandMadeGrantsAreReported() {
     apply("drift", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
     CIFederatedIdentity synced = awaitCondition("drift", "AzureReady", "Synced");
-    String identityName = "cifed-" + namespace() + "_drift";
+    String identityName = "cifed-" + LOOP.namespace() + "_drift";
     String principal = synced.getStatus().getAzure().getPrincipalId();
     RoleAssignment ours = ARM.state().roleAssignmentsOf(principal).get(0);
 
@@ -182,7 +169,7 @@ class AzureIdentityIT {
             });
 
     CIFederatedIdentity corrected =
-        awaitStatus(
+        LOOP.awaitStatus(
             "drift",
             i ->
                 i.getStatus().getAzure().getDriftCorrections() != null
@@ -194,7 +181,7 @@ class AzureIdentityIT {
         .atMost(WITHIN)
         .untilAsserted(
             () ->
-                assertThat(events("drift"))
+                assertThat(LOOP.events("drift"))
                     .filteredOn(e -> e.getReason().equals("DriftCorrected"))
                     .extracting(Event::getMessage)
                     .anySatisfy(
@@ -206,20 +193,22 @@ class AzureIdentityIT {
   }
 
   @Test
-  void steadyResyncsMakeNoWrites() throws InterruptedException {
+  void steadyResyncsMakeNoWrites() {
     apply("steady", "branch: main", "Reader", "/subscriptions/" + SUBSCRIPTION, Map.of());
     CIFederatedIdentity synced = awaitCondition("steady", "AzureReady", "Synced");
-    // let every other identity of this class settle too
-    Thread.sleep(RESYNC_SECONDS * 1000L);
-    String firstSync = get("steady").getStatus().getAzure().getLastSyncTime();
+    // one more pass: every other identity of this class settles meanwhile
+    LOOP.awaitPasses("steady", 1);
+    String firstSync = LOOP.get("steady").getStatus().getAzure().getLastSyncTime();
     long writes = ARM.fake.writes();
     double reads = CALLS.count("identities.get");
 
-    Thread.sleep(RESYNC_SECONDS * 3000L);
+    LOOP.awaitPasses("steady", 3);
 
+    assertThat(CALLS.count("identities.get")).as("the passes read Azure").isGreaterThan(reads);
+    assertThat(LOOP.get("steady").getStatus().getAzure().getLastSyncTime())
+        .as("the passes synced the identity")
+        .isNotEqualTo(firstSync);
     assertThat(ARM.fake.writes()).isEqualTo(writes);
-    assertThat(CALLS.count("identities.get")).as("resyncs happened").isGreaterThan(reads);
-    assertThat(get("steady").getStatus().getAzure().getLastSyncTime()).isNotEqualTo(firstSync);
     assertThat(synced.getStatus().getAzure().getDriftCorrections()).isZero();
   }
 
@@ -237,16 +226,16 @@ class AzureIdentityIT {
 
     CIFederatedIdentity conflicted = awaitCondition("conflict", "AzureReady", "Conflict");
 
-    assertThat(condition(conflicted, "AzureReady").orElseThrow().getStatus()).isEqualTo("False");
-    assertThat(condition(conflicted, "Ready").orElseThrow().getReason()).isEqualTo("CloudNotReady");
+    assertThat(condition(conflicted, "AzureReady").getStatus()).isEqualTo("False");
+    assertThat(condition(conflicted, "Ready").getReason()).isEqualTo("CloudNotReady");
     Identity untouched =
         ARM.state().identity(SUBSCRIPTION, GROUP, "someone-elses-identity").orElseThrow();
     assertThat(untouched.tags()).containsExactly(Map.entry("team", "x"));
     assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, "someone-elses-identity")).isEmpty();
     assertThat(ARM.state().roleAssignmentsOf(untouched.principalId())).isEmpty();
 
-    delete("conflict");
-    awaitGone("conflict");
+    LOOP.delete("conflict");
+    LOOP.awaitGone("conflict");
     assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, "someone-elses-identity")).isPresent();
   }
 
@@ -255,12 +244,12 @@ class AzureIdentityIT {
     apply("doomed", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
     String principal =
         awaitCondition("doomed", "AzureReady", "Synced").getStatus().getAzure().getPrincipalId();
-    String identityName = "cifed-" + namespace() + "_doomed";
+    String identityName = "cifed-" + LOOP.namespace() + "_doomed";
     RoleAssignment handMade = ARM.state().assignRoleOutOfBand(GROUP_SCOPE, "Reader", principal);
     int before = ARM.fake.requests().size();
 
-    delete("doomed");
-    awaitGone("doomed");
+    LOOP.delete("doomed");
+    LOOP.awaitGone("doomed");
 
     assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isEmpty();
     assertThat(ARM.state().roleAssignmentsOf(principal))
@@ -289,10 +278,10 @@ class AzureIdentityIT {
         Map.of("deletionPolicy", "Orphan"));
     String principal =
         awaitCondition("orphan", "AzureReady", "Synced").getStatus().getAzure().getPrincipalId();
-    String identityName = "cifed-" + namespace() + "_orphan";
+    String identityName = "cifed-" + LOOP.namespace() + "_orphan";
 
-    delete("orphan");
-    awaitGone("orphan");
+    LOOP.delete("orphan");
+    LOOP.awaitGone("orphan");
 
     Identity left = ARM.state().identity(SUBSCRIPTION, GROUP, identityName).orElseThrow();
     assertThat(left.tags())
@@ -304,7 +293,7 @@ class AzureIdentityIT {
 
   @Test
   void throttlingAndServerErrorsAreRetriedUntilSynced() {
-    String identityName = "cifed-" + namespace() + "_throttled";
+    String identityName = "cifed-" + LOOP.namespace() + "_throttled";
     // more 429s than one reconcile's attempts: the reconcile reports Throttled and is rescheduled
     ARM.fake
         .faults()
@@ -318,7 +307,7 @@ class AzureIdentityIT {
         .atMost(WITHIN)
         .untilAsserted(
             () ->
-                assertThat(events("throttled"))
+                assertThat(LOOP.events("throttled"))
                     .extracting(Event::getMessage)
                     .anySatisfy(m -> assertThat(m).contains("AzureReady Throttled")));
     assertThat(ARM.fake.requests())
@@ -328,7 +317,7 @@ class AzureIdentityIT {
 
   @Test
   void theCredentialLimitIsReportedAsLimitExceededWithoutRetrying() {
-    String identityName = "cifed-" + namespace() + "_limited";
+    String identityName = "cifed-" + LOOP.namespace() + "_limited";
     // between the operator's read of the credentials and its write, someone fills the identity up
     ARM.fake
         .faults()
@@ -354,7 +343,7 @@ class AzureIdentityIT {
         .atMost(WITHIN)
         .untilAsserted(
             () ->
-                assertThat(events("limited"))
+                assertThat(LOOP.events("limited"))
                     .extracting(Event::getMessage)
                     .anySatisfy(m -> assertThat(m).contains("AzureReady LimitExceeded")));
     assertThat(ARM.fake.requests())
@@ -374,8 +363,8 @@ class AzureIdentityIT {
   void aRestartedOperatorCompletesTheIdentityItsPredecessorStarted() {
     // the resource group appears only after the resource is stored, so its UID is known when the
     // identity a predecessor created (with all three ownership tags) is put in place
-    String group = "rg-" + namespace();
-    String identityName = "cifed-" + namespace() + "_resumed";
+    String group = "rg-" + LOOP.namespace();
+    String identityName = "cifed-" + LOOP.namespace() + "_resumed";
     apply(
         "resumed",
         "environment: production",
@@ -383,7 +372,7 @@ class AzureIdentityIT {
         GROUP_SCOPE,
         Map.of("resourceGroup", group));
     awaitCondition("resumed", "AzureReady", "NotFound");
-    String uid = get("resumed").getMetadata().getUid();
+    String uid = LOOP.get("resumed").getMetadata().getUid();
     ARM.state().addResourceGroup(SUBSCRIPTION, group);
     Identity halfDone =
         ARM.state()
@@ -394,7 +383,7 @@ class AzureIdentityIT {
                 "eastus",
                 Map.of(
                     "cifederation.dev_owner",
-                    namespace() + "/resumed",
+                    LOOP.namespace() + "/resumed",
                     "cifederation.dev_cluster",
                     "it-cluster",
                     "cifederation.dev_uid",
@@ -411,7 +400,7 @@ class AzureIdentityIT {
   @Test
   void anIdentityLeftByAnEarlierResourceOfTheSameNameIsNotInherited() {
     // what the previous version, or an earlier resource whose finalizer was stripped, left
-    String identityName = "cifed-" + namespace() + "_namesake";
+    String identityName = "cifed-" + LOOP.namespace() + "_namesake";
     Identity left =
         ARM.state()
             .createIdentityOutOfBand(
@@ -421,7 +410,7 @@ class AzureIdentityIT {
                 "eastus",
                 Map.of(
                     "cifederation.dev_owner",
-                    namespace() + "/namesake",
+                    LOOP.namespace() + "/namesake",
                     "cifederation.dev_cluster",
                     "it-cluster",
                     "cifederation.dev_uid",
@@ -430,20 +419,20 @@ class AzureIdentityIT {
     apply("namesake", "environment: production", "Contributor", GROUP_SCOPE, Map.of());
     CIFederatedIdentity conflicted = awaitCondition("namesake", "AzureReady", "Conflict");
 
-    assertThat(condition(conflicted, "AzureReady").orElseThrow().getMessage())
+    assertThat(condition(conflicted, "AzureReady").getMessage())
         .contains("earlier object")
         .contains("CIFederationPolicy");
     assertThat(conflicted.getStatus().getAzure().getClientId()).isNull();
     assertThat(ARM.state().credentials(SUBSCRIPTION, GROUP, identityName)).isEmpty();
     assertThat(ARM.state().roleAssignmentsOf(left.principalId())).isEmpty();
-    delete("namesake");
-    awaitGone("namesake");
+    LOOP.delete("namesake");
+    LOOP.awaitGone("namesake");
     assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isPresent();
   }
 
   @Test
   void aConcurrentCredentialWriterIsWaitedOut() {
-    String identityName = "cifed-" + namespace() + "_contended";
+    String identityName = "cifed-" + LOOP.namespace() + "_contended";
     ARM.fake
         .faults()
         .beforeNext(
@@ -480,7 +469,7 @@ class AzureIdentityIT {
 
   @Test
   void observeReportsDriftAndNeverWrites() {
-    String identityName = "cifed-" + namespace() + "_watched";
+    String identityName = "cifed-" + LOOP.namespace() + "_watched";
     apply(
         "watched",
         "environment: production",
@@ -490,7 +479,7 @@ class AzureIdentityIT {
 
     CIFederatedIdentity observed = awaitCondition("watched", "AzureReady", "DriftDetected");
 
-    assertThat(condition(observed, "AzureReady").orElseThrow().getMessage())
+    assertThat(condition(observed, "AzureReady").getMessage())
         .contains(identityName)
         .contains("does not exist");
     assertThat(ARM.state().identity(SUBSCRIPTION, GROUP, identityName)).isEmpty();
@@ -501,41 +490,33 @@ class AzureIdentityIT {
 
   // --------------------------------------------------------------------------------- helpers
 
-  private static String namespace() {
-    return OPERATOR.getNamespace();
-  }
-
   private static void apply(
       String name, String selector, String role, String scope, Map<String, String> extra) {
     String identityName =
-        extra.containsKey("identityName") ? "\n    identityName: " + extra.get("identityName") : "";
+        extra.containsKey("identityName") ? "\n  identityName: " + extra.get("identityName") : "";
     String policies =
         (extra.containsKey("deletionPolicy")
-                ? "\n  deletionPolicy: " + extra.get("deletionPolicy")
+                ? "\ndeletionPolicy: " + extra.get("deletionPolicy")
                 : "")
             + (extra.containsKey("managementPolicy")
-                ? "\n  managementPolicy: " + extra.get("managementPolicy")
+                ? "\nmanagementPolicy: " + extra.get("managementPolicy")
                 : "");
-    CIFederatedIdentity identity =
-        Serialization.unmarshal(
+    LOOP.create(
+        Fixtures.identity(
+            null,
+            name,
             """
-            apiVersion: cifederation.dev/v1alpha1
-            kind: CIFederatedIdentity
-            metadata: {name: %s, namespace: %s}
-            spec:
-              issuerRef: %s
-              repository: my-org/my-app
-              subject: {%s}
-              azure:
-                subscriptionId: %s
-                resourceGroup: %s
-                location: eastus%s
-                roleAssignments:
-                - {role: "%s", scope: "%s"}%s
+            issuerRef: %s
+            repository: my-org/my-app
+            subject: {%s}
+            azure:
+              subscriptionId: %s
+              resourceGroup: %s
+              location: eastus%s
+              roleAssignments:
+              - {role: "%s", scope: "%s"}%s
             """
                 .formatted(
-                    name,
-                    namespace(),
                     ISSUER,
                     selector,
                     SUBSCRIPTION,
@@ -543,54 +524,10 @@ class AzureIdentityIT {
                     identityName,
                     role,
                     scope,
-                    policies),
-            CIFederatedIdentity.class);
-    CLIENT.resource(identity).create();
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(namespace())
-        .withName(name)
-        .get();
-  }
-
-  private static void delete(String name) {
-    CLIENT.resources(CIFederatedIdentity.class).inNamespace(namespace()).withName(name).delete();
-  }
-
-  private static void awaitGone(String name) {
-    await().atMost(WITHIN).pollInterval(Duration.ofMillis(250)).until(() -> get(name) == null);
+                    policies)));
   }
 
   private static CIFederatedIdentity awaitCondition(String name, String type, String reason) {
-    return awaitStatus(
-        name, i -> condition(i, type).map(c -> c.getReason().equals(reason)).orElse(false));
-  }
-
-  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(WITHIN)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> get(name),
-            i ->
-                i != null
-                    && i.getStatus() != null
-                    && i.getStatus().getAzure() != null
-                    && done.test(i));
-  }
-
-  private static Optional<Condition> condition(CIFederatedIdentity identity, String type) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst();
-  }
-
-  private static List<Event> events(String name) {
-    return CLIENT.v1().events().inNamespace(namespace()).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .toList();
+    return LOOP.awaitCondition(name, type, reason);
   }
 }

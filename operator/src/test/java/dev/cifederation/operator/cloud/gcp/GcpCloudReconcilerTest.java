@@ -24,8 +24,10 @@ import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.cloud.Attribution;
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
@@ -267,6 +269,33 @@ class GcpCloudReconcilerTest {
   }
 
   @Test
+  void marksRemovedFromTheRecordedProviderAreWrittenBackAsDrift() {
+    CIFederatedIdentity identity = identity("deploy", s -> {});
+    reconcile(identity);
+    String marks = provider(identity).path("description").asText();
+    bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
+    clock.advance(Duration.ofMinutes(10));
+
+    CloudOutcome corrected = reconcile(identity);
+
+    assertThat(corrected.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(corrected.corrections())
+        .singleElement()
+        .asString()
+        .contains("(description)")
+        .contains("edited by hand");
+    assertThat(provider(identity).path("description").asText()).isEqualTo(marks);
+    assertThat(identity.getStatus().getGcp().getDriftCorrections()).isEqualTo(1);
+
+    // a namesake (another uid, nothing recorded) finds the same unmarked provider someone else's
+    bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
+    CIFederatedIdentity namesake = identity("deploy", s -> {});
+    namesake.getMetadata().setUid(uid("another deploy"));
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(reconcile(namesake).reason()).isEqualTo(CloudReason.Conflict);
+  }
+
+  @Test
   void anotherClustersProviderIsAConflict() {
     CIFederatedIdentity identity = identity("deploy", s -> {});
     reconcile(identity);
@@ -276,7 +305,8 @@ class GcpCloudReconcilerTest {
             p ->
                 p.put(
                     "description",
-                    Ownership.providerDescription("team-a/deploy", uid("deploy"), "elsewhere")));
+                    Ownership.providerDescription(
+                        new Owner("team-a/deploy", "elsewhere", uid("deploy")))));
     clock.advance(Duration.ofMinutes(10));
 
     CloudOutcome conflict = reconcile(identity);
@@ -316,7 +346,7 @@ class GcpCloudReconcilerTest {
 
     assertThat(outcome.reason()).isEqualTo(CloudReason.Transient);
     assertThat(outcome.message()).contains("ABORTED");
-    assertThat(outcome.retryAfter()).contains(settings.transientRetry());
+    assertRetriedAfter(outcome, GcpTestbed.RETRIES.transientFailure());
     assertThat(bed.calls("serviceAccounts.setIamPolicy")).isEqualTo(settings.policyAttempts());
   }
 
@@ -348,7 +378,7 @@ class GcpCloudReconcilerTest {
 
     assertThat(throttled.status()).isEqualTo(ConditionStatus.False);
     assertThat(throttled.reason()).isEqualTo(CloudReason.Throttled);
-    assertThat(throttled.retryAfter()).contains(settings.throttledRetry());
+    assertRetriedAfter(throttled, GcpTestbed.RETRIES.throttled());
     assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
   }
 
@@ -387,10 +417,7 @@ class GcpCloudReconcilerTest {
             settings.pollInitial(),
             settings.pollMax(),
             settings.policyAttempts(),
-            settings.readCacheTtl(),
-            settings.transientRetry(),
-            settings.throttledRetry(),
-            settings.reconcilingRetry());
+            settings.readCacheTtl());
 
     CloudOutcome unauthorized =
         bed.adapter(wrong, clock).reconcile(request(identity("deploy", s -> {})));
@@ -415,7 +442,7 @@ class GcpCloudReconcilerTest {
 
     assertThat(waiting.status()).isEqualTo(ConditionStatus.Unknown);
     assertThat(waiting.reason()).isEqualTo(CloudReason.Reconciling);
-    assertThat(waiting.retryAfter()).contains(settings.reconcilingRetry());
+    assertRetriedAfter(waiting, GcpTestbed.RETRIES.reconciling());
     assertThat(bed.state().pendingOperations()).hasSize(1);
 
     // a new operator process: no memory of the operation it started
@@ -539,7 +566,12 @@ class GcpCloudReconcilerTest {
     CIFederatedIdentity identity = identity("deploy", s -> {});
     reconcile(identity);
     bed.state()
-        .editProvider(providerName(identity), p -> p.put("description", "taken over by hand"));
+        .editProvider(
+            providerName(identity),
+            p ->
+                p.put(
+                    "description",
+                    Ownership.providerDescription(new Owner("team-b/deploy", CLUSTER, "uid-b"))));
 
     CloudOutcome cleaned = adapter.cleanup(request(identity));
 
@@ -547,6 +579,20 @@ class GcpCloudReconcilerTest {
     assertThat(cleaned.message()).contains("untouched");
     assertThat(provider(identity).path("state").asText()).isEqualTo("ACTIVE");
     assertThat(bed.state().members(SA, ROLE)).containsExactly(PRINCIPAL);
+  }
+
+  @Test
+  void cleanupDeletesTheRecordedProviderWhoseMarksWereRemovedByHand() {
+    CIFederatedIdentity identity = identity("deploy", s -> {});
+    reconcile(identity);
+    bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
+
+    CloudOutcome cleaned = adapter.cleanup(request(identity));
+
+    assertThat(cleaned.done()).isTrue();
+    assertThat(cleaned.message()).contains("deleted provider");
+    assertThat(provider(identity).path("state").asText()).isEqualTo("DELETED");
+    assertThat(bed.state().members(SA, ROLE)).isEmpty();
   }
 
   @Test
@@ -752,6 +798,12 @@ class GcpCloudReconcilerTest {
 
   // ---------------------------------------------------------------------------------- helpers
 
+  /** The shared retry policy's delay: the base, spread by up to half again. */
+  private static void assertRetriedAfter(CloudOutcome outcome, Duration base) {
+    assertThat(outcome.retryAfter())
+        .hasValueSatisfying(d -> assertThat(d).isBetween(base, base.plus(base.dividedBy(2))));
+  }
+
   private CloudOutcome reconcile(CIFederatedIdentity identity) {
     CloudOutcome outcome = adapter.reconcile(request(identity));
     settle(identity, outcome);
@@ -761,7 +813,7 @@ class GcpCloudReconcilerTest {
   /** Keeps the status the identity reconciler would write after this outcome. */
   private static void settle(CIFederatedIdentity identity, CloudOutcome outcome) {
     CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.GCP, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(

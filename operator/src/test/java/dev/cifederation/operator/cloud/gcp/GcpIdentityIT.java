@@ -11,27 +11,24 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.Conditions;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,24 +50,19 @@ class GcpIdentityIT {
   private static final KubeApiServerSupport API = KubeApiServerSupport.shared();
   private static final KubernetesClient CLIENT = API.newClient();
   private static final GcpTestbed BED = new GcpTestbed();
-  private static final GcpSettings SETTINGS =
-      BED.settings(RESYNC)
-          .withRetries(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+  private static final GcpSettings SETTINGS = BED.settings(RESYNC);
+
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
 
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(BED.adapter(SETTINGS, Clock.systemUTC())),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(BED.adapter(SETTINGS, GcpTestbed.quickRetries(RESYNC), Clock.systemUTC())),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Clock.systemUTC()),
+          RESYNC);
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -78,11 +70,7 @@ class GcpIdentityIT {
   static void issuerAndFake() throws IOException {
     // operations of out-of-band edits (nobody polls them) finish on their own, as Google's do
     BED.state().setCompleteAfter(Duration.ofSeconds(1));
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                Files.readString(examples().resolve("issuer-github.yaml")), CIIssuer.class))
-        .serverSideApply();
+    LOOP.apply(Fixtures.example("issuer-github.yaml", CIIssuer.class));
   }
 
   @AfterAll
@@ -109,7 +97,7 @@ class GcpIdentityIT {
                 + pool
                 + "/subject/repo:my-org/my-app:environment:production");
     assertThat(gcp.getAudience()).isEqualTo("https://iam.googleapis.com/" + gcp.getProviderName());
-    assertThat(condition(synced, "Ready").map(Condition::getStatus)).contains("True");
+    assertThat(Conditions.find(synced, "Ready").map(Condition::getStatus)).contains("True");
     ObjectNode provider = BED.state().provider(gcp.getProviderName()).orElseThrow();
     assertThat(provider.path("attributeCondition").asText())
         .isEqualTo(
@@ -141,7 +129,7 @@ class GcpIdentityIT {
 
   @Test
   void handEditsAreRevertedWithinOneResync() throws Exception {
-    create(identity("drift", "pool-drift", "env-drift", ""));
+    LOOP.create(identity("drift", "pool-drift", "env-drift", ""));
     CIFederatedIdentity synced = awaitGcp("drift", "True", "Synced");
     String provider = synced.getStatus().getGcp().getProviderName();
     String principal = synced.getStatus().getGcp().getPrincipal();
@@ -152,7 +140,7 @@ class GcpIdentityIT {
     Instant edited = Instant.now();
     patchThroughTheApi(provider, "attributeCondition", "assertion.repository_owner == 'my-org'");
     awaitCondition(provider, desired, edited);
-    CIFederatedIdentity once = awaitStatus("drift", i -> corrections(i) >= 1);
+    CIFederatedIdentity once = LOOP.awaitStatus("drift", i -> corrections(i) >= 1);
     assertThat(corrections(once)).isEqualTo(1);
 
     // someone removes it (Google refuses that today for GitHub; older providers have none)
@@ -169,13 +157,13 @@ class GcpIdentityIT {
         .until(() -> BED.state().members(SA, ROLE).contains(principal));
     assertThat(Duration.between(start, Instant.now())).isLessThan(ONE_RESYNC);
 
-    CIFederatedIdentity after = awaitStatus("drift", i -> corrections(i) >= 3);
+    CIFederatedIdentity after = LOOP.awaitStatus("drift", i -> corrections(i) >= 3);
     assertThat(corrections(after)).isEqualTo(3);
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events("drift"))
+                assertThat(LOOP.events("drift"))
                     .filteredOn(e -> e.getReason().equals("DriftCorrected"))
                     .hasSize(3)
                     .anySatisfy(e -> assertThat(e.getMessage()).contains("repository_owner")));
@@ -183,7 +171,7 @@ class GcpIdentityIT {
 
   @Test
   void aSoftDeletedProviderIsRestoredNotRecreated() {
-    create(identity("undelete", "pool-undelete", "env-undelete", ""));
+    LOOP.create(identity("undelete", "pool-undelete", "env-undelete", ""));
     String provider = awaitGcp("undelete", "True", "Synced").getStatus().getGcp().getProviderName();
     long creates = BED.calls("providers.create");
 
@@ -201,7 +189,7 @@ class GcpIdentityIT {
                     .equals("ACTIVE"));
     assertThat(BED.calls("providers.create")).isEqualTo(creates);
     assertThat(
-            awaitStatus("undelete", i -> corrections(i) >= 1)
+            LOOP.awaitStatus("undelete", i -> corrections(i) >= 1)
                 .getStatus()
                 .getGcp()
                 .getDriftCorrections())
@@ -226,15 +214,15 @@ class GcpIdentityIT {
                     .formatted(ghes),
                 CIIssuer.class))
         .serverSideApply();
-    create(identity("on-github", "pool-shared", "env-shared", ""));
+    LOOP.create(identity("on-github", "pool-shared", "env-shared", ""));
     awaitGcp("on-github", "True", "Synced");
 
     CIFederatedIdentity second = identity("on-ghes", "pool-shared", "env-shared", "");
     second.getSpec().setIssuerRef(ghes);
-    create(second);
+    LOOP.create(second);
     CIFederatedIdentity refused = awaitGcp("on-ghes", "False", "Conflict");
 
-    assertThat(condition(refused, "GCPReady").orElseThrow().getMessage())
+    assertThat(Conditions.find(refused, "GCPReady").orElseThrow().getMessage())
         .contains("spec.gcp.poolId 'pool-shared'")
         .contains("https://token.actions.githubusercontent.com");
     assertThat(
@@ -249,7 +237,7 @@ class GcpIdentityIT {
     CIFederatedIdentity own = identity("on-ghes-own", "x", "env-shared", "");
     own.getSpec().setIssuerRef(ghes);
     own.getSpec().getGcp().setPoolId(null);
-    create(own);
+    LOOP.create(own);
     assertThat(awaitGcp("on-ghes-own", "True", "Synced").getStatus().getGcp().getProviderName())
         .contains("/workloadIdentityPools/cifed-" + ghes + "/providers/");
   }
@@ -259,7 +247,7 @@ class GcpIdentityIT {
     String alice = "user:alice@example.com";
     BED.fake.faults().beforeNextSetIamPolicy(() -> BED.state().addMember(SA, ROLE, alice));
 
-    create(identity("etag", "pool-etag", "env-etag", ""));
+    LOOP.create(identity("etag", "pool-etag", "env-etag", ""));
     CIFederatedIdentity synced = awaitGcp("etag", "True", "Synced");
 
     assertThat(BED.state().members(SA, ROLE))
@@ -270,32 +258,27 @@ class GcpIdentityIT {
   void throttlingShowsInTheConditionAndPassesOnItsOwn() {
     BED.fake.faults().failNext("GET", ".*/pool-throttle", 2, 429);
 
-    create(identity("throttle", "pool-throttle", "env-throttle", ""));
+    LOOP.create(identity("throttle", "pool-throttle", "env-throttle", ""));
 
     awaitGcp("throttle", "True", "Synced");
     await()
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(events("throttle"))
+                assertThat(LOOP.events("throttle"))
                     .anySatisfy(e -> assertThat(e.getMessage()).contains("GCPReady Throttled")));
   }
 
   @Test
   void deleteRemovesWhatWasCreatedAndOnlyThat() {
     String bob = "user:bob@example.com";
-    create(identity("delete-me", "pool-delete", "env-delete", ""));
+    LOOP.create(identity("delete-me", "pool-delete", "env-delete", ""));
     var gcp = awaitGcp("delete-me", "True", "Synced").getStatus().getGcp();
     BED.state().addMember(SA, ROLE, bob);
     String pool = gcp.getProviderName().substring(0, gcp.getProviderName().indexOf("/providers/"));
 
-    CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(OPERATOR.getNamespace())
-        .withName("delete-me")
-        .delete();
-
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("delete-me") == null);
+    LOOP.delete("delete-me");
+    LOOP.awaitGone("delete-me");
     assertThat(BED.state().provider(gcp.getProviderName()).orElseThrow().path("state").asText())
         .isEqualTo("DELETED");
     assertThat(BED.state().members(SA, ROLE)).contains(bob).doesNotContain(gcp.getPrincipal());
@@ -306,16 +289,11 @@ class GcpIdentityIT {
 
   @Test
   void orphanLeavesProviderAndBindingWithoutOwnershipMarks() {
-    create(identity("orphan-me", "pool-orphan", "env-orphan", "deletionPolicy: Orphan"));
+    LOOP.create(identity("orphan-me", "pool-orphan", "env-orphan", "deletionPolicy: Orphan"));
     var gcp = awaitGcp("orphan-me", "True", "Synced").getStatus().getGcp();
 
-    CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(OPERATOR.getNamespace())
-        .withName("orphan-me")
-        .delete();
-
-    await().atMost(Duration.ofSeconds(30)).until(() -> get("orphan-me") == null);
+    LOOP.delete("orphan-me");
+    LOOP.awaitGone("orphan-me");
     ObjectNode provider = BED.state().provider(gcp.getProviderName()).orElseThrow();
     assertThat(provider.path("state").asText()).isEqualTo("ACTIVE");
     assertThat(provider.has("description")).isFalse();
@@ -326,10 +304,10 @@ class GcpIdentityIT {
   void observeWritesNothingAndReportsDrift() {
     long writes = BED.writes();
 
-    create(identity("observer", "pool-observe", "env-observe", "managementPolicy: Observe"));
+    LOOP.create(identity("observer", "pool-observe", "env-observe", "managementPolicy: Observe"));
 
     CIFederatedIdentity observed = awaitGcp("observer", "False", "DriftDetected");
-    assertThat(condition(observed, "GCPReady").orElseThrow().getMessage())
+    assertThat(Conditions.find(observed, "GCPReady").orElseThrow().getMessage())
         .contains("pool-observe does not exist");
     assertThat(
             BED.state()
@@ -342,89 +320,54 @@ class GcpIdentityIT {
   }
 
   @Test
-  void aSteadyResyncMakesNoWrites() throws InterruptedException {
-    create(identity("steady", "pool-steady", "env-steady", ""));
+  void aSteadyResyncMakesNoWrites() {
+    LOOP.create(identity("steady", "pool-steady", "env-steady", ""));
     awaitGcp("steady", "True", "Synced");
-    Thread.sleep(RESYNC.toMillis());
+    // one more pass: every other identity of this class settles meanwhile
+    LOOP.awaitPasses("steady", 1);
     long writes = BED.writes();
     long wireWrites = BED.wireWrites();
     long lists = BED.calls("providers.list");
 
-    Thread.sleep(RESYNC.multipliedBy(3).toMillis());
+    LOOP.awaitPasses("steady", 3);
 
-    assertThat(BED.calls("providers.list")).as("resyncs happened").isGreaterThan(lists);
+    assertThat(BED.calls("providers.list")).as("the passes read IAM").isGreaterThan(lists);
     assertThat(BED.writes()).isEqualTo(writes);
     assertThat(BED.wireWrites()).isEqualTo(wireWrites);
   }
 
   // ---------------------------------------------------------------------------------- helpers
 
-  private static Path examples() {
-    return API.repoRoot().resolve("examples");
-  }
-
   private CIFederatedIdentity example(String file) {
-    try {
-      CIFederatedIdentity identity =
-          Serialization.unmarshal(
-              Files.readString(examples().resolve(file)), CIFederatedIdentity.class);
-      create(identity);
-      return identity;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LOOP.create(Fixtures.example(file, CIFederatedIdentity.class));
   }
 
   private static CIFederatedIdentity identity(
       String name, String pool, String environment, String extra) {
-    return Serialization.unmarshal(
+    return Fixtures.identity(
+        null,
+        name,
         """
-        apiVersion: cifederation.dev/v1alpha1
-        kind: CIFederatedIdentity
-        metadata:
-          name: %s
-        spec:
-          issuerRef: github
-          repository: my-org/my-app
-          subject: {environment: %s}
-          gcp:
-            projectId: my-project
-            projectNumber: "%s"
-            poolId: %s
-            serviceAccount: %s
-          %s
+        issuerRef: github
+        repository: my-org/my-app
+        subject: {environment: %s}
+        gcp:
+          projectId: my-project
+          projectNumber: "%s"
+          poolId: %s
+          serviceAccount: %s
+        %s
         """
-            .formatted(name, environment, PROJECT_NUMBER, pool, SA, extra),
-        CIFederatedIdentity.class);
-  }
-
-  private void create(CIFederatedIdentity identity) {
-    identity.getMetadata().setNamespace(OPERATOR.getNamespace());
-    CLIENT.resource(identity).create();
-  }
-
-  private CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(OPERATOR.getNamespace())
-        .withName(name)
-        .get();
+            .formatted(environment, PROJECT_NUMBER, pool, SA, extra));
   }
 
   private CIFederatedIdentity awaitGcp(String name, String status, String reason) {
-    return awaitStatus(
+    return LOOP.awaitStatus(
         name,
         i ->
-            condition(i, "GCPReady")
+            Conditions.find(i, "GCPReady")
                 .map(c -> c.getStatus().equals(status) && c.getReason().equals(reason))
                 .orElse(false));
-  }
-
-  private CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> get(name), i -> i != null && i.getStatus() != null && done.test(i));
   }
 
   /**
@@ -472,17 +415,5 @@ class GcpIdentityIT {
   private static long corrections(CIFederatedIdentity identity) {
     var gcp = identity.getStatus().getGcp();
     return gcp == null || gcp.getDriftCorrections() == null ? 0 : gcp.getDriftCorrections();
-  }
-
-  private List<Event> events(String name) {
-    return CLIENT.v1().events().inNamespace(OPERATOR.getNamespace()).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .toList();
-  }
-
-  private static Optional<Condition> condition(CIFederatedIdentity identity, String type) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst();
   }
 }

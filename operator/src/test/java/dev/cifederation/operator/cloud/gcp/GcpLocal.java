@@ -30,10 +30,7 @@ public final class GcpLocal implements AutoCloseable {
   }
 
   public CloudReconciler adapter(Duration resync) {
-    return bed.adapter(
-        bed.settings(resync)
-            .withRetries(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
-        Clock.systemUTC());
+    return bed.adapter(bed.settings(resync), GcpTestbed.quickRetries(resync), Clock.systemUTC());
   }
 
   public Optional<ObjectNode> provider(String name) {

@@ -4,22 +4,22 @@ import static dev.cifederation.operator.cloud.gcp.GcpTestbed.PROJECT_NUMBER;
 import static dev.cifederation.operator.cloud.gcp.GcpTestbed.ROLE;
 import static dev.cifederation.operator.cloud.gcp.GcpTestbed.SA;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIIssuer;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.testsupport.Conditions;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,22 +40,13 @@ class GcpRestartIT {
       "projects/" + PROJECT_NUMBER + "/locations/global/workloadIdentityPools/pool-restart";
 
   private static String namespace;
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT, () -> namespace);
   private Operator running;
 
   @BeforeAll
   static void setUp() {
     namespace = API.createNamespace("gcp-restart");
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
-                apiVersion: cifederation.dev/v1alpha1
-                kind: CIIssuer
-                metadata: {name: github}
-                spec: {url: "https://token.actions.githubusercontent.com", dialect: GitHub}
-                """,
-                CIIssuer.class))
-        .create();
+    LOOP.apply(Fixtures.gitHubIssuer("github"));
   }
 
   @AfterEach
@@ -128,14 +119,14 @@ class GcpRestartIT {
     GcpSettings settings =
         BED.settings(resync)
             .withOperationTimeout(
-                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100))
-            .withRetries(resync, resync, resync.dividedBy(3));
+                Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100));
+    RetryPolicy retries = new RetryPolicy(resync, resync, resync.dividedBy(3), resync);
     Operator operator =
         new Operator(o -> o.withKubernetesClient(API.newClient()).withCloseClientOnStop(true));
     operator.register(
         new IdentityReconciler(
             new TrustCompiler(),
-            List.of(BED.adapter(settings, Clock.systemUTC())),
+            List.of(BED.adapter(settings, retries, Clock.systemUTC())),
             new EventRecorder(CLIENT, Clock.systemUTC()),
             Clock.systemUTC()),
         o -> o.withReconciliationMaxInterval(resync).settingNamespaces(namespace));
@@ -144,26 +135,21 @@ class GcpRestartIT {
   }
 
   private static void create(String name, String environment) {
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                """
-                apiVersion: cifederation.dev/v1alpha1
-                kind: CIFederatedIdentity
-                metadata: {name: %s, namespace: %s}
-                spec:
-                  issuerRef: github
-                  repository: my-org/my-app
-                  subject: {environment: %s}
-                  gcp:
-                    projectId: my-project
-                    projectNumber: "%s"
-                    poolId: pool-restart
-                    serviceAccount: %s
-                """
-                    .formatted(name, namespace, environment, PROJECT_NUMBER, SA),
-                CIFederatedIdentity.class))
-        .create();
+    LOOP.create(
+        Fixtures.identity(
+            null,
+            name,
+            """
+            issuerRef: github
+            repository: my-org/my-app
+            subject: {environment: %s}
+            gcp:
+              projectId: my-project
+              projectNumber: "%s"
+              poolId: pool-restart
+              serviceAccount: %s
+            """
+                .formatted(environment, PROJECT_NUMBER, SA)));
   }
 
   private static CIFederatedIdentity awaitGcp(String name, String status, String reason) {
@@ -172,28 +158,13 @@ class GcpRestartIT {
         i -> condition(i).getStatus().equals(status) && condition(i).getReason().equals(reason));
   }
 
+  /** A status with a GCPReady condition that satisfies {@code done}. */
   private static CIFederatedIdentity awaitStatus(
       String name, java.util.function.Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () ->
-                CLIENT
-                    .resources(CIFederatedIdentity.class)
-                    .inNamespace(namespace)
-                    .withName(name)
-                    .get(),
-            i -> i != null && i.getStatus() != null && gcpCondition(i).isPresent() && done.test(i));
+    return LOOP.awaitStatus(name, i -> Conditions.find(i, "GCPReady").isPresent() && done.test(i));
   }
 
   private static Condition condition(CIFederatedIdentity identity) {
-    return gcpCondition(identity).orElseThrow();
-  }
-
-  private static Optional<Condition> gcpCondition(CIFederatedIdentity identity) {
-    return identity.getStatus().getConditions().stream()
-        .filter(c -> "GCPReady".equals(c.getType()))
-        .findFirst();
+    return Conditions.condition(identity, "GCPReady");
   }
 }

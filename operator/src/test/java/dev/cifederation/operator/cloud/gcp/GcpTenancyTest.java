@@ -22,10 +22,12 @@ import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -227,7 +229,7 @@ class GcpTenancyTest {
             p ->
                 p.put(
                     "description",
-                    Ownership.providerDescription("team-a/deploy", "x", "elsewhere")));
+                    Ownership.providerDescription(new Owner("team-a/deploy", "elsewhere", "x"))));
     later();
     long writes = bed.writes();
 
@@ -242,8 +244,8 @@ class GcpTenancyTest {
 
   @Test
   void twoClustersInOneProjectNeverChangeOrDeleteEachOthersObjects() {
-    GcpCloudReconciler east = bed.adapter(settings, clock, "east");
-    GcpCloudReconciler west = bed.adapter(settings, clock, "west");
+    GcpCloudReconciler east = bed.adapter(settings, GcpTestbed.RETRIES, clock, "east");
+    GcpCloudReconciler west = bed.adapter(settings, GcpTestbed.RETRIES, clock, "west");
     CIFederatedIdentity eastDeploy = identity("deploy", UUID.randomUUID().toString(), s -> {});
     CIFederatedIdentity westDeploy = identity("deploy", UUID.randomUUID().toString(), s -> {});
     CIFederatedIdentity westShip =
@@ -366,7 +368,13 @@ class GcpTenancyTest {
   void aRecordedProviderThatIsNoLongerOursIsNotTouchedByRevocation() {
     CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
-    bed.state().editProvider(providerName(identity), p -> p.put("description", "taken over"));
+    bed.state()
+        .editProvider(
+            providerName(identity),
+            p ->
+                p.put(
+                    "description",
+                    Ownership.providerDescription(new Owner("team-b/deploy", CLUSTER, "uid-b"))));
     later();
     long writes = bed.writes();
 
@@ -377,6 +385,21 @@ class GcpTenancyTest {
     assertThat(identity.getStatus().getGcp().getProviderName())
         .as("what was known is kept")
         .isEqualTo(providerName(identity));
+  }
+
+  @Test
+  void revocationDisablesTheRecordedProviderWhoseMarksWereRemovedAndMarksItAgain() {
+    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    reconcile(identity);
+    String marks = provider(identity).path("description").asText();
+    bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
+    later();
+
+    CloudOutcome revoked = reconcile(identity, Grants.NONE, Optional.of(suspended()));
+
+    assertThat(revoked.reason()).isEqualTo(CloudReason.Revoked);
+    assertThat(provider(identity).path("disabled").asBoolean()).isTrue();
+    assertThat(provider(identity).path("description").asText()).isEqualTo(marks);
   }
 
   // ----------------------------------------------------------------------------------- observe
@@ -706,7 +729,7 @@ class GcpTenancyTest {
   /** Keeps the status the identity reconciler would write after this outcome. */
   private static void settle(CIFederatedIdentity identity, CloudOutcome outcome) {
     CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.GCP, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(

@@ -2,6 +2,8 @@ package dev.cifederation.operator.cloud.gcp;
 
 import dev.cifederation.fakes.gcp.FakeGcpIam;
 import dev.cifederation.fakes.gcp.IamState;
+import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.observe.CloudCalls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -52,21 +54,43 @@ final class GcpTestbed implements AutoCloseable {
     return fake.state();
   }
 
+  /** The unit tests' retries: transient 3 s, throttled 4 s, reconciling 2 s. */
+  static final RetryPolicy RETRIES =
+      new RetryPolicy(
+          Duration.ofSeconds(3),
+          Duration.ofSeconds(4),
+          Duration.ofSeconds(2),
+          Duration.ofMinutes(10));
+
   GcpSettings settings(Duration resync) {
     return GcpSettings.defaults(fake.baseUrl(), Optional.of(TOKEN), resync)
-        .withOperationTimeout(Duration.ofSeconds(2), Duration.ofMillis(5), Duration.ofMillis(50))
-        .withRetries(Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofSeconds(2));
+        .withOperationTimeout(Duration.ofSeconds(2), Duration.ofMillis(5), Duration.ofMillis(50));
+  }
+
+  /** Every retry after a second, within the resync: for tests with the operator in the loop. */
+  static RetryPolicy quickRetries(Duration resync) {
+    Duration second = Duration.ofSeconds(1);
+    return new RetryPolicy(second, second, second, resync);
   }
 
   GcpCloudReconciler adapter(GcpSettings settings, Clock clock) {
-    return adapter(settings, clock, CLUSTER);
+    return adapter(settings, RETRIES, clock, CLUSTER);
+  }
+
+  GcpCloudReconciler adapter(GcpSettings settings, RetryPolicy retries, Clock clock) {
+    return adapter(settings, retries, clock, CLUSTER);
   }
 
   /** An adapter as the operator of the cluster {@code cluster} runs it. */
-  GcpCloudReconciler adapter(GcpSettings settings, Clock clock, String cluster) {
-    IamGateway.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+  GcpCloudReconciler adapter(
+      GcpSettings settings, RetryPolicy retries, Clock clock, String cluster) {
     return new GcpCloudReconciler(
-        settings, new IamGateway(settings, calls, sleeper), sleeper, cluster, clock);
+        settings,
+        new IamGateway(settings, calls, Sleeper.REAL),
+        Sleeper.REAL,
+        cluster,
+        retries,
+        clock);
   }
 
   /** Calls of one operation, by the metric the operator exports. */

@@ -2,7 +2,8 @@ package dev.cifederation.operator.cloud.gcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cifederation.operator.cloud.gcp.Ownership.Verdict;
+import dev.cifederation.operator.cloud.Owner;
+import dev.cifederation.operator.cloud.Owner.Verdict;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,26 +15,24 @@ class OwnershipTest {
 
   @Test
   void providerMarksNameTheOwnerTheUidAndTheCluster() {
-    String description = Ownership.providerDescription("team-a/deploy", UID, "prod");
+    String description = Ownership.providerDescription(new Owner("team-a/deploy", "prod", UID));
 
     assertThat(description)
         .isEqualTo(
             "cifederation.dev/owner=team-a/deploy cifederation.dev/uid="
                 + UID
                 + " cifederation.dev/cluster=prod");
-    assertThat(Ownership.provider(description, "team-a/deploy", UID, "prod"))
-        .isEqualTo(Verdict.OURS);
-    assertThat(Ownership.provider(description, "team-a/other", UID, "prod"))
-        .isEqualTo(Verdict.OTHER_OWNER);
-    assertThat(Ownership.provider(description, "team-a/deploy", UID, "staging"))
+    assertThat(verdict(description, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.OURS);
+    assertThat(verdict(description, "team-a/other", UID, "prod")).isEqualTo(Verdict.OTHER_OWNER);
+    assertThat(verdict(description, "team-a/deploy", UID, "staging"))
         .isEqualTo(Verdict.OTHER_CLUSTER);
   }
 
   @Test
   void aNamesakeWithAnotherUidDoesNotInherit() {
-    String description = Ownership.providerDescription("team-a/deploy", UID, "prod");
+    String description = Ownership.providerDescription(new Owner("team-a/deploy", "prod", UID));
 
-    assertThat(Ownership.provider(description, "team-a/deploy", OTHER_UID, "prod"))
+    assertThat(verdict(description, "team-a/deploy", OTHER_UID, "prod"))
         .isEqualTo(Verdict.EARLIER_NAMESAKE);
   }
 
@@ -41,20 +40,23 @@ class OwnershipTest {
   void marksOfTheEarlierVersionWithoutUidAreLegacy() {
     String legacy = "cifederation.dev/owner=team-a/deploy cifederation.dev/cluster=prod";
 
-    assertThat(Ownership.provider(legacy, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.LEGACY);
-    assertThat(Ownership.provider(legacy, "team-a/deploy", UID, "staging"))
+    assertThat(recordedVerdict(legacy, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.LEGACY);
+    assertThat(verdict(legacy, "team-a/deploy", UID, "prod"))
+        .as("not recorded: maybe an earlier namesake's")
+        .isEqualTo(Verdict.EARLIER_NAMESAKE);
+    assertThat(verdict(legacy, "team-a/deploy", UID, "staging"))
         .as("another cluster's legacy marks stay another cluster's")
         .isEqualTo(Verdict.OTHER_CLUSTER);
   }
 
   @Test
   void missingOrForeignDescriptionsAreUnmarked() {
-    assertThat(Ownership.provider(null, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
-    assertThat(Ownership.provider("", "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
-    assertThat(Ownership.provider("GitHub provider made by hand", "team-a/deploy", UID, "prod"))
+    assertThat(verdict(null, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
+    assertThat(verdict("", "team-a/deploy", UID, "prod")).isEqualTo(Verdict.UNMARKED);
+    assertThat(verdict("GitHub provider made by hand", "team-a/deploy", UID, "prod"))
         .isEqualTo(Verdict.UNMARKED);
     assertThat(
-            Ownership.provider(
+            verdict(
                 "owner=team-a/deploy cluster=prod (not our keys)", "team-a/deploy", UID, "prod"))
         .isEqualTo(Verdict.UNMARKED);
   }
@@ -63,25 +65,23 @@ class OwnershipTest {
   void aMarkInTheMiddleOfOtherTextStillCounts() {
     String description =
         "edited by alice: "
-            + Ownership.providerDescription("team-a/deploy", UID, "prod")
+            + Ownership.providerDescription(new Owner("team-a/deploy", "prod", UID))
             + " thanks";
 
-    assertThat(Ownership.provider(description, "team-a/deploy", UID, "prod"))
-        .isEqualTo(Verdict.OURS);
+    assertThat(verdict(description, "team-a/deploy", UID, "prod")).isEqualTo(Verdict.OURS);
   }
 
   @Test
   void longOwnersAreHashedToFitGooglesDescriptionLimitAndKeepTheUid() {
     String owner = "a".repeat(63) + "/" + "b".repeat(253);
 
-    String description = Ownership.providerDescription(owner, UID, "prod");
+    String description = Ownership.providerDescription(new Owner(owner, "prod", UID));
 
     assertThat(description).hasSizeLessThanOrEqualTo(Ownership.DESCRIPTION_MAX);
     assertThat(description).startsWith("cifederation.dev/owner-sha256=").contains(UID);
-    assertThat(Ownership.provider(description, owner, UID, "prod")).isEqualTo(Verdict.OURS);
-    assertThat(Ownership.provider(description, owner, OTHER_UID, "prod"))
-        .isEqualTo(Verdict.EARLIER_NAMESAKE);
-    assertThat(Ownership.provider(description, owner.replace('b', 'c'), UID, "prod"))
+    assertThat(verdict(description, owner, UID, "prod")).isEqualTo(Verdict.OURS);
+    assertThat(verdict(description, owner, OTHER_UID, "prod")).isEqualTo(Verdict.EARLIER_NAMESAKE);
+    assertThat(verdict(description, owner.replace('b', 'c'), UID, "prod"))
         .isEqualTo(Verdict.OTHER_OWNER);
   }
 
@@ -135,9 +135,13 @@ class OwnershipTest {
 
   @Test
   void clusterMarksAreRecognisedWhateverTheOwner() {
-    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", UID, "prod"), "prod"))
+    assertThat(
+            Ownership.markedByCluster(
+                Ownership.providerDescription(new Owner("x/y", "prod", UID)), "prod"))
         .isTrue();
-    assertThat(Ownership.markedByCluster(Ownership.providerDescription("x/y", UID, "dev"), "prod"))
+    assertThat(
+            Ownership.markedByCluster(
+                Ownership.providerDescription(new Owner("x/y", "dev", UID)), "prod"))
         .isFalse();
     assertThat(Ownership.markedByCluster(Ownership.poolDescription("prod", GITHUB), "prod"))
         .isFalse();
@@ -159,5 +163,37 @@ class OwnershipTest {
         .as("a dot is a dot, not any character")
         .isEmpty();
     assertThat(Ownership.adoptionGrant(List.of(), name)).isEmpty();
+  }
+
+  @Test
+  void theRecordedProviderWithItsMarksRemovedIsOursToMarkAgain() {
+    assertThat(recordedVerdict("edited by hand", "team-a/deploy", UID, "prod"))
+        .isEqualTo(Verdict.MARKS_DRIFTED);
+    assertThat(verdict("cifederation.dev/uid=" + UID, "team-a/deploy", UID, "prod"))
+        .as("our uid alone")
+        .isEqualTo(Verdict.MARKS_DRIFTED);
+  }
+
+  @Test
+  void aHashedOwnerReadsAsTheOwnerOnlyWhenTheHashesMatch() {
+    Owner owner = new Owner("a".repeat(63) + "/" + "b".repeat(253), "prod", UID);
+    String description = Ownership.providerDescription(owner);
+
+    assertThat(Ownership.marksOf(description, owner)).isEqualTo(owner.marks());
+    assertThat(Ownership.marksOf(description, new Owner("team-a/deploy", "prod", UID)).owner())
+        .startsWith(Ownership.OWNER_HASH + "=");
+  }
+
+  /** The verdict on a provider the identity's status does not record. */
+  private static Verdict verdict(String description, String owner, String uid, String cluster) {
+    Owner me = new Owner(owner, cluster, uid);
+    return me.judge(Ownership.marksOf(description, me), false);
+  }
+
+  /** The verdict on the provider the identity's status records. */
+  private static Verdict recordedVerdict(
+      String description, String owner, String uid, String cluster) {
+    Owner me = new Owner(owner, cluster, uid);
+    return me.judge(Ownership.marksOf(description, me), true);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.api.services.iam.v1.model.Oidc;
 import com.google.api.services.iam.v1.model.WorkloadIdentityPoolProvider;
+import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.cloud.gcp.ProviderSpec.Field;
 import dev.cifederation.operator.trust.GcpTrust;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ class ProviderSpecTest {
           + " 'repo:my-org/my-app:environment:production'";
 
   private final WorkloadIdentityPoolProvider desired =
-      ProviderSpec.desired(trust(List.of()), OWNER, "uid-1", "prod");
+      ProviderSpec.desired(trust(List.of()), new Owner(OWNER, "prod", "uid-1"));
 
   @Test
   void desiredCarriesTheCompiledTrustAndTheOwnershipMarks() {
@@ -116,7 +117,7 @@ class ProviderSpecTest {
   @Test
   void audiencesAreASet() {
     WorkloadIdentityPoolProvider withAudiences =
-        ProviderSpec.desired(trust(List.of("a", "b")), OWNER, "uid-1", "prod");
+        ProviderSpec.desired(trust(List.of("a", "b")), new Owner(OWNER, "prod", "uid-1"));
     WorkloadIdentityPoolProvider live = withAudiences.clone();
     live.getOidc().setAllowedAudiences(List.of("b", "a", "a"));
 

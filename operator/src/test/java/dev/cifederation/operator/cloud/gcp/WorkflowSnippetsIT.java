@@ -9,23 +9,20 @@ import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
 import dev.cifederation.operator.reconcile.SnippetPublisher;
+import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
+import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,39 +42,26 @@ class WorkflowSnippetsIT {
   private static final KubernetesClient CLIENT = API.newClient();
   private static final GcpTestbed BED = new GcpTestbed();
 
+  private static final OperatorInTheLoop LOOP = new OperatorInTheLoop(CLIENT);
+
   @RegisterExtension
   static final LocallyRunOperatorExtension OPERATOR =
-      LocallyRunOperatorExtension.builder()
-          .withKubernetesClient(API.newClient())
-          .withReconciler(
-              new IdentityReconciler(
-                  new TrustCompiler(),
-                  List.of(
-                      BED.adapter(
-                          BED.settings(RESYNC)
-                              .withRetries(
-                                  Duration.ofSeconds(1),
-                                  Duration.ofSeconds(1),
-                                  Duration.ofSeconds(1)),
-                          Clock.systemUTC())),
-                  new EventRecorder(CLIENT, Clock.systemUTC()),
-                  Optional.of(new SnippetPublisher(CLIENT)),
-                  Optional.empty(),
-                  new FindingsGauge(new SimpleMeterRegistry()),
-                  Clock.systemUTC()),
-              o -> o.withReconciliationMaxInterval(RESYNC))
-          .oneNamespacePerClass(true)
-          .waitForNamespaceDeletion(false)
-          .build();
+      LOOP.extension(
+          new IdentityReconciler(
+              new TrustCompiler(),
+              List.of(
+                  BED.adapter(
+                      BED.settings(RESYNC), GcpTestbed.quickRetries(RESYNC), Clock.systemUTC())),
+              new EventRecorder(CLIENT, Clock.systemUTC()),
+              Optional.of(new SnippetPublisher(CLIENT)),
+              Optional.empty(),
+              new FindingsGauge(new SimpleMeterRegistry()),
+              Clock.systemUTC()),
+          RESYNC);
 
   @BeforeAll
-  static void issuer() throws IOException {
-    CLIENT
-        .resource(
-            Serialization.unmarshal(
-                Files.readString(API.repoRoot().resolve("examples/issuer-github.yaml")),
-                CIIssuer.class))
-        .serverSideApply();
+  static void issuer() {
+    LOOP.apply(Fixtures.example("issuer-github.yaml", CIIssuer.class));
   }
 
   @AfterAll
@@ -91,7 +75,7 @@ class WorkflowSnippetsIT {
     CLIENT.resource(example).create();
 
     CIFederatedIdentity synced =
-        awaitStatus(
+        LOOP.awaitStatus(
             "snippets",
             i ->
                 i.getStatus().getWorkflowSnippets() != null
@@ -116,14 +100,14 @@ class WorkflowSnippetsIT {
         .contains("environment: production");
     assertThat(map.getData()).containsOnlyKeys("github-actions.yaml");
 
-    // two resyncs later the ConfigMap is the same object version: nothing was rewritten
+    // two passes later the ConfigMap is the same object version: nothing was rewritten
     String version = map.getMetadata().getResourceVersion();
-    Thread.sleep(RESYNC.multipliedBy(2).toMillis() + 500);
+    LOOP.awaitPasses("snippets", 2);
     assertThat(configMap("snippets-ci-snippets").getMetadata().getResourceVersion())
         .isEqualTo(version);
 
     // a spec change reaches the snippet
-    CIFederatedIdentity live = get("snippets");
+    CIFederatedIdentity live = LOOP.get("snippets");
     live.getSpec().getSubject().setEnvironment("staging");
     CLIENT.resource(live).update();
     await()
@@ -152,24 +136,21 @@ class WorkflowSnippetsIT {
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () ->
-                assertThat(events("taken"))
+                assertThat(LOOP.events("taken"))
                     .anySatisfy(
                         e -> {
                           assertThat(e.getReason()).isEqualTo("SnippetsNotPublished");
                           assertThat(e.getType()).isEqualTo("Warning");
                           assertThat(e.getMessage()).contains("not owned by this identity");
                         }));
-    assertThat(get("taken").getStatus().getWorkflowSnippets()).isNull();
+    assertThat(LOOP.get("taken").getStatus().getWorkflowSnippets()).isNull();
     assertThat(configMap("taken-ci-snippets").getData()).isEqualTo(Map.of("owner", "someone else"));
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private static CIFederatedIdentity example(String file, String name) throws IOException {
-    CIFederatedIdentity identity =
-        Serialization.unmarshal(
-            Files.readString(API.repoRoot().resolve("examples").resolve(file)),
-            CIFederatedIdentity.class);
+  private static CIFederatedIdentity example(String file, String name) {
+    CIFederatedIdentity identity = Fixtures.example(file, CIFederatedIdentity.class);
     identity.getMetadata().setName(name);
     identity.getMetadata().setNamespace(OPERATOR.getNamespace());
     // a pool per test: the fake's pool state is shared by the class
@@ -179,26 +160,5 @@ class WorkflowSnippetsIT {
 
   private static ConfigMap configMap(String name) {
     return CLIENT.configMaps().inNamespace(OPERATOR.getNamespace()).withName(name).get();
-  }
-
-  private static CIFederatedIdentity get(String name) {
-    return CLIENT
-        .resources(CIFederatedIdentity.class)
-        .inNamespace(OPERATOR.getNamespace())
-        .withName(name)
-        .get();
-  }
-
-  private static CIFederatedIdentity awaitStatus(String name, Predicate<CIFederatedIdentity> done) {
-    return await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> get(name), i -> i != null && i.getStatus() != null && done.test(i));
-  }
-
-  private static List<Event> events(String name) {
-    return CLIENT.v1().events().inNamespace(OPERATOR.getNamespace()).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()))
-        .toList();
   }
 }

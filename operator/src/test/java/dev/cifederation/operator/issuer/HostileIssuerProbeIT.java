@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * deadline, reads at most the size cap, never follows it elsewhere, and says why with a typed
  * reason — while a healthy issuer checked at the same time is unaffected.
  */
-class HostileIssuerTest {
+class HostileIssuerProbeIT {
 
   private static final TestPki PKI = TestPki.generate();
   private static final HostileIssuer SERVER =

@@ -1,4 +1,4 @@
-package dev.cifederation.operator.trust;
+package dev.cifederation.operator.testsupport;
 
 import dev.cifederation.operator.api.v1alpha1.AwsIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
@@ -10,26 +10,30 @@ import dev.cifederation.operator.api.v1alpha1.IssuerAudiences;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.api.v1alpha1.SubjectTemplate;
+import dev.cifederation.operator.trust.IssuerInfo;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
-/** Specs as users write them, built in code so each test shows only what it varies. */
-final class Fixtures {
+/**
+ * Specs as users write them, built in code so each test shows only what it varies: what the trust
+ * compiler, evaluators and lint read. For whole resources from YAML see {@link Fixtures}.
+ */
+public final class Specs {
 
-  static final String NAMESPACE = "team-a";
-  static final String NAME = "deploy";
+  public static final String NAMESPACE = "team-a";
+  public static final String NAME = "deploy";
 
-  private Fixtures() {}
+  private Specs() {}
 
-  static IssuerInfo gitHub() {
+  public static IssuerInfo gitHub() {
     return issuer("https://token.actions.githubusercontent.com", IssuerDialect.GitHub, null);
   }
 
-  static IssuerInfo gitLab() {
+  public static IssuerInfo gitLab() {
     return issuer("https://gitlab.com", IssuerDialect.GitLab, null);
   }
 
-  static IssuerInfo issuer(String url, IssuerDialect dialect, IssuerAudiences audiences) {
+  public static IssuerInfo issuer(String url, IssuerDialect dialect, IssuerAudiences audiences) {
     CIIssuerSpec spec = new CIIssuerSpec();
     spec.setUrl(url);
     spec.setDialect(dialect);
@@ -38,11 +42,12 @@ final class Fixtures {
   }
 
   /** A spec for my-org/my-app with the given selector and no cloud blocks. */
-  static CIFederatedIdentitySpec spec(Consumer<SubjectSelector> selector) {
+  public static CIFederatedIdentitySpec spec(Consumer<SubjectSelector> selector) {
     return spec("my-org/my-app", selector);
   }
 
-  static CIFederatedIdentitySpec spec(String repository, Consumer<SubjectSelector> selector) {
+  public static CIFederatedIdentitySpec spec(
+      String repository, Consumer<SubjectSelector> selector) {
     CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
     spec.setIssuerRef("github");
     spec.setRepository(repository);
@@ -53,32 +58,32 @@ final class Fixtures {
   }
 
   /** The repository's GitHub subject template: these include_claim_keys. */
-  static CIFederatedIdentitySpec withTemplate(CIFederatedIdentitySpec spec, String... keys) {
+  public static CIFederatedIdentitySpec withTemplate(CIFederatedIdentitySpec spec, String... keys) {
     SubjectTemplate template = new SubjectTemplate();
     template.setIncludeClaimKeys(Arrays.stream(keys).map(GitHubClaim::valueOf).toList());
     spec.setSubjectTemplate(template);
     return spec;
   }
 
-  static CIFederatedIdentitySpec withAws(CIFederatedIdentitySpec spec) {
+  public static CIFederatedIdentitySpec withAws(CIFederatedIdentitySpec spec) {
     spec.setAws(aws());
     return spec;
   }
 
-  static CIFederatedIdentitySpec withAllClouds(CIFederatedIdentitySpec spec) {
+  public static CIFederatedIdentitySpec withAllClouds(CIFederatedIdentitySpec spec) {
     spec.setAws(aws());
     spec.setGcp(gcp());
     spec.setAzure(azure());
     return spec;
   }
 
-  static AwsIdentitySpec aws() {
+  public static AwsIdentitySpec aws() {
     AwsIdentitySpec aws = new AwsIdentitySpec();
     aws.setAccountId("123456789012");
     return aws;
   }
 
-  static GcpIdentitySpec gcp() {
+  public static GcpIdentitySpec gcp() {
     GcpIdentitySpec gcp = new GcpIdentitySpec();
     gcp.setProjectId("my-project");
     gcp.setProjectNumber("123456789012");
@@ -86,7 +91,7 @@ final class Fixtures {
     return gcp;
   }
 
-  static AzureIdentitySpec azure() {
+  public static AzureIdentitySpec azure() {
     AzureIdentitySpec azure = new AzureIdentitySpec();
     azure.setSubscriptionId("00000000-0000-0000-0000-000000000000");
     azure.setResourceGroup("my-rg");

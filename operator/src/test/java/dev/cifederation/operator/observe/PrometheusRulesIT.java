@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * rules name is one the operator really exports, scraped from its own meters, so a renamed metric
  * cannot leave an alert that never fires.
  */
-class PrometheusRulesTest {
+class PrometheusRulesIT {
 
   private static final Path RULES =
       Path.of("..", "charts", "cifederation-operator", "files", "prometheus-rules.yaml");

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * openssl s_client -showcerts}), a rotated chain is seen at the next check, and every way a check
  * fails has its own reason.
  */
-class IssuerProbeTest {
+class IssuerProbeIT {
 
   private static final TestPki PKI = TestPki.generate();
   private static final TestPki.Chain CHAIN_A =
