@@ -18,6 +18,7 @@ import com.azure.resourcemanager.msi.fluent.models.IdentityInner;
 import com.azure.resourcemanager.msi.models.IdentityUpdate;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Attribution;
+import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.azure.CredentialPlan.Credential;
 import java.util.List;
 import java.util.Map;
@@ -329,8 +330,7 @@ final class ArmClient {
 
   private LiveIdentity live(IdentityInner inner) {
     if (inner == null) {
-      throw new AzureFailure(
-          CloudReason.Transient, "Azure returned no identity body", Optional.empty());
+      throw new CloudFailure(CloudReason.Transient, "Azure returned no identity body");
     }
     return new LiveIdentity(
         inner.id(),

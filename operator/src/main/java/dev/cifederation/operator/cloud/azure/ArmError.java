@@ -6,9 +6,10 @@ import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.management.exception.ManagementException;
 import dev.cifederation.operator.api.v1alpha1.AzureIdentitySpec;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.ScopeBreakers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * An Azure error reduced to what decides handling: the typed reason, the HTTP status and ARM's
- * machine-readable error code (never the free-text message), whether a retry can help, and the
- * server's {@code Retry-After}.
+ * machine-readable error code (never the free-text message), whether a retry of the same call can
+ * help, and the server's {@code Retry-After}. Classifying is this package's (it knows the SDK);
+ * when a failed pass is tried again is the shared {@code RetryPolicy}'s.
  *
  * @param status the HTTP status, 0 when no response came back
  * @param code ARM's {@code error.code}, empty when there was none
@@ -45,6 +47,11 @@ record ArmError(
 
   boolean is(int expectedStatus, String expectedCode) {
     return status == expectedStatus && expectedCode.equalsIgnoreCase(code);
+  }
+
+  /** The failure of a call that ended with this error; {@code what} says which call and why. */
+  AzureFailure failure(String what) {
+    return new AzureFailure(reason, what, retryAfter, this);
   }
 
   static ArmError classify(Throwable error) {
@@ -113,8 +120,9 @@ record ArmError(
   }
 
   /** The scope of an identity's ARM calls: its subscription. */
-  static String scopeOf(CIFederatedIdentity identity) {
-    AzureIdentitySpec azure = identity.getSpec() == null ? null : identity.getSpec().getAzure();
+  static String scopeOf(CloudRequest request) {
+    CIFederatedIdentitySpec spec = request.identity().getSpec();
+    AzureIdentitySpec azure = spec == null ? null : spec.getAzure();
     return azure == null ? null : azure.getSubscriptionId();
   }
 

@@ -1,50 +1,29 @@
 package dev.cifederation.operator.cloud.azure;
 
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
+import dev.cifederation.operator.cloud.CloudFailure;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A failed Azure step, carrying the typed reason the condition shows and, for throttling and
- * transient errors, when to try again. Never leaves the package: the adapter turns it into a {@code
- * CloudOutcome}.
+ * A failed ARM call, classified by {@link ArmError}: the reason the condition shows, the server's
+ * {@code Retry-After} as the retry hint, and the ARM error itself, by which the client tells an
+ * expected answer (404 of a missing identity, 409 RoleAssignmentExists) from a failure.
  */
-final class AzureFailure extends RuntimeException {
+final class AzureFailure extends CloudFailure {
 
-  private final CloudReason reason;
-  private final Optional<Duration> retryAfter;
-  private final Optional<ArmError> error;
+  private final ArmError error;
 
-  AzureFailure(CloudReason reason, String message, Optional<Duration> retryAfter) {
-    this(reason, message, retryAfter, Optional.empty());
-  }
-
-  AzureFailure(
-      CloudReason reason, String message, Optional<Duration> retryAfter, Optional<ArmError> error) {
-    super(message);
-    this.reason = reason;
-    this.retryAfter = retryAfter;
+  AzureFailure(CloudReason reason, String message, Optional<Duration> retryHint, ArmError error) {
+    super(reason, message, retryHint, null);
     this.error = error;
   }
 
-  CloudReason reason() {
-    return reason;
-  }
-
-  Optional<Duration> retryAfter() {
-    return retryAfter;
-  }
-
-  /** The ARM error behind the failure, when there was a response. */
-  Optional<ArmError> error() {
-    return error;
-  }
-
   boolean is(int status, String code) {
-    return error.map(e -> e.is(status, code)).orElse(false);
+    return error.is(status, code);
   }
 
   boolean hasStatus(int status) {
-    return error.map(e -> e.status() == status).orElse(false);
+    return error.status() == status;
   }
 }

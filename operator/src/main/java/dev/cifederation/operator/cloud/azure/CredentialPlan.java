@@ -27,6 +27,9 @@ import java.util.Optional;
  */
 final class CredentialPlan {
 
+  /** Azure's limit of federated credentials on one identity. */
+  static final int MAX_CREDENTIALS = 20;
+
   /** A federated credential as desired or as Azure has it. */
   record Credential(String name, String issuer, String subject, List<String> audiences) {
     Credential {

@@ -2,6 +2,8 @@ package dev.cifederation.operator.cloud.azure;
 
 import dev.cifederation.fakes.azure.ArmState;
 import dev.cifederation.fakes.azure.FakeAzureArm;
+import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.config.OperatorConfig;
 import dev.cifederation.operator.config.Variable;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +29,12 @@ final class ArmFixture implements AutoCloseable {
   static final String GROUP_SCOPE = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/" + GROUP;
   static final String TOKEN = "fake-arm-token";
   static final String TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+  /**
+   * When the adapters under test retry a failed pass: the operator's policy with a resync long
+   * enough not to cut its delays short, so that tests see them.
+   */
+  static final RetryPolicy RETRIES = RetryPolicy.forResync(Duration.ofMinutes(10));
 
   final FakeAzureArm fake;
   final Path caFile;
@@ -89,14 +97,12 @@ final class ArmFixture implements AutoCloseable {
   }
 
   AzureCloudReconciler adapter(
-      AzureSettings settings,
-      MeterRegistry registry,
-      ArmRetry.Policy policy,
-      ArmRetry.Sleeper sleeper) {
+      AzureSettings settings, MeterRegistry registry, ArmRetry.Policy policy, Sleeper sleeper) {
     return AzureCloudReconciler.create(
         settings,
         "test-cluster",
         Duration.ofSeconds(10),
+        RETRIES,
         registry,
         Clock.systemUTC(),
         policy,

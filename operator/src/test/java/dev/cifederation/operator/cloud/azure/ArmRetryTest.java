@@ -35,12 +35,7 @@ class ArmRetryTest {
   private final ArmRetry retry =
       new ArmRetry(
           calls,
-          new ArmRetry.Policy(
-              4,
-              Duration.ofMillis(200),
-              Duration.ofSeconds(10),
-              Duration.ofSeconds(30),
-              Duration.ofSeconds(15)),
+          new ArmRetry.Policy(4, Duration.ofMillis(200), Duration.ofSeconds(10)),
           waits::add);
 
   @Test
@@ -72,7 +67,7 @@ class ArmRetryTest {
   }
 
   @Test
-  void givingUpReportsTheTypedReasonAndWhenToTryAgain() {
+  void givingUpReportsTheTypedReasonAndLeavesWhenToTryAgainToThePolicy() {
     Supplier<String> call =
         script(
             error(500, "InternalServerError", Map.of()),
@@ -84,7 +79,7 @@ class ArmRetryTest {
             AzureFailure.class,
             f -> {
               assertThat(f.reason()).isEqualTo(CloudReason.Transient);
-              assertThat(f.retryAfter()).contains(Duration.ofSeconds(15));
+              assertThat(f.retryHint()).as("ARM said no Retry-After").isEmpty();
               assertThat(f.getMessage()).contains("gave up after 4 attempts");
             });
     assertThat(calls.count("identities.get")).isEqualTo(4);
@@ -98,7 +93,7 @@ class ArmRetryTest {
             AzureFailure.class,
             f -> {
               assertThat(f.reason()).isEqualTo(CloudReason.Throttled);
-              assertThat(f.retryAfter()).contains(Duration.ofSeconds(120));
+              assertThat(f.retryHint()).as("ARM's Retry-After").contains(Duration.ofSeconds(120));
             });
     assertThat(waits).isEmpty();
   }
@@ -119,7 +114,7 @@ class ArmRetryTest {
             AzureFailure.class,
             f -> {
               assertThat(f.reason()).isEqualTo(reason);
-              assertThat(f.retryAfter()).isEmpty();
+              assertThat(f.retryHint()).isEmpty();
               String code = ((ManagementException) error).getValue().getCode();
               assertThat(f.is(((ManagementException) error).getResponse().getStatusCode(), code))
                   .isTrue();

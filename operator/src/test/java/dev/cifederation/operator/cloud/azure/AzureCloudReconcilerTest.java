@@ -20,6 +20,7 @@ import dev.cifederation.operator.api.v1alpha1.Finding;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Attribution;
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.observe.CloudCalls;
@@ -66,12 +67,7 @@ class AzureCloudReconcilerTest {
   private static final String READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
   private static final String UAA = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
   private static final ArmRetry.Policy FAST =
-      new ArmRetry.Policy(
-          4,
-          Duration.ofMillis(50),
-          Duration.ofSeconds(10),
-          Duration.ofSeconds(30),
-          Duration.ofSeconds(15));
+      new ArmRetry.Policy(4, Duration.ofMillis(50), Duration.ofSeconds(10));
   private static final List<String> WRITES =
       List.of(
           "identities.createOrUpdate",
@@ -148,6 +144,10 @@ class AzureCloudReconcilerTest {
     assertThat(status.getCredentialName()).isEqualTo(CREDENTIAL);
     assertThat(status.getLastSyncTime()).isNotBlank();
     assertThat(status.getDriftCorrections()).isZero();
+    assertThat(
+            calls.count("federatedCredentials.list") + calls.count("roleAssignments.listForScope"))
+        .as("a new identity holds no credential and its new principal no assignment: not listed")
+        .isZero();
     assertThat(arm.fake.requests())
         .as("the SDK sends the // of Azure's trailing-slash endpoint, and ARM api-versions")
         .anySatisfy(r -> assertThat(r.query()).containsEntry("api-version", "2024-11-30"))
@@ -592,13 +592,16 @@ class AzureCloudReconcilerTest {
   }
 
   @Test
-  void persistentThrottlingBecomesThrottledWithRetryAfter() {
+  void persistentThrottlingBecomesThrottledRetriedNoSoonerThanArmAsks() {
     arm.fake
         .faults()
         .throttle("GET", "userAssignedIdentities/" + IDENTITY, 10, Duration.ofSeconds(2));
     CloudOutcome outcome = pass(identity("Reader", GROUP_SCOPE));
     assertThat(outcome.reason()).isEqualTo(CloudReason.Throttled);
-    assertThat(outcome.retryAfter()).contains(Duration.ofSeconds(2));
+    assertThat(outcome.retryAfter())
+        .as("the shared policy: throttling waits at least a minute, spread by up to half again")
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofSeconds(60), Duration.ofSeconds(90)));
     assertThat(calls.count("identities.get")).isEqualTo(4);
 
     arm.fake.faults().clear();
@@ -608,7 +611,10 @@ class AzureCloudReconcilerTest {
     waits.clear();
     CloudOutcome longWait = pass(identity("Reader", GROUP_SCOPE));
     assertThat(longWait.reason()).isEqualTo(CloudReason.Throttled);
-    assertThat(longWait.retryAfter()).contains(Duration.ofMinutes(5));
+    assertThat(longWait.retryAfter())
+        .as("ARM's Retry-After, longer than the policy's minute, is honoured")
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofMinutes(5), Duration.ofSeconds(450)));
     assertThat(waits).as("a five-minute wait is not spent in the reconcile thread").isEmpty();
   }
 
@@ -622,7 +628,9 @@ class AzureCloudReconcilerTest {
     CloudOutcome outcome = pass(identity);
 
     assertThat(outcome.reason()).isEqualTo(CloudReason.Transient);
-    assertThat(outcome.retryAfter()).contains(Duration.ofSeconds(15));
+    assertThat(outcome.retryAfter())
+        .hasValueSatisfying(
+            d -> assertThat(d).isBetween(Duration.ofSeconds(30), Duration.ofSeconds(45)));
     assertThat(outcome.done()).isFalse();
     AzureIdentityStatus during = identity.getStatus().getAzure();
     assertThat(during.getClientId()).isEqualTo(before.getClientId());
@@ -631,6 +639,23 @@ class AzureCloudReconcilerTest {
     assertThat(during.getLastSyncTime())
         .as("not compared this time")
         .isEqualTo(before.getLastSyncTime());
+  }
+
+  @Test
+  void aFirstPassThatFailsBeforeAnyWriteStillRecordsAnAzureBlock() {
+    arm.fake.faults().serverError("GET", "userAssignedIdentities/" + IDENTITY, 10, 500);
+    CIFederatedIdentity identity = identity("Reader", GROUP_SCOPE);
+
+    CloudOutcome outcome = pass(identity);
+
+    assertThat(outcome.reason()).isEqualTo(CloudReason.Transient);
+    AzureIdentityStatus block = identity.getStatus().getAzure();
+    assertThat(block)
+        .as("recorded, so that removing the azure block still cleans up whatever Azure made")
+        .isNotNull();
+    assertThat(block.getCredentialName()).isEqualTo(CREDENTIAL);
+    assertThat(block.getPrincipalId()).as("no identity was read").isNull();
+    assertThat(block.getLastSyncTime()).as("nothing was compared").isNull();
   }
 
   @Test
@@ -651,12 +676,7 @@ class AzureCloudReconcilerTest {
         arm.adapter(
             arm.settings(),
             registry,
-            new ArmRetry.Policy(
-                2,
-                Duration.ofMillis(10),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(15)),
+            new ArmRetry.Policy(2, Duration.ofMillis(10), Duration.ofSeconds(1)),
             waits::add);
     arm.fake.faults().serverError("PUT", "federatedIdentityCredentials/", 2, 500);
     CIFederatedIdentity identity = identity("Contributor", GROUP_SCOPE);
@@ -862,7 +882,7 @@ class AzureCloudReconcilerTest {
   /** What the identity reconciler does with an outcome: status block and AzureReady. */
   private static void apply(CIFederatedIdentity identity, CloudOutcome outcome) {
     CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.Azure, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(

@@ -16,6 +16,7 @@ import dev.cifederation.operator.api.v1alpha1.AzureIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.Finding;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -70,14 +71,10 @@ class AzureIdentityIT {
                       ARM.settings(),
                       "it-cluster",
                       Duration.ofSeconds(RESYNC_SECONDS),
+                      RetryPolicy.forResync(Duration.ofSeconds(RESYNC_SECONDS)),
                       REGISTRY,
                       Clock.systemUTC(),
-                      new ArmRetry.Policy(
-                          4,
-                          Duration.ofMillis(100),
-                          Duration.ofSeconds(5),
-                          Duration.ofSeconds(RESYNC_SECONDS),
-                          Duration.ofSeconds(1)),
+                      new ArmRetry.Policy(4, Duration.ofMillis(100), Duration.ofSeconds(5)),
                       d -> Thread.sleep(d.toMillis()))),
               new EventRecorder(CLIENT, Clock.systemUTC()),
               Clock.systemUTC()),

@@ -2,6 +2,7 @@ package dev.cifederation.operator.cloud.azure;
 
 import dev.cifederation.fakes.azure.ArmState;
 import dev.cifederation.operator.cloud.CloudReconciler;
+import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.trust.LiveTrust;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -24,14 +25,10 @@ public final class AzureLocal implements AutoCloseable {
         arm.settings(),
         clusterName,
         Duration.ofSeconds(5),
+        RetryPolicy.forResync(Duration.ofSeconds(5)),
         registry,
         Clock.systemUTC(),
-        new ArmRetry.Policy(
-            4,
-            Duration.ofMillis(100),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(1)),
+        new ArmRetry.Policy(4, Duration.ofMillis(100), Duration.ofSeconds(5)),
         d -> Thread.sleep(d.toMillis()));
   }
 

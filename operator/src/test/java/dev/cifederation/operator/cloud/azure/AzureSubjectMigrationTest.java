@@ -15,6 +15,7 @@ import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
@@ -63,12 +64,7 @@ class AzureSubjectMigrationTest {
   private static final String IDS = "repo:my-org@7890/my-app@123456:environment:production";
   private static final Instant WINDOW_END = Instant.parse("2026-09-01T00:00:00Z");
   private static final ArmRetry.Policy FAST =
-      new ArmRetry.Policy(
-          4,
-          Duration.ofMillis(50),
-          Duration.ofSeconds(10),
-          Duration.ofSeconds(30),
-          Duration.ofSeconds(15));
+      new ArmRetry.Policy(4, Duration.ofMillis(50), Duration.ofSeconds(10));
 
   private final MovableClock clock = new MovableClock(Instant.parse("2026-08-01T00:00:00Z"));
   private final TrustCompiler compiler = new TrustCompiler(clock);
@@ -339,7 +335,7 @@ class AzureSubjectMigrationTest {
     CloudOutcome outcome = adapter.reconcile(request);
     // what the identity reconciler does with an outcome: status block, phase and AzureReady
     CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.Azure, status);
     status.setSubjectMigrationPhase(request.trust().migrationPhase());
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(

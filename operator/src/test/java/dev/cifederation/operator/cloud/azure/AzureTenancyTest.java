@@ -16,6 +16,7 @@ import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
+import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
@@ -70,12 +71,7 @@ class AzureTenancyTest {
           + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
           + IDENTITY;
   private static final ArmRetry.Policy FAST =
-      new ArmRetry.Policy(
-          4,
-          Duration.ofMillis(50),
-          Duration.ofSeconds(10),
-          Duration.ofSeconds(30),
-          Duration.ofSeconds(15));
+      new ArmRetry.Policy(4, Duration.ofMillis(50), Duration.ofSeconds(10));
   private static final Claims TOKEN =
       Claims.of(Map.of("iss", ISSUER_URL, "sub", SUBJECT, "aud", "api://AzureADTokenExchange"));
 
@@ -309,6 +305,9 @@ class AzureTenancyTest {
 
     assertThat(adopted.reason()).as(adopted.message()).isEqualTo(CloudReason.Synced);
     assertThat(adopted.corrections()).anySatisfy(c -> assertThat(c).contains("adopted"));
+    assertThat(asking.getStatus().getAzure().getDriftCorrections())
+        .as("an Event, but taking an identity over is not drift")
+        .isZero();
     assertThat(live().tags())
         .containsEntry("env", "prod")
         .containsEntry("cifederation.dev_uid", UID)
@@ -603,6 +602,7 @@ class AzureTenancyTest {
         arm.settings(),
         clusterName,
         Duration.ofSeconds(10),
+        ArmFixture.RETRIES,
         new SimpleMeterRegistry(),
         Clock.systemUTC(),
         FAST,
@@ -688,7 +688,7 @@ class AzureTenancyTest {
   /** What the identity reconciler does with an outcome: status block and AzureReady. */
   private static void apply(CIFederatedIdentity identity, CloudOutcome outcome) {
     CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.statusWriter().accept(status);
+    outcome.writeBlock(Cloud.Azure, status);
     status.setObservedGeneration(identity.getMetadata().getGeneration());
     status.setConditions(
         List.of(
