@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The result of one adapter call: the cloud's condition (status, typed reason, message), the
@@ -22,8 +21,6 @@ import java.util.function.Consumer;
  * @param block the cloud's status block after this pass; empty: the cloud has none (nothing made)
  * @param done for cleanup: whether nothing is left to do in this cloud
  * @param liveTrust the trust as the cloud had it in this pass, when it was read
- * @param statusWriter the former way to return the block, through the resource's status; kept while
- *     adapters move to {@code block}, then removed
  */
 public record CloudOutcome(
     ConditionStatus status,
@@ -34,8 +31,7 @@ public record CloudOutcome(
     List<Finding> findings,
     Optional<Duration> retryAfter,
     boolean done,
-    Optional<LiveTrust> liveTrust,
-    Consumer<CIFederatedIdentityStatus> statusWriter) {
+    Optional<LiveTrust> liveTrust) {
 
   public CloudOutcome {
     Objects.requireNonNull(status, "status");
@@ -46,85 +42,6 @@ public record CloudOutcome(
     findings = List.copyOf(findings);
     Objects.requireNonNull(retryAfter, "retryAfter");
     Objects.requireNonNull(liveTrust, "liveTrust");
-    Objects.requireNonNull(statusWriter, "statusWriter");
-  }
-
-  /**
-   * @deprecated return the block with {@link Builder#block}
-   */
-  @Deprecated(forRemoval = true)
-  public CloudOutcome(
-      ConditionStatus status,
-      CloudReason reason,
-      String message,
-      Consumer<CIFederatedIdentityStatus> statusWriter,
-      List<String> corrections,
-      List<Finding> findings,
-      Optional<Duration> retryAfter,
-      boolean done,
-      Optional<LiveTrust> liveTrust) {
-    this(
-        status,
-        reason,
-        message,
-        Optional.empty(),
-        corrections,
-        findings,
-        retryAfter,
-        done,
-        liveTrust,
-        statusWriter);
-  }
-
-  /**
-   * @deprecated return the block with {@link Builder#block}
-   */
-  @Deprecated(forRemoval = true)
-  public CloudOutcome(
-      ConditionStatus status,
-      CloudReason reason,
-      String message,
-      Consumer<CIFederatedIdentityStatus> statusWriter,
-      List<String> corrections,
-      List<Finding> findings,
-      Optional<Duration> retryAfter,
-      boolean done) {
-    this(
-        status,
-        reason,
-        message,
-        statusWriter,
-        corrections,
-        findings,
-        retryAfter,
-        done,
-        Optional.empty());
-  }
-
-  /**
-   * @deprecated use {@code synced(message).block(...)}
-   */
-  @Deprecated(forRemoval = true)
-  public static CloudOutcome synced(
-      String message, Consumer<CIFederatedIdentityStatus> statusWriter) {
-    return new CloudOutcome(
-        ConditionStatus.True,
-        CloudReason.Synced,
-        message,
-        statusWriter,
-        List.of(),
-        List.of(),
-        Optional.empty(),
-        true);
-  }
-
-  /**
-   * @deprecated use {@code failed(reason, message).retryAfter(...)}
-   */
-  @Deprecated(forRemoval = true)
-  public static CloudOutcome failed(
-      CloudReason reason, String message, Optional<Duration> retryAfter) {
-    return failed(reason, message).retryAfter(retryAfter).build();
   }
 
   /** In sync (or, in a cleanup, nothing left): condition True, reason Synced, done. */
@@ -160,7 +77,6 @@ public record CloudOutcome(
     builder.retryAfter = retryAfter;
     builder.done = done;
     builder.liveTrust = liveTrust;
-    builder.statusWriter = statusWriter;
     return builder;
   }
 
@@ -176,13 +92,9 @@ public record CloudOutcome(
     return toBuilder().liveTrust(liveTrust).build();
   }
 
-  /** Writes the cloud's block into the identity's new status. */
+  /** Writes the cloud's block into the identity's new status (none: the cloud has no block). */
   public void writeBlock(Cloud cloud, CIFederatedIdentityStatus status) {
-    if (block.isPresent()) {
-      cloud.putBlock(status, block.get());
-    } else {
-      statusWriter.accept(status);
-    }
+    cloud.putBlock(status, block.orElse(null));
   }
 
   /** Assembles an outcome; every part but the condition is optional. */
@@ -196,7 +108,6 @@ public record CloudOutcome(
     private Optional<Duration> retryAfter = Optional.empty();
     private boolean done;
     private Optional<LiveTrust> liveTrust = Optional.empty();
-    private Consumer<CIFederatedIdentityStatus> statusWriter = s -> {};
 
     private Builder(ConditionStatus status, CloudReason reason, String message) {
       this.status = status;
@@ -240,27 +151,9 @@ public record CloudOutcome(
       return this;
     }
 
-    /**
-     * @deprecated return the block with {@link #block}
-     */
-    @Deprecated(forRemoval = true)
-    public Builder statusWriter(Consumer<CIFederatedIdentityStatus> statusWriter) {
-      this.statusWriter = statusWriter;
-      return this;
-    }
-
     public CloudOutcome build() {
       return new CloudOutcome(
-          status,
-          reason,
-          message,
-          block,
-          corrections,
-          findings,
-          retryAfter,
-          done,
-          liveTrust,
-          statusWriter);
+          status, reason, message, block, corrections, findings, retryAfter, done, liveTrust);
     }
   }
 }

@@ -90,10 +90,9 @@ class IdentityReconcilerTest {
             request -> {
               assertThat(request.owner()).isEqualTo("team-a/deploy");
               assertThat(request.trust().aws().roleName()).isNotBlank();
-              return CloudOutcome.failed(
-                  CloudReason.Throttled,
-                  "IAM throttled GetRole",
-                  Optional.of(Duration.ofSeconds(7)));
+              return CloudOutcome.failed(CloudReason.Throttled, "IAM throttled GetRole")
+                  .retryAfter(Optional.of(Duration.ofSeconds(7)))
+                  .build();
             });
     var reconciler =
         new IdentityReconciler(new TrustCompiler(), List.of(throttled), recorder, CLOCK);
@@ -193,10 +192,9 @@ class IdentityReconcilerTest {
 
     // 3. throttled, then a conflict while Ready stays CloudNotReady: both are events
     recorder.clear();
-    outcomes.add(CloudOutcome.failed(CloudReason.Throttled, "slow down", Optional.empty()));
+    outcomes.add(CloudOutcome.failed(CloudReason.Throttled, "slow down").build());
     pass(reconciler, identity);
-    outcomes.add(
-        CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
+    outcomes.add(CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag").build());
     pass(reconciler, identity);
     assertThat(recorder.all())
         .contains(
@@ -207,8 +205,7 @@ class IdentityReconcilerTest {
 
     // 4. the same failure again is no new event
     recorder.clear();
-    outcomes.add(
-        CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag", Optional.empty()));
+    outcomes.add(CloudOutcome.failed(CloudReason.Conflict, "role r has no owner tag").build());
     pass(reconciler, identity);
     assertThat(recorder.all()).isEmpty();
   }
@@ -688,9 +685,9 @@ class IdentityReconcilerTest {
             Cloud.AWS,
             request ->
                 CloudOutcome.failed(
-                    CloudReason.Unauthorized,
-                    "IAM refused DeleteRole: AccessDenied",
-                    Optional.of(Duration.ofSeconds(30))));
+                        CloudReason.Unauthorized, "IAM refused DeleteRole: AccessDenied")
+                    .retryAfter(Optional.of(Duration.ofSeconds(30)))
+                    .build());
     var reconciler = defaultDeny(refused, Tenancy.DEFAULT);
 
     var control = reconciler.cleanup(withRecordedRole(), context(issuer()));
