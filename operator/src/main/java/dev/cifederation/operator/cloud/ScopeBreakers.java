@@ -168,6 +168,16 @@ public final class ScopeBreakers implements CloudCalls.Gate {
     this.clock = clock;
   }
 
+  /** The breakers of one cloud as the operator runs them: the defaults for its resync interval. */
+  public ScopeBreakers(
+      Cloud cloud,
+      Duration resyncInterval,
+      Classifier classifier,
+      MeterRegistry registry,
+      Clock clock) {
+    this(cloud, Settings.forResync(resyncInterval), classifier, registry, clock);
+  }
+
   /**
    * The adapters' hook: the calls this thread makes next to {@code cloud} go to {@code scope} (an
    * account id, a project number, a subscription id); null or blank means {@value #UNSCOPED}.

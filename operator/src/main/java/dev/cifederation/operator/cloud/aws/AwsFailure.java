@@ -109,12 +109,7 @@ public final class AwsFailure extends CloudFailure {
 
   /** The per-account breakers of IAM and STS calls. */
   static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
-    return new ScopeBreakers(
-        Cloud.AWS,
-        ScopeBreakers.Settings.forResync(resyncInterval),
-        AwsFailure::availability,
-        registry,
-        clock);
+    return new ScopeBreakers(Cloud.AWS, resyncInterval, AwsFailure::availability, registry, clock);
   }
 
   static Optional<ScopeBreakers.Verdict> availability(RuntimeException exception) {

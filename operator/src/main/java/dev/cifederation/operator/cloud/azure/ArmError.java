@@ -111,12 +111,7 @@ record ArmError(
   // says about the subscription's availability
 
   static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
-    return new ScopeBreakers(
-        Cloud.Azure,
-        ScopeBreakers.Settings.forResync(resyncInterval),
-        ArmError::availability,
-        registry,
-        clock);
+    return new ScopeBreakers(Cloud.Azure, resyncInterval, ArmError::availability, registry, clock);
   }
 
   /** The scope of an identity's ARM calls: its subscription. */

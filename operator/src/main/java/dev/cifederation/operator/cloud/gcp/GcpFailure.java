@@ -176,12 +176,7 @@ final class GcpFailure extends CloudFailure {
   // about the project's availability
 
   static ScopeBreakers breakers(Duration resyncInterval, MeterRegistry registry, Clock clock) {
-    return new ScopeBreakers(
-        Cloud.GCP,
-        ScopeBreakers.Settings.forResync(resyncInterval),
-        GcpFailure::availability,
-        registry,
-        clock);
+    return new ScopeBreakers(Cloud.GCP, resyncInterval, GcpFailure::availability, registry, clock);
   }
 
   /** The scope of an identity's GCP calls: its project number. */
