@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * by grant, two clusters in one subscription, revocation in place and back, and Observe on a
  * stranger's identity reading nothing out.
  */
-class AzureTenancyTest {
+class AzureTenancyIT {
 
   private static final String ISSUER_URL = "https://token.actions.githubusercontent.com";
   private static final IssuerInfo GITHUB =

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Test;
  * per credential), both under names the operator owns; at the window's end the old one goes; no
  * pass leaves a moment in which either subject in use is refused.
  */
-class AzureSubjectMigrationTest {
+class AzureSubjectMigrationIT {
 
   private static final IssuerInfo GITHUB =
       new IssuerInfo(

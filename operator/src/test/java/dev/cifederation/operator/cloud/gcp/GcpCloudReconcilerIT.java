@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
  * each pass is one reconcile or cleanup, and the status the reconciler would keep is carried from
  * pass to pass here. The operator in the loop is in {@code GcpIdentityIT}.
  */
-class GcpCloudReconcilerTest {
+class GcpCloudReconcilerIT {
 
   private static final String PRINCIPAL =
       "principal://iam.googleapis.com/"

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Test;
  * The adapter through the real Azure SDK (Netty, HTTPS, static bearer token) against the fake ARM,
  * pass by pass, with the status carried between passes as the identity reconciler carries it.
  */
-class AzureCloudReconcilerTest {
+class AzureCloudReconcilerIT {
 
   private static final IssuerInfo GITHUB =
       new IssuerInfo(

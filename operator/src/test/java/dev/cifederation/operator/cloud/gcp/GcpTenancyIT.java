@@ -60,7 +60,7 @@ import org.junit.jupiter.api.Test;
  * claims evaluator on what the fake holds), Observe that reveals nothing of a foreign provider, two
  * clusters in one project, and one issuer per pool.
  */
-class GcpTenancyTest {
+class GcpTenancyIT {
 
   private static final String GITHUB = "https://token.actions.githubusercontent.com";
   private static final String GHES = "https://ghes.example.com/_services/token";
