@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
@@ -14,10 +13,10 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.aws.FaultInjectingProxy.Fault;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -968,19 +967,7 @@ class AwsCloudIT {
   /** One pass, and the status the identity reconciler would write from it. */
   private CloudOutcome reconcile(CIFederatedIdentity identity) {
     CloudOutcome outcome = aws.reconcile(new CloudRequest(identity, compile(identity)));
-    var status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.AWS, status);
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType("AWSReady")
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.AWS, outcome);
     return outcome;
   }
 

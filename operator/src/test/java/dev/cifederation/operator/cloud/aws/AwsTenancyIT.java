@@ -14,11 +14,11 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -678,19 +678,7 @@ class AwsTenancyIT {
   }
 
   private static CloudOutcome pass(CIFederatedIdentity identity, CloudOutcome outcome) {
-    var status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.AWS, status);
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType("AWSReady")
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.AWS, outcome);
     return outcome;
   }
 

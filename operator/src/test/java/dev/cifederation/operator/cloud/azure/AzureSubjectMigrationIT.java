@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cifederation.fakes.azure.ArmState.FederatedCredential;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
-import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
@@ -20,6 +18,7 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -27,7 +26,6 @@ import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -334,20 +332,8 @@ class AzureSubjectMigrationIT {
     CloudRequest request = request(identity, revocation);
     CloudOutcome outcome = adapter.reconcile(request);
     // what the identity reconciler does with an outcome: status block, phase and AzureReady
-    CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.Azure, status);
-    status.setSubjectMigrationPhase(request.trust().migrationPhase());
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType(ConditionType.AzureReady.name())
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.Azure, outcome)
+        .setSubjectMigrationPhase(request.trust().migrationPhase());
     return outcome;
   }
 

@@ -11,7 +11,6 @@ import dev.cifederation.fakes.azure.ArmState.RoleAssignment;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
-import dev.cifederation.operator.api.v1alpha1.ConditionType;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
@@ -21,13 +20,13 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -687,19 +686,7 @@ class AzureTenancyIT {
 
   /** What the identity reconciler does with an outcome: status block and AzureReady. */
   private static void apply(CIFederatedIdentity identity, CloudOutcome outcome) {
-    CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.Azure, status);
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType(ConditionType.AzureReady.name())
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.Azure, outcome);
   }
 
   private static Map<String, String> role(String role, String scope) {

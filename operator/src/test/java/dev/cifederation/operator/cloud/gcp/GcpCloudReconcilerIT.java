@@ -14,7 +14,6 @@ import dev.cifederation.fakes.gcp.ApiError;
 import dev.cifederation.fakes.gcp.FakeGcpIam;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
@@ -28,12 +27,12 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.Owner;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -812,19 +811,7 @@ class GcpCloudReconcilerIT {
 
   /** Keeps the status the identity reconciler would write after this outcome. */
   private static void settle(CIFederatedIdentity identity, CloudOutcome outcome) {
-    CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.GCP, status);
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType("GCPReady")
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.GCP, outcome);
   }
 
   private CloudRequest request(CIFederatedIdentity identity) {

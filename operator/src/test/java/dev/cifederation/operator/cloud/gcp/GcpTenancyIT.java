@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
@@ -28,6 +27,7 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
 import dev.cifederation.operator.cloud.Owner;
+import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -35,7 +35,6 @@ import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -728,19 +727,7 @@ class GcpTenancyIT {
 
   /** Keeps the status the identity reconciler would write after this outcome. */
   private static void settle(CIFederatedIdentity identity, CloudOutcome outcome) {
-    CIFederatedIdentityStatus status = new CIFederatedIdentityStatus();
-    outcome.writeBlock(Cloud.GCP, status);
-    status.setObservedGeneration(identity.getMetadata().getGeneration());
-    status.setConditions(
-        List.of(
-            new ConditionBuilder()
-                .withType("GCPReady")
-                .withStatus(outcome.status().name())
-                .withReason(outcome.reason().name())
-                .withMessage(outcome.message())
-                .withObservedGeneration(identity.getMetadata().getGeneration())
-                .build()));
-    identity.setStatus(status);
+    Passes.settle(identity, Cloud.GCP, outcome);
   }
 
   private CloudRequest request(
