@@ -15,7 +15,6 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
 import dev.cifederation.operator.api.v1alpha1.Finding;
-import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
@@ -23,6 +22,7 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.testsupport.Passes;
+import dev.cifederation.operator.testsupport.Specs;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
@@ -49,13 +49,7 @@ import org.junit.jupiter.api.Test;
  */
 class AzureCloudReconcilerIT {
 
-  private static final IssuerInfo GITHUB =
-      new IssuerInfo(
-          "https://token.actions.githubusercontent.com",
-          IssuerDialect.GitHub,
-          IssuerInfo.DEFAULT_AWS_AUDIENCE,
-          null,
-          IssuerInfo.DEFAULT_AZURE_AUDIENCE);
+  private static final IssuerInfo GITHUB = Specs.gitHub();
   private static final String NAMESPACE = "team-a";
   private static final String NAME = "deploy";
   private static final String IDENTITY = "cifed-team-a_deploy";

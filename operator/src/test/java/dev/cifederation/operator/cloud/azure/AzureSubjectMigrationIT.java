@@ -8,7 +8,6 @@ import dev.cifederation.fakes.azure.ArmState.FederatedCredential;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
-import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigration;
 import dev.cifederation.operator.api.v1alpha1.SubjectMigrationPhase;
@@ -19,6 +18,7 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
 import dev.cifederation.operator.testsupport.Passes;
+import dev.cifederation.operator.testsupport.Specs;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.CompiledTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
@@ -48,13 +48,7 @@ import org.junit.jupiter.api.Test;
  */
 class AzureSubjectMigrationIT {
 
-  private static final IssuerInfo GITHUB =
-      new IssuerInfo(
-          "https://token.actions.githubusercontent.com",
-          IssuerDialect.GitHub,
-          IssuerInfo.DEFAULT_AWS_AUDIENCE,
-          null,
-          IssuerInfo.DEFAULT_AZURE_AUDIENCE);
+  private static final IssuerInfo GITHUB = Specs.gitHub();
   private static final String IDENTITY = "cifed-team-a_deploy";
   private static final String FIRST = "cifed-team-a_deploy";
   private static final String SECOND = "cifed-team-a_deploy-migration";

@@ -12,7 +12,6 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
-import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
@@ -21,6 +20,7 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.CloudRequest.Grants;
 import dev.cifederation.operator.cloud.CloudRequest.Revocation;
 import dev.cifederation.operator.testsupport.Passes;
+import dev.cifederation.operator.testsupport.Specs;
 import dev.cifederation.operator.trust.Claims;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
@@ -47,13 +47,7 @@ import org.junit.jupiter.api.Test;
 class AzureTenancyIT {
 
   private static final String ISSUER_URL = "https://token.actions.githubusercontent.com";
-  private static final IssuerInfo GITHUB =
-      new IssuerInfo(
-          ISSUER_URL,
-          IssuerDialect.GitHub,
-          IssuerInfo.DEFAULT_AWS_AUDIENCE,
-          null,
-          IssuerInfo.DEFAULT_AZURE_AUDIENCE);
+  private static final IssuerInfo GITHUB = Specs.gitHub();
   private static final String IDENTITY = "cifed-team-a_deploy";
   private static final String SUBJECT = "repo:my-org/my-app:environment:production";
   private static final String UID = "5b7c1d3e-0000-4000-8000-000000000001";
