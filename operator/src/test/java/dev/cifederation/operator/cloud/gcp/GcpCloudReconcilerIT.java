@@ -18,10 +18,8 @@ import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
-import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
-import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -33,7 +31,6 @@ import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -840,28 +837,7 @@ class GcpCloudReconcilerIT {
   }
 
   private static CIFederatedIdentity identity(String name, Consumer<CIFederatedIdentitySpec> edit) {
-    CIFederatedIdentity identity = new CIFederatedIdentity();
-    identity.setMetadata(
-        new ObjectMetaBuilder()
-            .withNamespace("team-a")
-            .withName(name)
-            .withUid(uid(name))
-            .withGeneration(1L)
-            .build());
-    CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
-    spec.setIssuerRef("github");
-    spec.setRepository("my-org/my-app");
-    SubjectSelector subject = new SubjectSelector();
-    subject.setEnvironment("production");
-    spec.setSubject(subject);
-    GcpIdentitySpec gcp = new GcpIdentitySpec();
-    gcp.setProjectId("my-project");
-    gcp.setProjectNumber(PROJECT_NUMBER);
-    gcp.setServiceAccount(SA);
-    spec.setGcp(gcp);
-    edit.accept(spec);
-    identity.setSpec(spec);
-    return identity;
+    return GcpTestbed.identity(name, uid(name), edit);
   }
 
   /** The same uid for the same name: the tests' identities of one name are one object. */

@@ -11,15 +11,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
-import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.CIIssuerSpec;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.api.v1alpha1.ConditionStatus;
 import dev.cifederation.operator.api.v1alpha1.DeletionPolicy;
-import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
 import dev.cifederation.operator.api.v1alpha1.IssuerDialect;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
-import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.api.v1alpha1.TrustActiveReason;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
@@ -35,7 +32,6 @@ import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
 import dev.cifederation.operator.trust.TrustCompiler;
 import dev.cifederation.operator.trust.TrustEvaluator;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +45,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,14 +75,16 @@ class GcpTenancyIT {
 
   @Test
   void anIdentityRecreatedUnderTheSameNameFindsAConflictNotItsNamesakesProvider() {
-    CIFederatedIdentity first = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity first =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     assertThat(reconcile(first).reason()).isEqualTo(CloudReason.Synced);
     String description = provider(first).path("description").asText();
     later();
     long writes = bed.writes();
 
     // the finalizer was stripped, the object deleted and created again: new uid, empty status
-    CIFederatedIdentity again = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity again =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     CloudOutcome conflict = reconcile(again);
 
     assertThat(conflict.status()).isEqualTo(ConditionStatus.False);
@@ -102,22 +99,23 @@ class GcpTenancyIT {
 
   @Test
   void aNamesakeTakesOverOnlyWithAGrantAndWhenItAsks() {
-    CIFederatedIdentity first = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity first =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(first);
     later();
     String uid = UUID.randomUUID().toString();
     String name = providerName(first);
 
     CloudOutcome asksWithoutGrant =
-        reconcile(identity("deploy", uid, s -> s.setAdoptExisting(true)));
+        reconcile(GcpTestbed.identity("deploy", uid, s -> s.setAdoptExisting(true)));
     CloudOutcome grantedButNotAsked =
-        reconcile(identity("deploy", uid, s -> {}), grant(name), Optional.empty());
+        reconcile(GcpTestbed.identity("deploy", uid, s -> {}), grant(name), Optional.empty());
 
     assertThat(asksWithoutGrant.reason()).isEqualTo(CloudReason.Conflict);
     assertThat(asksWithoutGrant.message()).contains("no selecting policy grants this provider");
     assertThat(grantedButNotAsked.reason()).isEqualTo(CloudReason.Conflict);
 
-    CIFederatedIdentity adopter = identity("deploy", uid, s -> s.setAdoptExisting(true));
+    CIFederatedIdentity adopter = GcpTestbed.identity("deploy", uid, s -> s.setAdoptExisting(true));
     CloudOutcome adopted = reconcile(adopter, grant(POOL + "/providers/*"), Optional.empty());
 
     assertThat(adopted.reason()).isEqualTo(CloudReason.Synced);
@@ -129,7 +127,8 @@ class GcpTenancyIT {
 
   @Test
   void aProviderOfTheEarlierVersionRecordedInTheStatusGetsTheUidOnce() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     String name = providerName(identity);
     // as the previous version marked it: owner and cluster, no uid
@@ -163,7 +162,8 @@ class GcpTenancyIT {
 
   @Test
   void aProviderOfTheEarlierVersionNotRecordedIsAConflict() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     bed.state()
         .editProvider(
@@ -175,7 +175,8 @@ class GcpTenancyIT {
     later();
     long writes = bed.writes();
 
-    CloudOutcome conflict = reconcile(identity("deploy", UUID.randomUUID().toString(), s -> {}));
+    CloudOutcome conflict =
+        reconcile(GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {}));
 
     assertThat(conflict.reason()).isEqualTo(CloudReason.Conflict);
     assertThat(conflict.message()).contains("earlier object of the same name");
@@ -187,7 +188,7 @@ class GcpTenancyIT {
   @Test
   void anUnmarkedProviderIsAdoptedWithAGrantThenReconciledAndDeletedAsOurs() {
     CIFederatedIdentity identity =
-        identity("deploy", UUID.randomUUID().toString(), s -> s.setAdoptExisting(true));
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> s.setAdoptExisting(true));
     String name = providerName(identity);
     putForeignProvider(name, GITHUB, "assertion.repository_owner == 'my-org'");
 
@@ -219,7 +220,7 @@ class GcpTenancyIT {
   @Test
   void anotherClustersProviderIsNeverAdoptedWhateverTheGrant() {
     CIFederatedIdentity identity =
-        identity("deploy", UUID.randomUUID().toString(), s -> s.setAdoptExisting(true));
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> s.setAdoptExisting(true));
     reconcile(identity);
     String name = providerName(identity);
     bed.state()
@@ -245,10 +246,12 @@ class GcpTenancyIT {
   void twoClustersInOneProjectNeverChangeOrDeleteEachOthersObjects() {
     GcpCloudReconciler east = bed.adapter(settings, GcpTestbed.RETRIES, clock, "east");
     GcpCloudReconciler west = bed.adapter(settings, GcpTestbed.RETRIES, clock, "west");
-    CIFederatedIdentity eastDeploy = identity("deploy", UUID.randomUUID().toString(), s -> {});
-    CIFederatedIdentity westDeploy = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity eastDeploy =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity westDeploy =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     CIFederatedIdentity westShip =
-        identity(
+        GcpTestbed.identity(
             "ship", UUID.randomUUID().toString(), s -> s.getSubject().setEnvironment("shipping"));
 
     assertThat(reconcile(east, eastDeploy).reason()).isEqualTo(CloudReason.Synced);
@@ -283,7 +286,8 @@ class GcpTenancyIT {
 
   @Test
   void revocationDisablesTheProviderInPlaceAndResumeRestoresTheSameProvider() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     String name = identity.getStatus().getGcp().getProviderName();
     String principal = identity.getStatus().getGcp().getPrincipal();
@@ -330,7 +334,8 @@ class GcpTenancyIT {
 
   @Test
   void revocationActsOnWhatTheStatusRecordsNeverOnANewlyNamedPool() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     identity.getSpec().getGcp().setPoolId("moved-pool");
     later();
@@ -347,7 +352,8 @@ class GcpTenancyIT {
 
   @Test
   void revocationUnderObserveWritesNothing() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     identity.getSpec().setManagementPolicy(ManagementPolicy.Observe);
     later();
@@ -365,7 +371,8 @@ class GcpTenancyIT {
 
   @Test
   void aRecordedProviderThatIsNoLongerOursIsNotTouchedByRevocation() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     bed.state()
         .editProvider(
@@ -388,7 +395,8 @@ class GcpTenancyIT {
 
   @Test
   void revocationDisablesTheRecordedProviderWhoseMarksWereRemovedAndMarksItAgain() {
-    CIFederatedIdentity identity = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity identity =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     reconcile(identity);
     String marks = provider(identity).path("description").asText();
     bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
@@ -406,7 +414,7 @@ class GcpTenancyIT {
   @Test
   void observeOnAForeignProviderReportsOnlyThatItIsForeign() {
     CIFederatedIdentity watched =
-        identity(
+        GcpTestbed.identity(
             "deploy",
             UUID.randomUUID().toString(),
             s -> s.setManagementPolicy(ManagementPolicy.Observe));
@@ -445,9 +453,11 @@ class GcpTenancyIT {
 
   @Test
   void eachIssuerGetsItsOwnPoolByDefaultSoAnotherIssuersTokenIsRefused() {
-    CIFederatedIdentity onGithub = identity("deploy", UUID.randomUUID().toString(), s -> {});
+    CIFederatedIdentity onGithub =
+        GcpTestbed.identity("deploy", UUID.randomUUID().toString(), s -> {});
     CIFederatedIdentity onGhes =
-        identity("deploy-ghes", UUID.randomUUID().toString(), s -> s.setIssuerRef("ghes"));
+        GcpTestbed.identity(
+            "deploy-ghes", UUID.randomUUID().toString(), s -> s.setIssuerRef("ghes"));
 
     assertThat(reconcile(onGithub).reason()).isEqualTo(CloudReason.Synced);
     assertThat(reconcile(onGhes, GHES).reason()).isEqualTo(CloudReason.Synced);
@@ -466,9 +476,10 @@ class GcpTenancyIT {
   @Test
   void aSecondIssuerIsRefusedInAPoolThatServesOneAndNothingIsWritten() {
     CIFederatedIdentity onGithub =
-        identity("deploy", UUID.randomUUID().toString(), s -> s.getGcp().setPoolId("shared"));
+        GcpTestbed.identity(
+            "deploy", UUID.randomUUID().toString(), s -> s.getGcp().setPoolId("shared"));
     CIFederatedIdentity onGhes =
-        identity(
+        GcpTestbed.identity(
             "deploy-ghes",
             UUID.randomUUID().toString(),
             s -> {
@@ -526,10 +537,10 @@ class GcpTenancyIT {
             JsonNodeFactory.instance.objectNode().put("description", "Terraform"));
     String pool = POOL.replace(GcpTestbed.POOL_ID, "terraform-pool");
     CIFederatedIdentity onGithub =
-        identity(
+        GcpTestbed.identity(
             "deploy", UUID.randomUUID().toString(), s -> s.getGcp().setPoolId("terraform-pool"));
     CIFederatedIdentity onGhes =
-        identity(
+        GcpTestbed.identity(
             "deploy-ghes",
             UUID.randomUUID().toString(),
             s -> {
@@ -589,7 +600,7 @@ class GcpTenancyIT {
                 .put("description", "made by the earlier version")
                 .set("oidc", JsonNodeFactory.instance.objectNode().put("issuerUri", GHES)));
     CIFederatedIdentity onGithub =
-        identity(
+        GcpTestbed.identity(
             "deploy", UUID.randomUUID().toString(), s -> s.getGcp().setPoolId("ci-federation"));
 
     CloudOutcome refused = reconcile(onGithub);
@@ -763,31 +774,5 @@ class GcpTenancyIT {
             ? identity.getStatus().getGcp().getProviderName()
             : providerName(identity);
     return bed.state().provider(name).orElseThrow();
-  }
-
-  private static CIFederatedIdentity identity(
-      String name, String uid, Consumer<CIFederatedIdentitySpec> edit) {
-    CIFederatedIdentity identity = new CIFederatedIdentity();
-    identity.setMetadata(
-        new ObjectMetaBuilder()
-            .withNamespace("team-a")
-            .withName(name)
-            .withUid(uid)
-            .withGeneration(1L)
-            .build());
-    CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
-    spec.setIssuerRef("github");
-    spec.setRepository("my-org/my-app");
-    SubjectSelector subject = new SubjectSelector();
-    subject.setEnvironment("production");
-    spec.setSubject(subject);
-    GcpIdentitySpec gcp = new GcpIdentitySpec();
-    gcp.setProjectId("my-project");
-    gcp.setProjectNumber(PROJECT_NUMBER);
-    gcp.setServiceAccount(SA);
-    spec.setGcp(gcp);
-    edit.accept(spec);
-    identity.setSpec(spec);
-    return identity;
   }
 }

@@ -2,9 +2,14 @@ package dev.cifederation.operator.cloud.gcp;
 
 import dev.cifederation.fakes.gcp.FakeGcpIam;
 import dev.cifederation.fakes.gcp.IamState;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.GcpIdentitySpec;
+import dev.cifederation.operator.api.v1alpha1.SubjectSelector;
 import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.observe.CloudCalls;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -13,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The fake IAM, the metric of calls, and adapters wired to both as the operator wires them (the
@@ -135,5 +141,35 @@ final class GcpTestbed implements AutoCloseable {
     public synchronized Instant instant() {
       return now;
     }
+  }
+
+  /**
+   * An identity of team-a trusting my-org/my-app's production environment on this testbed's project
+   * and service account, then edited.
+   */
+  static CIFederatedIdentity identity(
+      String name, String uid, Consumer<CIFederatedIdentitySpec> edit) {
+    CIFederatedIdentity identity = new CIFederatedIdentity();
+    identity.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace("team-a")
+            .withName(name)
+            .withUid(uid)
+            .withGeneration(1L)
+            .build());
+    CIFederatedIdentitySpec spec = new CIFederatedIdentitySpec();
+    spec.setIssuerRef("github");
+    spec.setRepository("my-org/my-app");
+    SubjectSelector subject = new SubjectSelector();
+    subject.setEnvironment("production");
+    spec.setSubject(subject);
+    GcpIdentitySpec gcp = new GcpIdentitySpec();
+    gcp.setProjectId("my-project");
+    gcp.setProjectNumber(PROJECT_NUMBER);
+    gcp.setServiceAccount(SA);
+    spec.setGcp(gcp);
+    edit.accept(spec);
+    identity.setSpec(spec);
+    return identity;
   }
 }
