@@ -11,6 +11,7 @@ import dev.cifederation.operator.issuer.IssuerProbe;
 import dev.cifederation.operator.issuer.KnownThumbprints;
 import dev.cifederation.operator.issuer.TrustAnchors;
 import dev.cifederation.operator.observe.CertificateExpiry;
+import dev.cifederation.operator.observe.CloudPasses;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.HttpEndpoints;
@@ -130,6 +131,7 @@ public final class OperatorApp implements AutoCloseable {
             Optional.of(new DriftCorrections(registry)),
             new FindingsGauge(registry),
             new ReadinessGauge(registry),
+            new CloudPasses(registry, clock),
             tenancy,
             clock),
         o -> o.withReconciliationMaxInterval(config.resyncInterval()));

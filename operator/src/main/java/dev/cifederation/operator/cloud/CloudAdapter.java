@@ -1,5 +1,6 @@
 package dev.cifederation.operator.cloud;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cifederation.operator.api.v1alpha1.CloudIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import java.time.Clock;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implements CloudReconciler {
 
   private static final Logger log = LoggerFactory.getLogger(CloudAdapter.class);
+  private static final ObjectMapper BLOCKS = new ObjectMapper();
 
   /** One call of the adapter for one identity: the request and what the last pass left. */
   public record Attempt<S extends CloudIdentityStatus>(
@@ -76,7 +78,8 @@ public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implemen
       ScopeBreakers.enter(cloud, scopeOf(request));
       if (request.revoked()) {
         // before anything else: a revoked identity acts only on what its status records
-        return withdraw(attempt);
+        CloudOutcome withdrawn = withdraw(attempt);
+        return keepSyncTimeUnlessChanged(attempt, withdrawn, !withdrawn.corrections().isEmpty());
       }
       Optional<String> notCompiled = trustMissing(request);
       if (notCompiled.isPresent()) {
@@ -105,7 +108,35 @@ public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implemen
     L live = observe(attempt);
     P plan = plan(attempt, live);
     List<String> writes = attempt.request().observeOnly() ? List.of() : apply(attempt, plan);
-    return report(attempt, live, plan, writes);
+    return keepSyncTimeUnlessChanged(
+        attempt, report(attempt, live, plan, writes), !writes.isEmpty());
+  }
+
+  /**
+   * {@code lastSyncTime} is when a pass last changed something: wrote to the cloud, or found it
+   * other than the status records (another block, another condition reason). A pass that finds
+   * everything as recorded keeps the recorded time, so a steady resync leaves the status as it is
+   * and writes nothing to the API server; that passes still run shows in {@code
+   * cifed_cloud_passes_total}. The adapters stamp every block they build with {@link #now}; this is
+   * the one place that decides whether the stamp stays.
+   */
+  private CloudOutcome keepSyncTimeUnlessChanged(
+      Attempt<S> attempt, CloudOutcome outcome, boolean wrote) {
+    Optional<S> recorded = attempt.previousBlock();
+    Optional<CloudIdentityStatus> block = outcome.block();
+    if (wrote
+        || recorded.isEmpty()
+        || block.isEmpty()
+        || block.get() == recorded.get()
+        || !attempt.previous().ended(outcome.reason())) {
+      return outcome;
+    }
+    String stamped = block.get().getLastSyncTime();
+    block.get().setLastSyncTime(recorded.get().getLastSyncTime());
+    if (!BLOCKS.valueToTree(block.get()).equals(BLOCKS.valueToTree(recorded.get()))) {
+      block.get().setLastSyncTime(stamped);
+    }
+    return outcome;
   }
 
   /**
@@ -158,7 +189,7 @@ public abstract class CloudAdapter<S extends CloudIdentityStatus, L, P> implemen
         .build();
   }
 
-  /** Now, to the second, for {@code lastSyncTime}. */
+  /** Now, to the second, for {@code lastSyncTime} (kept unless the pass changed something). */
   protected String now() {
     return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
   }

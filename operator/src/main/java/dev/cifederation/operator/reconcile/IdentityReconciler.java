@@ -26,6 +26,7 @@ import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.guard.PolicyVerdict;
 import dev.cifederation.operator.guard.TrustGuard;
 import dev.cifederation.operator.guard.TrustLint;
+import dev.cifederation.operator.observe.CloudPasses;
 import dev.cifederation.operator.observe.DriftCorrections;
 import dev.cifederation.operator.observe.FindingsGauge;
 import dev.cifederation.operator.observe.ReadinessGauge;
@@ -92,6 +93,7 @@ public class IdentityReconciler
   private final Optional<DriftCorrections> driftCorrections;
   private final FindingsGauge findingsGauge;
   private final ReadinessGauge readiness;
+  private final CloudPasses cloudPasses;
   private final Tenancy tenancy;
   private final Clock clock;
 
@@ -149,6 +151,7 @@ public class IdentityReconciler
         driftCorrections,
         findingsGauge,
         new ReadinessGauge(new SimpleMeterRegistry()),
+        new CloudPasses(new SimpleMeterRegistry(), clock),
         tenancy,
         clock);
   }
@@ -158,6 +161,7 @@ public class IdentityReconciler
    * @param driftCorrections counts corrections per cloud
    * @param findingsGauge exports the current findings by rule and severity
    * @param readiness exports how many identities are Ready, not Ready, unknown
+   * @param cloudPasses counts the passes per cloud, changed or not (a steady resync writes nothing)
    * @param tenancy default deny or single-team mode, and the never-delete switch
    */
   public IdentityReconciler(
@@ -168,9 +172,11 @@ public class IdentityReconciler
       Optional<DriftCorrections> driftCorrections,
       FindingsGauge findingsGauge,
       ReadinessGauge readiness,
+      CloudPasses cloudPasses,
       Tenancy tenancy,
       Clock clock) {
     this.readiness = readiness;
+    this.cloudPasses = cloudPasses;
     this.compiler = compiler;
     adapters.forEach(adapter -> this.adapters.put(adapter.cloud(), adapter));
     this.events = events;
@@ -697,6 +703,12 @@ public class IdentityReconciler
                     before.getReason().equals(outcome.reason().name())
                         && before.getStatus().equals(outcome.status().name()))
             .orElse(false);
+    // the block's lastSyncTime moves whenever the pass wrote, so an equal block means no write
+    boolean blockAsBefore =
+        identity.getStatus() != null
+            && StatusDiff.same(
+                cloud.blockIn(identity.getStatus()).orElse(null), outcome.block().orElse(null));
+    cloudPasses.record(cloud.name(), !(sameAsBefore && blockAsBefore));
     if (outcome.status() == False && !sameAsBefore) {
       events.record(
           identity,
