@@ -9,8 +9,12 @@ import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.aws.FaultInjectingProxy.Fault;
 import dev.cifederation.operator.observe.CloudCalls;
+import dev.cifederation.operator.observe.CloudPasses;
+import dev.cifederation.operator.observe.FindingsGauge;
+import dev.cifederation.operator.observe.ReadinessGauge;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
+import dev.cifederation.operator.reconcile.Tenancy;
 import dev.cifederation.operator.testsupport.Fixtures;
 import dev.cifederation.operator.testsupport.KubeApiServerSupport;
 import dev.cifederation.operator.testsupport.OperatorInTheLoop;
@@ -26,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,6 +82,12 @@ class AwsOperatorIT {
               new TrustCompiler(),
               List.of(AWS),
               new EventRecorder(CLIENT, Clock.systemUTC()),
+              Optional.empty(),
+              Optional.empty(),
+              new FindingsGauge(REGISTRY),
+              new ReadinessGauge(REGISTRY),
+              new CloudPasses(REGISTRY, Clock.systemUTC()),
+              Tenancy.SINGLE_TEAM,
               Clock.systemUTC()),
           RESYNC);
 
@@ -242,11 +253,14 @@ class AwsOperatorIT {
   }
 
   @Test
-  void aSteadyResyncMakesNoWriteAndReadsInBulk() {
+  void aSteadyResyncWritesNothingToIamNorToTheApiServerAndReadsInBulk() {
     create("steady", spec("tag: v1.0.0", aws(deployPolicy, "1h")));
-    String firstSync = awaitAws("steady", "Synced").getStatus().getAws().getLastSyncTime();
+    awaitAws("steady", "Synced");
     // one more pass: any write still under way (other tests' identities) settles meanwhile
     LOOP.awaitPasses("steady", 1);
+    CIFederatedIdentity settled = LOOP.get("steady");
+    int events = LOOP.events("steady").size();
+    double unchangedPasses = passes("unchanged");
 
     double writes = count(AwsCloudIT.WRITES);
     double bulk = count(Set.of("GetAccountAuthorizationDetails"));
@@ -269,9 +283,19 @@ class AwsOperatorIT {
             .size(),
         calls,
         bulkReads);
-    assertThat(LOOP.get("steady").getStatus().getAws().getLastSyncTime())
-        .as("the passes synced the identity")
-        .isNotEqualTo(firstSync);
+    CIFederatedIdentity after = LOOP.get("steady");
+    assertThat(after.getMetadata().getResourceVersion())
+        .as("no status patch in a steady resync: the object is the one stored before")
+        .isEqualTo(settled.getMetadata().getResourceVersion());
+    assertThat(after.getStatus().getAws().getLastSyncTime())
+        .as("lastSyncTime is when a pass last changed something")
+        .isEqualTo(settled.getStatus().getAws().getLastSyncTime());
+    assertThat(condition(after, "Ready").getLastTransitionTime())
+        .isEqualTo(condition(settled, "Ready").getLastTransitionTime());
+    assertThat(LOOP.events("steady")).as("no Event in a steady resync").hasSize(events);
+    assertThat(passes("unchanged") - unchangedPasses)
+        .as("the passes ran, and say so in cifed_cloud_passes_total")
+        .isGreaterThanOrEqualTo(3);
     assertThat(count(AwsCloudIT.WRITES) - writes).as("IAM writes in a steady resync").isZero();
     assertThat(count(Set.of("GetRole", "GetRolePolicy", "ListAttachedRolePolicies")) - perRole)
         .as("per-role reads")
@@ -489,6 +513,12 @@ class AwsOperatorIT {
           "ListAttachedRolePolicies",
           "ListRolePolicies",
           "GetRolePolicy");
+
+  private static double passes(String outcome) {
+    var counter =
+        REGISTRY.find(CloudPasses.PASSES).tag("cloud", "aws").tag("outcome", outcome).counter();
+    return counter == null ? 0 : counter.count();
+  }
 
   private static double count(Set<String> operations) {
     Set<String> all = new java.util.HashSet<>(operations);

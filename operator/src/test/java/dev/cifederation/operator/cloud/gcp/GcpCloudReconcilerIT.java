@@ -111,6 +111,9 @@ class GcpCloudReconcilerIT {
     CloudOutcome steady = reconcile(identity);
 
     assertThat(steady.reason()).isEqualTo(CloudReason.Synced);
+    assertThat(steady.block().orElseThrow().getLastSyncTime())
+        .as("nothing changed: the time of the last change stays, so the status is not rewritten")
+        .isEqualTo("2026-11-25T12:00:00Z");
     assertThat(bed.writes()).isEqualTo(writes);
     assertThat(bed.wireWrites()).isEqualTo(wireWrites);
   }

@@ -325,6 +325,8 @@ class GcpIdentityIT {
     awaitGcp("steady", "True", "Synced");
     // one more pass: every other identity of this class settles meanwhile
     LOOP.awaitPasses("steady", 1);
+    String resourceVersion = LOOP.get("steady").getMetadata().getResourceVersion();
+    int events = LOOP.events("steady").size();
     long writes = BED.writes();
     long wireWrites = BED.wireWrites();
     long lists = BED.calls("providers.list");
@@ -332,6 +334,10 @@ class GcpIdentityIT {
     LOOP.awaitPasses("steady", 3);
 
     assertThat(BED.calls("providers.list")).as("the passes read IAM").isGreaterThan(lists);
+    assertThat(LOOP.get("steady").getMetadata().getResourceVersion())
+        .as("no status patch in a steady resync")
+        .isEqualTo(resourceVersion);
+    assertThat(LOOP.events("steady")).as("no Event in a steady resync").hasSize(events);
     assertThat(BED.writes()).isEqualTo(writes);
     assertThat(BED.wireWrites()).isEqualTo(wireWrites);
   }
