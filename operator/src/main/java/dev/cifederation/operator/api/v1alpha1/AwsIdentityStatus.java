@@ -10,7 +10,10 @@ public class AwsIdentityStatus implements CloudIdentityStatus {
   @JsonPropertyDescription("ARN of the account's IAM OIDC provider for the issuer.")
   private String providerArn;
 
-  @JsonPropertyDescription("When the role was last compared with the desired state (RFC 3339).")
+  @JsonPropertyDescription(
+      "When a pass last changed something here (RFC 3339): wrote to the role or recorded a new"
+          + " state; a resync that finds everything as recorded keeps it and writes no status. That"
+          + " resyncs run shows in the metric cifed_cloud_passes_total.")
   private String lastSyncTime;
 
   @JsonPropertyDescription("How many times out-of-band changes to the role were corrected.")

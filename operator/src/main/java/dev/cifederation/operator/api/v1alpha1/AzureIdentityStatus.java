@@ -31,7 +31,10 @@ public class AzureIdentityStatus implements CloudIdentityStatus {
           + " ends.")
   private String migrationCredentialName;
 
-  @JsonPropertyDescription("When the identity was last compared with the desired state (RFC 3339).")
+  @JsonPropertyDescription(
+      "When a pass last changed something here (RFC 3339): wrote to the identity or recorded a new"
+          + " state; a resync that finds everything as recorded keeps it and writes no status. That"
+          + " resyncs run shows in the metric cifed_cloud_passes_total.")
   private String lastSyncTime;
 
   @JsonPropertyDescription("How many times out-of-band changes were corrected.")

@@ -1,9 +1,10 @@
 package dev.cifederation.operator.api.v1alpha1;
 
 /**
- * What every cloud's status block records besides its own object ids: when the cloud was last
- * compared with the desired state and how many out-of-band changes were set back. The adapters
- * return their block as this type, and the identity reconciler writes it without knowing the cloud.
+ * What every cloud's status block records besides its own object ids: when a pass last changed
+ * something in the cloud or in this block (not every comparison: a steady resync writes nothing)
+ * and how many out-of-band changes were set back. The adapters return their block as this type, and
+ * the identity reconciler writes it without knowing the cloud.
  */
 public interface CloudIdentityStatus {
 
