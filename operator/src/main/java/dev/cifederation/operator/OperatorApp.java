@@ -71,6 +71,7 @@ public final class OperatorApp implements AutoCloseable {
         new Operator(
             o -> {
               o.withKubernetesClient(client)
+                  .withConcurrentReconciliationThreads(config.reconcileThreads())
                   .withMetrics(
                       new ReconcileMetrics(
                           MicrometerMetrics.withoutPerResourceMetrics(registry), registry))
@@ -156,9 +157,10 @@ public final class OperatorApp implements AutoCloseable {
     endpoints.start();
     operator.start();
     log.info(
-        "Operator started against {} (resync {}, metrics on :{})",
+        "Operator started against {} (resync {}, {} reconcile threads, metrics on :{})",
         client.getMasterUrl(),
         config.resyncInterval(),
+        config.reconcileThreads(),
         endpoints.port());
   }
 

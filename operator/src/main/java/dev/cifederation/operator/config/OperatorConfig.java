@@ -12,6 +12,7 @@ import static dev.cifederation.operator.config.Variable.CIFED_LOCAL_MODE;
 import static dev.cifederation.operator.config.Variable.CIFED_LOG_FORMAT;
 import static dev.cifederation.operator.config.Variable.CIFED_METRICS_PORT;
 import static dev.cifederation.operator.config.Variable.CIFED_NEVER_DELETE;
+import static dev.cifederation.operator.config.Variable.CIFED_RECONCILE_THREADS;
 import static dev.cifederation.operator.config.Variable.CIFED_RESYNC_INTERVAL;
 import static dev.cifederation.operator.config.Variable.CIFED_WORKFLOW_SNIPPETS;
 
@@ -31,6 +32,7 @@ public record OperatorConfig(
     Duration resyncInterval,
     String iamPath,
     int metricsPort,
+    int reconcileThreads,
     String clusterName,
     Optional<Path> extraCaFile,
     Optional<LeaderElection> leaderElection,
@@ -46,6 +48,7 @@ public record OperatorConfig(
   public static final Duration DEFAULT_RESYNC = Duration.ofMinutes(10);
   public static final String DEFAULT_IAM_PATH = "/cifederation/";
   public static final int DEFAULT_METRICS_PORT = 8080;
+  public static final int MAX_RECONCILE_THREADS = 200;
   public static final String DEFAULT_LEASE_NAME = "cifederation-operator";
 
   /** The cluster name under {@code CIFED_LOCAL_MODE=true}, where none is required. */
@@ -84,6 +87,12 @@ public record OperatorConfig(
                 "must start and end with '/' (IAM path rules), e.g. /cifederation/")
             .orElse(DEFAULT_IAM_PATH),
         env.integer(CIFED_METRICS_PORT, DEFAULT_METRICS_PORT, 0, 65535, "a TCP port (0-65535)"),
+        env.integer(
+            CIFED_RECONCILE_THREADS,
+            defaultReconcileThreads(Runtime.getRuntime().availableProcessors()),
+            1,
+            MAX_RECONCILE_THREADS,
+            "a number of threads (1-" + MAX_RECONCILE_THREADS + ")"),
         clusterName(env),
         // readable now; TrustAnchors checks that it holds certificates
         env.readableFile(CIFED_EXTRA_CA_FILE),
@@ -102,6 +111,16 @@ public record OperatorConfig(
         AwsConfig.read(env),
         GcpConfig.read(env),
         AzureConfig.read(env));
+  }
+
+  /**
+   * Reconcile threads for {@code cpus} processors: 8 each, between 8 and java-operator-sdk's
+   * default of 50. A pass spends most of its time waiting on cloud calls (tens to hundreds of
+   * milliseconds each) and ~45 ms of CPU at creation, so a few threads per CPU keep it busy; more
+   * only queue for the CPU while holding their stacks and in-flight objects.
+   */
+  public static int defaultReconcileThreads(int cpus) {
+    return Math.max(8, Math.min(50, 8 * cpus));
   }
 
   /**

@@ -11,6 +11,10 @@ public enum Variable {
       "drift-detection period and issuer check period, ISO-8601 (`PT10M`) or seconds",
       "10 minutes"),
   CIFED_METRICS_PORT("port of `/metrics`, `/healthz`, `/readyz`", "8080"),
+  CIFED_RECONCILE_THREADS(
+      "identities reconciled at once (1–200); a pass mostly waits on cloud calls, so a few per"
+          + " CPU keep the CPUs busy, and each thread costs memory",
+      "8 per CPU the JVM sees (the container's CPU limit), 8 to 50"),
   CIFED_IAM_PATH("IAM path for created roles", "`/cifederation/`"),
   CIFED_CLUSTER_NAME(
       "value of the `cifederation.dev/cluster` ownership mark; lower-case letters, digits, `.`,"

@@ -40,6 +40,7 @@ import dev.cifederation.operator.trust.WhoCanAssume;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -75,7 +76,10 @@ import org.slf4j.LoggerFactory;
  * guard (lint the compiled and the live trust) → status. A policy violation stops before any cloud
  * call. Status is computed afresh on every pass and written only when it changed.
  */
-@ControllerConfiguration(name = IdentityReconciler.NAME)
+// the identities' cache without managedFields: it holds every identity for the operator's lifetime
+@ControllerConfiguration(
+    name = IdentityReconciler.NAME,
+    informer = @Informer(itemStore = TrimmedItemStore.class))
 public class IdentityReconciler
     implements Reconciler<CIFederatedIdentity>, Cleaner<CIFederatedIdentity> {
 
@@ -199,6 +203,7 @@ public class IdentityReconciler
     identities.addIndexer(ISSUER_INDEX, identity -> List.of(identity.getSpec().getIssuerRef()));
     var issuers =
         InformerEventSourceConfiguration.from(CIIssuer.class, CIFederatedIdentity.class)
+            .withItemStore(new TrimmedItemStore<>())
             // issuers are cluster-scoped: one cluster-wide informer, whatever namespaces identities
             // are watched in
             .withWatchAllNamespaces()
@@ -222,6 +227,7 @@ public class IdentityReconciler
         new AtomicReference<>();
     var policies =
         InformerEventSourceConfiguration.from(CIFederationPolicy.class, CIFederatedIdentity.class)
+            .withItemStore(new TrimmedItemStore<>())
             .withWatchAllNamespaces()
             .withSecondaryToPrimaryMapper(
                 policy ->
@@ -239,6 +245,7 @@ public class IdentityReconciler
     policySource.set(new InformerEventSource<>(policies, context));
     var namespaces =
         InformerEventSourceConfiguration.from(Namespace.class, CIFederatedIdentity.class)
+            .withItemStore(new TrimmedItemStore<>())
             .withWatchAllNamespaces()
             .withSecondaryToPrimaryMapper(
                 namespace ->

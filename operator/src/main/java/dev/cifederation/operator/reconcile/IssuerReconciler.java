@@ -134,6 +134,8 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
     var identities =
         InformerEventSourceConfiguration.from(CIFederatedIdentity.class, CIIssuer.class)
             .withWatchAllNamespaces()
+            // a second cache of every identity: names and spec are all this reconciler reads
+            .withItemStore(TrimmedItemStore.identitiesWithoutStatus())
             .withSecondaryToPrimaryMapper(
                 (CIFederatedIdentity identity) ->
                     Set.of(new ResourceID(identity.getSpec().getIssuerRef())))

@@ -77,6 +77,19 @@ class OperatorConfigTest {
   }
 
   @Test
+  void reconcileThreadsFollowTheCpusUnlessSet() {
+    assertThat(OperatorConfig.defaultReconcileThreads(1)).as("at least 8").isEqualTo(8);
+    assertThat(OperatorConfig.defaultReconcileThreads(2)).isEqualTo(16);
+    assertThat(OperatorConfig.defaultReconcileThreads(4)).isEqualTo(32);
+    assertThat(OperatorConfig.defaultReconcileThreads(64)).as("at most 50").isEqualTo(50);
+    assertThat(fromEnvironment(Map.of()).reconcileThreads())
+        .isEqualTo(
+            OperatorConfig.defaultReconcileThreads(Runtime.getRuntime().availableProcessors()));
+    assertThat(fromEnvironment(Map.of("CIFED_RECONCILE_THREADS", "4")).reconcileThreads())
+        .isEqualTo(4);
+  }
+
+  @Test
   void leaderElectionTakesTheLeaseFromTheEnvironment() {
     var config =
         fromEnvironment(
@@ -116,6 +129,9 @@ class OperatorConfigTest {
     "CIFED_IAM_PATH,/cifederation",
     "CIFED_METRICS_PORT,http",
     "CIFED_METRICS_PORT,70000",
+    "CIFED_RECONCILE_THREADS,0",
+    "CIFED_RECONCILE_THREADS,201",
+    "CIFED_RECONCILE_THREADS,many",
     "CIFED_LEADER_ELECTION,yes",
     "CIFED_LOG_FORMAT,JSON",
     "CIFED_WORKFLOW_SNIPPETS,1",
@@ -217,6 +233,7 @@ class OperatorConfigTest {
     Map<Variable, String> other = new EnumMap<>(Variable.class);
     other.put(Variable.CIFED_RESYNC_INTERVAL, "PT1M");
     other.put(Variable.CIFED_METRICS_PORT, "9090");
+    other.put(Variable.CIFED_RECONCILE_THREADS, "3");
     other.put(Variable.CIFED_IAM_PATH, "/other/");
     other.put(Variable.CIFED_CLUSTER_NAME, "other");
     other.put(Variable.CIFED_ALLOW_UNGOVERNED_NAMESPACES, "true");

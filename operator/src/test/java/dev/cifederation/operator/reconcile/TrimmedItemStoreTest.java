@@ -1,0 +1,63 @@
+package dev.cifederation.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
+import dev.cifederation.operator.testsupport.Fixtures;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrimmedItemStoreTest {
+
+  @Test
+  void cachedObjectsLoseManagedFieldsAndLastAppliedButKeepWhatIsRead() {
+    var store = new TrimmedItemStore<Namespace>();
+    Namespace namespace =
+        new NamespaceBuilder()
+            .withNewMetadata()
+            .withName("team-a")
+            .withResourceVersion("7")
+            .withLabels(Map.of("team", "a"))
+            .withAnnotations(
+                Map.of(TrimmedItemStore.LAST_APPLIED, "{\"a\":\"copy\"}", "owner", "platform"))
+            .withManagedFields(
+                new ManagedFieldsEntryBuilder()
+                    .withManager("kubectl")
+                    .withOperation("Apply")
+                    .build())
+            .endMetadata()
+            .build();
+
+    store.put(store.getKey(namespace), namespace);
+
+    Namespace cached = store.get("team-a");
+    assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(cached.getMetadata().getAnnotations())
+        .containsExactly(Map.entry("owner", "platform"));
+    assertThat(cached.getMetadata().getLabels()).containsExactly(Map.entry("team", "a"));
+    assertThat(cached.getMetadata().getResourceVersion()).isEqualTo("7");
+    assertThat(store.keySet()).containsExactly("team-a");
+    assertThat(store.remove("team-a")).isSameAs(cached);
+    assertThat(store.size()).isZero();
+  }
+
+  @Test
+  void theIssuersCacheOfIdentitiesKeepsNamesAndSpecOnly() {
+    var store = TrimmedItemStore.identitiesWithoutStatus();
+    CIFederatedIdentity identity = Fixtures.identity("team-a", "deploy");
+    identity.setStatus(new CIFederatedIdentityStatus());
+    identity.getMetadata().setManagedFields(List.of(new ManagedFieldsEntryBuilder().build()));
+
+    store.put(store.getKey(identity), identity);
+
+    CIFederatedIdentity cached = store.get("team-a/deploy");
+    assertThat(cached.getStatus()).isNull();
+    assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(cached.getSpec().getIssuerRef()).isEqualTo(identity.getSpec().getIssuerRef());
+  }
+}
