@@ -90,8 +90,10 @@ public final class BenchMain implements Runnable {
 
     @Option(
         names = "--parallelism",
-        defaultValue = "50",
-        description = "the floor's threads: the operator's reconcile threads (JOSDK's default 50)")
+        defaultValue = "0",
+        description =
+            "the operator's reconcile threads (CIFED_RECONCILE_THREADS) and the floor's; 0: the"
+                + " operator's default on this machine")
     int parallelism;
 
     @Option(names = "--apply-threads", defaultValue = "16")
@@ -102,6 +104,11 @@ public final class BenchMain implements Runnable {
 
     @Option(names = "--note", defaultValue = "", description = "what else ran on the machine")
     String note;
+
+    /** OperatorConfig.defaultReconcileThreads: 8 per CPU, 8 to 50 (the bench does not link it). */
+    private static int operatorDefaultThreads() {
+      return Math.max(8, Math.min(50, 8 * Runtime.getRuntime().availableProcessors()));
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -124,7 +131,7 @@ public final class BenchMain implements Runnable {
                       moto,
                       javaOptions,
                       resyncSeconds,
-                      parallelism,
+                      parallelism > 0 ? parallelism : operatorDefaultThreads(),
                       applyThreads,
                       Duration.ofSeconds(readyTimeoutSeconds)))
               .run();

@@ -122,7 +122,7 @@ final class BenchRun {
             s.kubeconfig(),
             clouds,
             s.operatorJavaOptions(),
-            Map.of(),
+            Map.of("CIFED_RECONCILE_THREADS", Integer.toString(s.parallelism())),
             s.workDir().resolve("operator-create.log"))) {
       Metrics before = operator.awaitReconciles(0, Duration.ofSeconds(60));
       ProcStats atStart = operator.stats();
@@ -208,7 +208,11 @@ final class BenchRun {
             s.kubeconfig(),
             clouds,
             s.operatorJavaOptions(),
-            Map.of("CIFED_RESYNC_INTERVAL", Integer.toString(s.resyncSeconds())),
+            Map.of(
+                "CIFED_RESYNC_INTERVAL",
+                Integer.toString(s.resyncSeconds()),
+                "CIFED_RECONCILE_THREADS",
+                Integer.toString(s.parallelism())),
             s.workDir().resolve("operator-resync.log"))) {
       ProcStats started = operator.stats();
       long restartAt = System.currentTimeMillis();
@@ -261,6 +265,12 @@ final class BenchRun {
           "0",
           round(totalWrites),
           totalWrites == 0);
+      double statusWrites = (cluster.statusWrites() - statusBefore) * scale;
+      target(
+          "steady resync with no drift: zero status writes",
+          "0",
+          round(statusWrites),
+          statusWrites == 0);
       if (w.has("aws")) {
         double awsReads = reads.getOrDefault("aws", 0.0);
         double limit = Math.ceil(n / 100.0) + 5;
