@@ -22,9 +22,9 @@ public class GcpIdentityStatus implements CloudIdentityStatus {
   private String serviceAccount;
 
   @JsonPropertyDescription(
-      "When a pass last changed something here (RFC 3339): wrote to the provider and binding or recorded a new"
-          + " state; a resync that finds everything as recorded keeps it and writes no status. That"
-          + " resyncs run shows in the metric cifed_cloud_passes_total.")
+      "When a pass last changed something here (RFC 3339): wrote to the provider and binding or"
+          + " recorded a new state; a resync that finds everything as recorded keeps it and writes"
+          + " no status. That resyncs run shows in the metric cifed_cloud_passes_total.")
   private String lastSyncTime;
 
   @JsonPropertyDescription("How many times out-of-band changes were corrected.")
