@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 
 /**
  * Two shards of one cluster side by side, each the operator as {@code run} wires it (OperatorApp)
- * against the same API server and the same moto account: shard {@code a} takes the unlabelled
- * identities and keeps the issuers, shard {@code b} the identities labelled {@code
+ * against the same API server and the same moto account: shard {@code a} takes every identity not
+ * labelled for b and keeps the issuers, shard {@code b} the identities labelled {@code
  * cifederation.dev/shard=b} in one namespace and no issuer. Each reconciles only its identities,
  * writes only their status (its own field manager), makes only their cloud calls, and the OIDC
  * provider both shards' roles trust goes with the last of them, whichever shard deletes it.
@@ -68,7 +68,8 @@ class AwsShardsIT {
         start(
             Map.of(
                 "CIFED_SHARD", "a",
-                "CIFED_SHARD_LABEL_SELECTOR", "!cifederation.dev/shard"));
+                // the catch-all: every identity not labelled for b, whatever else its label says
+                "CIFED_SHARD_LABEL_SELECTOR", "cifederation.dev/shard notin (b)"));
     shardB =
         start(
             Map.of(
@@ -104,9 +105,9 @@ class AwsShardsIT {
   @Test
   void eachShardReconcilesAndWritesOnlyItsOwnIdentitiesAndTheSharedProviderOutlivesEither()
       throws Exception {
-    create(namespace, "one-a", null);
+    create(namespace, "one-a", "no-such-shard");
     create(namespace, "one-b", "b");
-    // labelled for b, but outside b's namespaces, and a takes only unlabelled identities: no one's
+    // labelled for b, but outside b's namespaces, and a takes none labelled b: no one's
     create(elsewhere, "stray", "b");
 
     CIFederatedIdentity a = awaitReady(namespace, "one-a");
