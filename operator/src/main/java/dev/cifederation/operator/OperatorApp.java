@@ -146,7 +146,7 @@ public final class OperatorApp implements AutoCloseable {
     if (!shard.reconcilesIssuers()) {
       // another shard writes the issuers' status, finalizer and AWS provider thumbprints; a new
       // provider made here starts without known thumbprints (IAM obtains them) until that shard's
-      // check, which the new identity triggers, sets them
+      // next check of the issuer (at the latest its resync) sets them
       return;
     }
     operator.register(
