@@ -64,7 +64,9 @@ public enum Variable {
       "`false` (the chart sets `true`)"),
   CIFED_LEADER_ELECTION_NAMESPACE("namespace of the Lease", "the service account's namespace"),
   CIFED_LEADER_ELECTION_LEASE(
-      "name of the Lease", "`cifederation-operator` (the chart: the release name)"),
+      "name of the Lease",
+      "`cifederation-operator`, with `CIFED_SHARD` `cifederation-operator-<shard>` (the chart: the"
+          + " release name)"),
   CIFED_SHARD(
       "name of this shard (lower-case letters, digits, `-`): names the status field manager"
           + " (`cifederatedidentity-<shard>`) and the default Lease; required by the three below",
