@@ -51,8 +51,8 @@ run-local: cluster-up ## Install the CRDs into the local control plane and run t
 	KUBECONFIG=$(LOCAL_KUBECONFIG) $(MAKE) install-crds run
 
 ##@ Benchmark
-bench: ## Scale and cost benchmark (README "Scale and cost"): N=1000 CLOUDS=aws,gcp,azure RESYNC=30 OUT=bench/results; N="100 500 1000" sweeps
-	@N="$(N)" CLOUDS="$(CLOUDS)" RESYNC="$(RESYNC)" OUT="$(OUT)" hack/bench.sh
+bench: ## Scale and cost benchmark (README "Scale and cost"): N=1000 CLOUDS=aws,gcp,azure RESYNC=30 OUT=bench/results SHARDS=1 PROFILE=0; N="100 500 1000" sweeps
+	@N="$(N)" CLOUDS="$(CLOUDS)" RESYNC="$(RESYNC)" OUT="$(OUT)" SHARDS="$(SHARDS)" PROFILE="$(PROFILE)" hack/bench.sh
 
 soak: ## Crash and fault soak (README "Reliability"): N=60 SEED= RESYNC=10 OUTAGE=60 OUT=bench/results
 	@N="$(N)" SEED="$(SEED)" RESYNC="$(RESYNC)" OUTAGE="$(OUTAGE)" OUT="$(OUT)" hack/soak.sh

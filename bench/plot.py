@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def main(results: Path, out: Path) -> None:
     runs = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
+    # sharded runs measure creation only; their .md has the per-shard table
+    runs = [r for r in runs if r.get("run", {}).get("shards", 1) == 1]
     series = {}
     for r in runs:
         key = "+".join(sorted(r["run"]["clouds"], key=["aws", "gcp", "azure"].index))

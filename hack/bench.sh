@@ -11,6 +11,9 @@
 #   PLOT=1            draw sweep.png (matplotlib, installed into a venv under ~/.cache/cifed)
 #   BUILD=1           build the jars first (0: use what is in */target)
 #   NOTE=""           what else ran on the machine, written into the results
+#   SHARDS=1          operator processes side by side, each reconciling the identities labelled with its shard
+#                     (creation and floor only; results <clouds>-n<N>-shards<S>, left out of summary.md and the plot)
+#   PROFILE=0         1: a JFR recording of the create phase, its top frames in the run's .md (recording in WORK)
 #   WORK=.local/bench logs, jar copies and the control plane of the runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,8 @@ OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=7
 PLOT="${PLOT:-1}"
 BUILD="${BUILD:-1}"
 NOTE="${NOTE:-}"
+SHARDS="${SHARDS:-1}"
+PROFILE="${PROFILE:-0}"
 WORK="${WORK:-.local/bench}"
 export CIFED_CLUSTER_DIR="$WORK/cluster" CIFED_CLUSTER_KUBECONFIG="$WORK/kubeconfig"
 log() { echo "[bench] $*" >&2; }
@@ -47,13 +52,16 @@ mkdir -p "$OUT" "$WORK"
 trap 'hack/cluster-down.sh >/dev/null 2>&1 || true' EXIT
 for n in $N; do
   name="$(echo "$CLOUDS" | tr ',' '-')-n$n"
+  [[ $SHARDS == 1 ]] || name="$name-shards$SHARDS"
+  extra=()
+  [[ $PROFILE == 1 ]] && extra+=(--profile)
   log "N=$n, clouds $CLOUDS: fresh control plane"
   hack/cluster-down.sh >/dev/null 2>&1 || true
   hack/cluster-up.sh
   java -jar "$JARS/cifederation-bench.jar" run --identities "$n" --clouds "$CLOUDS" \
     --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --cluster-dir "$CIFED_CLUSTER_DIR" --repo-root . --jars "$JARS" --moto "$MOTO" --resync-seconds "$RESYNC" \
     --operator-java-options "$OPERATOR_JAVA_OPTS" --work-dir "$WORK/logs-$name" --note "$NOTE" \
-    --out "$OUT/$name.json"
+    --shards "$SHARDS" ${extra[@]+"${extra[@]}"} --out "$OUT/$name.json"
 done
 hack/cluster-down.sh >/dev/null 2>&1 || true
 

@@ -110,8 +110,25 @@ public final class BenchMain implements Runnable {
       return Math.max(8, Math.min(50, 8 * Runtime.getRuntime().availableProcessors()));
     }
 
+    @Option(
+        names = "--shards",
+        defaultValue = "1",
+        description =
+            "operator processes side by side, each reconciling the identities labelled with its"
+                + " shard (creation only)")
+    int shards;
+
+    @Option(
+        names = "--profile",
+        description = "a JFR recording of the create phase, summarised into its top frames")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
+      if (shards < 1 || shards > 16) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--shards must be 1 to 16, not " + shards);
+      }
       Set<String> selected = new LinkedHashSet<>(Arrays.asList(clouds.split(",")));
       selected.removeIf(String::isBlank);
       if (selected.isEmpty() || !CLOUDS.containsAll(selected)) {
@@ -133,7 +150,9 @@ public final class BenchMain implements Runnable {
                       resyncSeconds,
                       parallelism > 0 ? parallelism : operatorDefaultThreads(),
                       applyThreads,
-                      Duration.ofSeconds(readyTimeoutSeconds)))
+                      Duration.ofSeconds(readyTimeoutSeconds),
+                      shards,
+                      profile))
               .run();
       @SuppressWarnings("unchecked")
       Map<String, Object> run = (Map<String, Object>) result.get("run");

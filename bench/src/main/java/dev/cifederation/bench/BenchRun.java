@@ -44,7 +44,12 @@ final class BenchRun {
       int resyncSeconds,
       int parallelism,
       int applyThreads,
-      Duration readyTimeout) {}
+      Duration readyTimeout,
+      int shards,
+      boolean profile) {}
+
+  /** How many frames each view of a profile lists. */
+  private static final int PROFILE_TOP = 15;
 
   private final Settings s;
   private final Map<String, Object> result = new LinkedHashMap<>();
@@ -66,8 +71,19 @@ final class BenchRun {
       cluster.watch();
       try (Emulators clouds = Emulators.start(w, s.jars(), s.moto(), s.workDir(), "operator")) {
         double createSeconds = create(cluster, clouds);
-        try (CloudClients clients = new CloudClients(clouds, w)) {
-          resyncAndDrift(cluster, clouds, clients);
+        if (s.shards() == 1) {
+          try (CloudClients clients = new CloudClients(clouds, w)) {
+            resyncAndDrift(cluster, clouds, clients);
+          }
+        } else {
+          // a sharded run measures creation side by side; resync and drift are per operator
+          log.info("{} shards: the resync and drift phases are not run", s.shards());
+          @SuppressWarnings("unchecked")
+          Map<String, Object> create = (Map<String, Object>) result.get("create");
+          Map<String, Object> memory = new LinkedHashMap<>();
+          memory.put("peakRssMiB", create.get("peakRssMiB"));
+          memory.put("javaOptions", s.operatorJavaOptions());
+          result.put("memory", memory);
         }
         result.put("emulators", emulatorStats(clouds));
         // -------------------------------------------------------------------------------- floor
@@ -114,30 +130,66 @@ final class BenchRun {
   private double create(Cluster cluster, Emulators clouds) throws Exception {
     Workload w = s.workload();
     int n = w.count();
-    log.info("create: operator started (default resync interval), {} identities applied", n);
+    int shards = s.shards();
+    log.info(
+        "create: {} started (default resync interval), {} identities applied",
+        shards == 1 ? "operator" : shards + " operator shards",
+        n);
     Map<String, Object> create = new LinkedHashMap<>();
-    try (OperatorProcess operator =
-        OperatorProcess.start(
-            s.jars(),
-            s.kubeconfig(),
-            clouds,
-            s.operatorJavaOptions(),
-            Map.of("CIFED_RECONCILE_THREADS", Integer.toString(s.parallelism())),
-            s.workDir().resolve("operator-create.log"))) {
-      Metrics before = operator.awaitReconciles(0, Duration.ofSeconds(60));
-      ProcStats atStart = operator.stats();
+    List<OperatorProcess> operators = new ArrayList<>();
+    try {
+      for (int k = 0; k < shards; k++) {
+        operators.add(
+            OperatorProcess.start(
+                s.jars(),
+                s.kubeconfig(),
+                clouds,
+                s.operatorJavaOptions(),
+                shardEnvironment(k),
+                s.workDir().resolve("operator-create" + (shards == 1 ? "" : "-s" + k) + ".log")));
+      }
+      List<Metrics> before = new ArrayList<>();
+      List<ProcStats> atStart = new ArrayList<>();
+      for (OperatorProcess operator : operators) {
+        before.add(operator.awaitReconciles(0, Duration.ofSeconds(60)));
+        atStart.add(operator.stats());
+      }
+      if (s.profile()) {
+        for (OperatorProcess operator : operators) {
+          operator.startRecording("create");
+        }
+      }
       double controlPlaneAtStart = controlPlaneCpu();
       long start = System.currentTimeMillis();
-      cluster.apply(w, s.applyThreads());
+      cluster.apply(w, shards, s.applyThreads());
       double applySeconds = (System.currentTimeMillis() - start) / 1000.0;
       boolean allReady = cluster.awaitReady(n, s.readyTimeout());
       long end = cluster.readyAt().values().stream().mapToLong(Long::longValue).max().orElse(start);
       double seconds = (end - start) / 1000.0;
-      ProcStats atReady = operator.stats();
+      List<ProcStats> atReady = new ArrayList<>();
+      for (OperatorProcess operator : operators) {
+        atReady.add(operator.stats());
+      }
       double controlPlaneAtReady = controlPlaneCpu();
-      Metrics after = operator.metrics();
-      double liveHeap = operator.liveHeapBytes();
-      ProcStats afterGc = operator.stats();
+      List<Map<String, Object>> profiles = new ArrayList<>();
+      if (s.profile()) {
+        for (int k = 0; k < shards; k++) {
+          Path recording = s.workDir().resolve("create" + (shards == 1 ? "" : "-s" + k) + ".jfr");
+          operators.get(k).dumpRecording("create", recording);
+          Map<String, Object> profile = new LinkedHashMap<>();
+          profile.put("recording", recording.toString());
+          profile.putAll(Profile.summarise(recording, PROFILE_TOP));
+          profiles.add(profile);
+        }
+      }
+      List<Metrics> after = new ArrayList<>();
+      List<Double> liveHeap = new ArrayList<>();
+      List<ProcStats> afterGc = new ArrayList<>();
+      for (OperatorProcess operator : operators) {
+        after.add(operator.metrics());
+        liveHeap.add(operator.liveHeapBytes());
+        afterGc.add(operator.stats());
+      }
       if (!allReady) {
         log.error(
             "only {} of {} identities became Ready: {}",
@@ -145,18 +197,15 @@ final class BenchRun {
             n,
             cluster.notReadyReasons());
       }
-      List<Double> latencies = new ArrayList<>();
-      cluster
-          .readyAt()
-          .forEach(
-              (name, ready) -> {
-                Long applied = cluster.appliedAt().get(name);
-                if (applied != null) {
-                  latencies.add(Math.max(0, ready - applied) / 1000.0);
-                }
-              });
-      latencies.sort(Double::compare);
-      Map<String, Map<String, Double>> calls = Metrics.difference(before, after);
+      Map<String, Map<String, Double>> calls = new TreeMap<>();
+      Map<String, Double> errors = new TreeMap<>();
+      double reconciles = 0;
+      for (int k = 0; k < shards; k++) {
+        merge(calls, Metrics.difference(before.get(k), after.get(k)));
+        after.get(k).cloudErrors().forEach((c, v) -> errors.merge(c, v, Double::sum));
+        reconciles += after.get(k).reconciles() - before.get(k).reconciles();
+      }
+      List<Double> latencies = latencies(cluster, name -> true);
       create.put("allReady", allReady);
       create.put("ready", cluster.readyAt().size());
       if (!allReady) {
@@ -164,26 +213,33 @@ final class BenchRun {
       }
       create.put("seconds", round(seconds));
       create.put("applySeconds", round(applySeconds));
-      create.put(
-          "perIdentitySeconds",
-          Map.of(
-              "p50", round(percentile(latencies, 50)),
-              "p95", round(percentile(latencies, 95)),
-              "max", round(latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1))));
+      create.put("perIdentitySeconds", percentiles(latencies));
       create.put("identitiesPerSecond", round(n / seconds));
       create.put("calls", calls);
       create.put("callsPerIdentity", perIdentity(calls, n));
-      create.put("callErrors", after.cloudErrors());
-      create.put("reconciles", after.reconciles() - before.reconciles());
+      create.put("callErrors", errors);
+      create.put("reconciles", reconciles);
       create.put("statusWrites", cluster.statusWrites());
-      create.put("cpuSeconds", round(atReady.cpuSeconds() - atStart.cpuSeconds()));
-      create.put("cpuSecondsIncludingStart", round(atReady.cpuSeconds()));
+      create.put(
+          "cpuSeconds",
+          round(sum(atReady, ProcStats::cpuSeconds) - sum(atStart, ProcStats::cpuSeconds)));
+      create.put("cpuSecondsIncludingStart", round(sum(atReady, ProcStats::cpuSeconds)));
       create.put("controlPlaneCpuSeconds", round(controlPlaneAtReady - controlPlaneAtStart));
-      create.put("rssMiB", round(atReady.rssMiB()));
-      create.put("peakRssMiB", round(afterGc.peakRssMiB()));
-      create.put("liveHeapMiB", round(liveHeap / MIB));
+      create.put("rssMiB", round(sum(atReady, ProcStats::rssMiB)));
+      create.put("peakRssMiB", round(max(afterGc, ProcStats::peakRssMiB)));
+      create.put(
+          "liveHeapMiB", round(liveHeap.stream().mapToDouble(Double::doubleValue).sum() / MIB));
+      if (shards > 1) {
+        create.put(
+            "shards",
+            shardFigures(cluster, start, before, after, atStart, atReady, afterGc, liveHeap));
+        create.put("issuerStatusManagers", new ArrayList<>(cluster.issuerStatusManagers()));
+      }
+      if (s.profile()) {
+        create.put("profile", shards == 1 ? profiles.get(0) : profiles);
+      }
       result.put("create", create);
-      if (n == 1000 && w.clouds().equals(java.util.Set.of("aws"))) {
+      if (n == 1000 && w.clouds().equals(java.util.Set.of("aws")) && shards == 1) {
         target(
             "1,000 AWS identities Ready within 60 s",
             "≤ 60 s",
@@ -191,7 +247,139 @@ final class BenchRun {
             allReady && seconds <= 60);
       }
       return seconds;
+    } finally {
+      for (OperatorProcess operator : operators) {
+        operator.close();
+      }
     }
+  }
+
+  /** The operator's environment for shard k: a label-selected shard; shard s0 keeps the issuer. */
+  private Map<String, String> shardEnvironment(int k) {
+    String threads = Integer.toString(s.parallelism());
+    if (s.shards() == 1) {
+      return Map.of("CIFED_RECONCILE_THREADS", threads);
+    }
+    return Map.of(
+        "CIFED_RECONCILE_THREADS",
+        threads,
+        "CIFED_SHARD",
+        "s" + k,
+        "CIFED_SHARD_LABEL_SELECTOR",
+        Workload.SHARD_LABEL + "=s" + k,
+        "CIFED_SHARD_RECONCILES_ISSUERS",
+        Boolean.toString(k == 0));
+  }
+
+  /**
+   * Per shard: its identities, its reconciles and calls, when its identities were Ready, its CPU
+   * and memory, and whose field manager wrote their status — any other than the shard's own is a
+   * cross-write.
+   */
+  private List<Map<String, Object>> shardFigures(
+      Cluster cluster,
+      long start,
+      List<Metrics> before,
+      List<Metrics> after,
+      List<ProcStats> atStart,
+      List<ProcStats> atReady,
+      List<ProcStats> afterGc,
+      List<Double> liveHeap) {
+    int n = s.workload().count();
+    Map<String, java.util.Set<String>> managers = cluster.statusManagers();
+    List<Map<String, Object>> figures = new ArrayList<>();
+    long totalCross = 0;
+    for (int k = 0; k < s.shards(); k++) {
+      String shard = "s" + k;
+      String own = "cifederatedidentity-" + shard;
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      for (int i = 0; i < n; i++) {
+        if (Workload.shardOf(i, s.shards()).equals(shard)) {
+          names.add(Workload.name(i));
+        }
+      }
+      long ownOnly = 0;
+      long cross = 0;
+      for (String name : names) {
+        java.util.Set<String> wrote = managers.getOrDefault(name, java.util.Set.of());
+        if (wrote.equals(java.util.Set.of(own))) {
+          ownOnly++;
+        } else if (wrote.stream().anyMatch(m -> !m.equals(own))) {
+          cross++;
+        }
+      }
+      totalCross += cross;
+      long lastReady =
+          names.stream()
+              .map(cluster.readyAt()::get)
+              .filter(java.util.Objects::nonNull)
+              .mapToLong(Long::longValue)
+              .max()
+              .orElse(start);
+      Map<String, Map<String, Double>> calls = Metrics.difference(before.get(k), after.get(k));
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("shard", shard);
+      f.put("identities", names.size());
+      f.put("ready", names.stream().filter(cluster.readyAt()::containsKey).count());
+      f.put("secondsToAllReady", round((lastReady - start) / 1000.0));
+      f.put("perIdentitySeconds", percentiles(latencies(cluster, names::contains)));
+      f.put("reconciles", after.get(k).reconciles() - before.get(k).reconciles());
+      f.put("calls", calls);
+      f.put("callsPerIdentity", perIdentity(calls, Math.max(1, names.size())));
+      f.put("statusWrittenOnlyByThisShard", ownOnly);
+      f.put("statusWrittenByAnotherManager", cross);
+      f.put("cpuSeconds", round(atReady.get(k).cpuSeconds() - atStart.get(k).cpuSeconds()));
+      f.put("peakRssMiB", round(afterGc.get(k).peakRssMiB()));
+      f.put("liveHeapMiB", round(liveHeap.get(k) / MIB));
+      figures.add(f);
+    }
+    target(
+        "shards: no identity's status written by another shard", "0", totalCross, totalCross == 0);
+    return figures;
+  }
+
+  private static List<Double> latencies(
+      Cluster cluster, java.util.function.Predicate<String> which) {
+    List<Double> latencies = new ArrayList<>();
+    cluster
+        .readyAt()
+        .forEach(
+            (name, ready) -> {
+              Long applied = cluster.appliedAt().get(name);
+              if (applied != null && which.test(name)) {
+                latencies.add(Math.max(0, ready - applied) / 1000.0);
+              }
+            });
+    latencies.sort(Double::compare);
+    return latencies;
+  }
+
+  private static Map<String, Object> percentiles(List<Double> sorted) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("p50", round(percentile(sorted, 50)));
+    p.put("p95", round(percentile(sorted, 95)));
+    p.put("max", round(sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1)));
+    return p;
+  }
+
+  private static void merge(
+      Map<String, Map<String, Double>> into, Map<String, Map<String, Double>> more) {
+    more.forEach(
+        (cloud, ops) ->
+            ops.forEach(
+                (op, count) ->
+                    into.computeIfAbsent(cloud, c -> new TreeMap<>())
+                        .merge(op, count, Double::sum)));
+  }
+
+  private static double sum(
+      List<ProcStats> stats, java.util.function.ToDoubleFunction<ProcStats> f) {
+    return stats.stream().mapToDouble(f).sum();
+  }
+
+  private static double max(
+      List<ProcStats> stats, java.util.function.ToDoubleFunction<ProcStats> f) {
+    return stats.stream().mapToDouble(f).max().orElse(0);
   }
 
   // -------------------------------------------------------------------------- resync and drift
@@ -363,6 +551,8 @@ final class BenchRun {
     run.put("startedAt", Instant.now().toString());
     run.put("resyncIntervalSeconds", s.resyncSeconds());
     run.put("reconcileThreads", s.parallelism());
+    run.put("shards", s.shards());
+    run.put("profile", s.profile());
     run.put("operatorJavaOptions", s.operatorJavaOptions());
     run.put("machine", Machine.describe());
     run.put("loadAverageStart", loadAverage());

@@ -55,6 +55,9 @@ final class Cluster implements AutoCloseable {
     Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
     config.setMaxConcurrentRequests(256);
     config.setMaxConcurrentRequestsPerHost(256);
+    // an API server busy with 10,000 identities' writes on a shared machine answers an apply in
+    // more than fabric8's default 10 s
+    config.setRequestTimeout(120_000);
     client = new KubernetesClientBuilder().withConfig(config).build();
   }
 
@@ -171,6 +174,11 @@ final class Cluster implements AutoCloseable {
 
   /** Applies every identity with server-side apply, {@code threads} at a time. */
   void apply(Workload workload, int threads) throws Exception {
+    apply(workload, 1, threads);
+  }
+
+  /** The same, each identity labelled with its shard among {@code shards}. */
+  void apply(Workload workload, int shards, int threads) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<?>> applied = new ArrayList<>();
@@ -181,7 +189,7 @@ final class Cluster implements AutoCloseable {
                 () -> {
                   GenericKubernetesResource resource =
                       Serialization.unmarshal(
-                          Serialization.asJson(workload.manifest(n)),
+                          Serialization.asJson(workload.manifest(n, shards)),
                           GenericKubernetesResource.class);
                   client
                       .genericKubernetesResources(IDENTITIES)
@@ -238,6 +246,40 @@ final class Cluster implements AutoCloseable {
         .map(r -> r.getAdditionalProperties().get("status"))
         .map(s -> ((Map<String, Object>) s).get(block))
         .map(b -> ((Map<String, Object>) b).get(field));
+  }
+
+  /**
+   * The field managers that wrote each identity's status, by identity name: with shards, which
+   * shard wrote it (the operator's status field manager is {@code cifederatedidentity-<shard>}).
+   */
+  Map<String, java.util.Set<String>> statusManagers() {
+    Map<String, java.util.Set<String>> managers = new java.util.TreeMap<>();
+    for (GenericKubernetesResource r : informer.getStore().list()) {
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      if (r.getMetadata().getManagedFields() != null) {
+        r.getMetadata().getManagedFields().stream()
+            .filter(f -> "status".equals(f.getSubresource()))
+            .forEach(f -> names.add(f.getManager()));
+      }
+      managers.put(r.getMetadata().getName(), names);
+    }
+    return managers;
+  }
+
+  /** The field managers that wrote the bench issuer's status. */
+  java.util.Set<String> issuerStatusManagers() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    GenericKubernetesResource issuer =
+        client
+            .genericKubernetesResources("cifederation.dev/v1alpha1", "CIIssuer")
+            .withName(Workload.ISSUER)
+            .get();
+    if (issuer != null && issuer.getMetadata().getManagedFields() != null) {
+      issuer.getMetadata().getManagedFields().stream()
+          .filter(f -> "status".equals(f.getSubresource()))
+          .forEach(f -> names.add(f.getManager()));
+    }
+    return names;
   }
 
   /** Ready identities now (for a diagnosis when a run times out). */

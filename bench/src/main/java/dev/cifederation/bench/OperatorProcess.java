@@ -70,7 +70,30 @@ final class OperatorProcess implements AutoCloseable {
     return metrics().heapUsedBytes();
   }
 
-  /** Waits until the operator finished at least {@code count} reconciles and its queue is idle. */
+  /** Starts a JFR recording with the JDK's {@code profile} settings (CPU samples every 10 ms). */
+  void startRecording(String name) throws Exception {
+    jcmd("JFR.start", "name=" + name, "settings=profile");
+  }
+
+  /** Writes the recording so far to {@code file} and stops it. */
+  void dumpRecording(String name, Path file) throws Exception {
+    jcmd("JFR.dump", "name=" + name, "filename=" + file.toAbsolutePath());
+    jcmd("JFR.stop", "name=" + name);
+  }
+
+  private void jcmd(String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of("jcmd", Long.toString(process.pid())));
+    args.addAll(Arrays.asList(command));
+    Process jcmd =
+        new ProcessBuilder(args)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    if (!jcmd.waitFor(120, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+      throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed");
+    }
+  }
+
   /**
    * The metrics once no reconcile has finished for {@code quiet}: the passes a start-up triggers
    * (each informer's initial events: identities, issuers, policies, namespaces) are over.

@@ -77,33 +77,12 @@ final class Report {
     md.append("| operator live heap after convergence (MiB) | ")
         .append(create.path("liveHeapMiB").asDouble())
         .append(" | | |\n");
-    md.append("| resync (every ")
-        .append(resync.path("intervalSeconds").asInt())
-        .append(" s): cloud reads | ")
-        .append(byCloud(resync.path("readsPerResync")))
-        .append(" | | |\n");
-    md.append("| resync: cloud writes | ")
-        .append(byCloud(resync.path("writesPerResync")))
-        .append(" | | |\n");
-    md.append("| resync: status writes | ")
-        .append(resync.path("statusWritesPerResync").asDouble())
-        .append(" | | |\n");
-    md.append("| resync: operator CPU (s) | ")
-        .append(resync.path("cpuSecondsPerResync").asDouble())
-        .append(" | | |\n");
-    md.append("| resync: API server + etcd CPU (s) | ")
-        .append(resync.path("controlPlaneCpuSecondsPerResync").asDouble())
-        .append(" | | |\n");
-    for (JsonNode d : r.path("drift")) {
-      md.append("| ")
-          .append(d.path("cloud").asText())
-          .append(" drift corrected after (s) | ")
-          .append(
-              d.path("corrected").asBoolean()
-                  ? d.path("seconds").asDouble() + ""
-                  : "not within " + d.path("seconds").asDouble())
-          .append(" | | |\n");
+    boolean sharded = run.path("shards").asInt(1) > 1;
+    if (!sharded) {
+      resyncRows(md, r, resync);
     }
+    shards(md, run, create);
+    profile(md, create.path("profile"));
     md.append(
         "\nCloud calls at creation, by operation (operator | floor):\n\n| cloud | operation | operator | floor |\n|---|---|---:|---:|\n");
     for (var cloud : iterable(create.path("calls").fieldNames())) {
@@ -148,7 +127,11 @@ final class Report {
   static String summary(List<Path> files) throws IOException {
     List<JsonNode> runs = new ArrayList<>();
     for (Path f : files) {
-      runs.add(BenchMain.JSON.readTree(f.toFile()));
+      JsonNode run = BenchMain.JSON.readTree(f.toFile());
+      // a sharded run has no resync or drift phase: its own .md has the per-shard table
+      if (run.path("run").path("shards").asInt(1) == 1) {
+        runs.add(run);
+      }
     }
     runs.sort(
         Comparator.comparing((JsonNode r) -> clouds(r.path("run")))
@@ -237,6 +220,127 @@ final class Report {
       md.append("none\n");
     }
     return md.toString();
+  }
+
+  private static void resyncRows(StringBuilder md, JsonNode r, JsonNode resync) {
+    md.append("| resync (every ")
+        .append(resync.path("intervalSeconds").asInt())
+        .append(" s): cloud reads | ")
+        .append(byCloud(resync.path("readsPerResync")))
+        .append(" | | |\n");
+    md.append("| resync: cloud writes | ")
+        .append(byCloud(resync.path("writesPerResync")))
+        .append(" | | |\n");
+    md.append("| resync: status writes | ")
+        .append(resync.path("statusWritesPerResync").asDouble())
+        .append(" | | |\n");
+    md.append("| resync: operator CPU (s) | ")
+        .append(resync.path("cpuSecondsPerResync").asDouble())
+        .append(" | | |\n");
+    md.append("| resync: API server + etcd CPU (s) | ")
+        .append(resync.path("controlPlaneCpuSecondsPerResync").asDouble())
+        .append(" | | |\n");
+    for (JsonNode d : r.path("drift")) {
+      md.append("| ")
+          .append(d.path("cloud").asText())
+          .append(" drift corrected after (s) | ")
+          .append(
+              d.path("corrected").asBoolean()
+                  ? d.path("seconds").asDouble() + ""
+                  : "not within " + d.path("seconds").asDouble())
+          .append(" | | |\n");
+    }
+  }
+
+  /** A sharded run: one row per shard, and who wrote the statuses. */
+  private static void shards(StringBuilder md, JsonNode run, JsonNode create) {
+    if (!create.path("shards").isArray()) {
+      return;
+    }
+    md.append("\n")
+        .append(run.path("shards").asInt())
+        .append(
+            " operator shards side by side, each selecting the identities labelled"
+                + " `cifederation.dev/shard=<shard>` (shard s0 keeps the issuer; resync and drift"
+                + " are not run):\n\n")
+        .append(
+            "| shard | identities | Ready | apply → all its Ready (s) | p50 / p95 (s) | reconciles"
+                + " | calls per identity | status written only by this shard | by another manager"
+                + " | CPU (s) | peak RSS (MiB) |\n|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|\n");
+    for (JsonNode f : create.path("shards")) {
+      md.append("| ")
+          .append(f.path("shard").asText())
+          .append(" | ")
+          .append(f.path("identities").asInt())
+          .append(" | ")
+          .append(f.path("ready").asInt())
+          .append(" | ")
+          .append(f.path("secondsToAllReady").asDouble())
+          .append(" | ")
+          .append(f.path("perIdentitySeconds").path("p50").asDouble())
+          .append(" / ")
+          .append(f.path("perIdentitySeconds").path("p95").asDouble())
+          .append(" | ")
+          .append((long) f.path("reconciles").asDouble())
+          .append(" | ")
+          .append(byCloud(f.path("callsPerIdentity")))
+          .append(" | ")
+          .append(f.path("statusWrittenOnlyByThisShard").asLong())
+          .append(" | ")
+          .append(f.path("statusWrittenByAnotherManager").asLong())
+          .append(" | ")
+          .append(f.path("cpuSeconds").asDouble())
+          .append(" | ")
+          .append(f.path("peakRssMiB").asDouble())
+          .append(" |\n");
+    }
+    md.append("\nThe issuer's status was written by: `")
+        .append(
+            String.join(
+                "`, `",
+                iterableList(create.path("issuerStatusManagers").elements()).stream()
+                    .map(JsonNode::asText)
+                    .toList()))
+        .append("`.\n");
+  }
+
+  /** The create phase's JFR profile(s): the top frames of the CPU samples. */
+  private static void profile(StringBuilder md, JsonNode profile) {
+    List<JsonNode> profiles = new ArrayList<>();
+    if (profile.isArray()) {
+      profile.forEach(profiles::add);
+    } else if (profile.isObject()) {
+      profiles.add(profile);
+    } else {
+      return;
+    }
+    for (int k = 0; k < profiles.size(); k++) {
+      JsonNode p = profiles.get(k);
+      md.append("\nCPU profile of the create phase")
+          .append(profiles.size() > 1 ? " (shard s" + k + ")" : "")
+          .append(": ")
+          .append(p.path("samples").asLong())
+          .append(" JFR execution samples (`jdk.ExecutionSample`, settings `profile`), `")
+          .append(p.path("recording").asText())
+          .append("`.\n");
+      for (String[] view :
+          new String[][] {
+            {"topLeafFrames", "on CPU (leaf frame)"},
+            {"topOperatorFrames", "under the operator's own frame (innermost)"},
+            {"topLeafPackages", "by the leaf's package"}
+          }) {
+        md.append("\n| ").append(view[1]).append(" | samples | % |\n|---|---:|---:|\n");
+        for (JsonNode row : p.path(view[0])) {
+          md.append("| `")
+              .append(row.path("frame").asText())
+              .append("` | ")
+              .append(row.path("samples").asLong())
+              .append(" | ")
+              .append(row.path("percent").asDouble())
+              .append(" |\n");
+        }
+      }
+    }
   }
 
   private static void row(

@@ -113,8 +113,21 @@ record Workload(int count, Set<String> clouds) {
         spec);
   }
 
+  /** The label that assigns an identity to a shard of a sharded run. */
+  static final String SHARD_LABEL = "cifederation.dev/shard";
+
+  /** The shard of identity i among {@code shards}: round robin, so the shards are even. */
+  static String shardOf(int i, int shards) {
+    return "s" + (i % shards);
+  }
+
   /** The CIFederatedIdentity of identity i, as a user would write it. */
   Map<String, Object> manifest(int i) {
+    return manifest(i, 1);
+  }
+
+  /** The same, labelled with its shard when the run has more than one. */
+  Map<String, Object> manifest(int i, int shards) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("issuerRef", ISSUER);
     spec.put("repository", repository(i));
@@ -155,7 +168,14 @@ record Workload(int count, Set<String> clouds) {
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("apiVersion", "cifederation.dev/v1alpha1");
     manifest.put("kind", "CIFederatedIdentity");
-    manifest.put("metadata", Map.of("name", name(i), "namespace", NAMESPACE));
+    manifest.put(
+        "metadata",
+        shards > 1
+            ? Map.of(
+                "name", name(i),
+                "namespace", NAMESPACE,
+                "labels", Map.of(SHARD_LABEL, shardOf(i, shards)))
+            : Map.of("name", name(i), "namespace", NAMESPACE));
     manifest.put("spec", spec);
     return manifest;
   }

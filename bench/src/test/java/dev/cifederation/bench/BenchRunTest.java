@@ -32,4 +32,19 @@ class BenchRunTest {
             "deployer-2@bench-project.iam.gserviceaccount.com");
     assertThat(Workload.subject(7)).isEqualTo("repo:bench-org/app-7:environment:production");
   }
+
+  @Test
+  void aShardedRunLabelsEachIdentityWithItsShardRoundRobin() {
+    Workload workload = new Workload(4, java.util.Set.of("aws"));
+
+    assertThat(workload.manifest(3, 2))
+        .extractingByKey("metadata")
+        .asString()
+        .contains("labels={cifederation.dev/shard=s1}");
+    assertThat(workload.manifest(2, 2)).extractingByKey("metadata").asString().contains("=s0}");
+    assertThat(workload.manifest(3))
+        .extractingByKey("metadata")
+        .asString()
+        .doesNotContain("labels");
+  }
 }

@@ -5,6 +5,7 @@ import dev.cifederation.operator.cloud.aws.AwsCloud;
 import dev.cifederation.operator.cloud.azure.AzureCloudReconciler;
 import dev.cifederation.operator.cloud.gcp.GcpCloudReconciler;
 import dev.cifederation.operator.config.OperatorConfig;
+import dev.cifederation.operator.config.Shard;
 import dev.cifederation.operator.guard.PolicyEvaluator;
 import dev.cifederation.operator.issuer.AddressPolicy;
 import dev.cifederation.operator.issuer.IssuerProbe;
@@ -110,6 +111,8 @@ public final class OperatorApp implements AutoCloseable {
           "CIFED_NEVER_DELETE=true: deletions orphan the cloud objects, whatever the spec says");
     }
     log.info("Cluster name (ownership mark): {}", config.clusterName());
+    Shard shard = config.shard();
+    log.info("Reconciles {}", shard.describe());
     // the issuer checks decide the thumbprints a new AWS provider starts with
     var knownThumbprints = new KnownThumbprints();
     // every adapter from the one configuration, validated before anything connects
@@ -135,7 +138,20 @@ public final class OperatorApp implements AutoCloseable {
             new CloudPasses(registry, clock),
             tenancy,
             clock),
-        o -> o.withReconciliationMaxInterval(config.resyncInterval()));
+        o -> {
+          o.withReconciliationMaxInterval(config.resyncInterval())
+              .withFieldManager(shard.fieldManager(IdentityReconciler.NAME));
+          if (!shard.namespaces().isEmpty()) {
+            o.settingNamespaces(shard.namespaces());
+          }
+          shard.labelSelector().ifPresent(o::withLabelSelector);
+        });
+    if (!shard.reconcilesIssuers()) {
+      // another shard writes the issuers' status, finalizer and AWS provider thumbprints; a new
+      // provider made here starts without known thumbprints (IAM obtains them) until that shard's
+      // next check of the issuer (at the latest its resync) sets them
+      return;
+    }
     operator.register(
         new IssuerReconciler(
             new IssuerProbe(

@@ -36,6 +36,7 @@ public record OperatorConfig(
     String clusterName,
     Optional<Path> extraCaFile,
     Optional<LeaderElection> leaderElection,
+    Shard shard,
     LogFormat logFormat,
     boolean workflowSnippets,
     boolean allowUngovernedNamespaces,
@@ -79,6 +80,7 @@ public record OperatorConfig(
    */
   public static OperatorConfig fromEnvironment(Map<String, String> variables) {
     Environment env = new Environment(variables);
+    Shard shard = Shard.read(env);
     return new OperatorConfig(
         env.duration(CIFED_RESYNC_INTERVAL, DEFAULT_RESYNC),
         env.matching(
@@ -99,9 +101,11 @@ public record OperatorConfig(
         env.flag(CIFED_LEADER_ELECTION, false)
             ? Optional.of(
                 new LeaderElection(
-                    env.text(CIFED_LEADER_ELECTION_LEASE).orElse(DEFAULT_LEASE_NAME),
+                    env.text(CIFED_LEADER_ELECTION_LEASE)
+                        .orElse(shard.defaultLeaseName(DEFAULT_LEASE_NAME)),
                     env.text(CIFED_LEADER_ELECTION_NAMESPACE)))
             : Optional.empty(),
+        shard,
         env.choice(CIFED_LOG_FORMAT, LogFormat.class, LogFormat.text),
         env.flag(CIFED_WORKFLOW_SNIPPETS, true),
         env.flag(CIFED_ALLOW_UNGOVERNED_NAMESPACES, false),

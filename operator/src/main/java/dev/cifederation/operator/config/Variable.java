@@ -68,7 +68,23 @@ public enum Variable {
       "`false` (the chart sets `true`)"),
   CIFED_LEADER_ELECTION_NAMESPACE("namespace of the Lease", "the service account's namespace"),
   CIFED_LEADER_ELECTION_LEASE(
-      "name of the Lease", "`cifederation-operator` (the chart: the release name)"),
+      "name of the Lease",
+      "`cifederation-operator`, with `CIFED_SHARD` `cifederation-operator-<shard>` (the chart: the"
+          + " release name)"),
+  CIFED_SHARD(
+      "name of this shard (lower-case letters, digits, `-`): names the status field manager"
+          + " (`cifederatedidentity-<shard>`) and the default Lease; required by the three below",
+      "— (one operator for every identity)"),
+  CIFED_SHARD_NAMESPACES(
+      "comma-separated namespaces whose identities this shard reconciles", "— (every namespace)"),
+  CIFED_SHARD_LABEL_SELECTOR(
+      "label selector on the identities this shard reconciles, e.g. `cifederation.dev/shard=b`"
+          + " or `!cifederation.dev/shard` (README \"Scale and cost\")",
+      "— (every identity)"),
+  CIFED_SHARD_RECONCILES_ISSUERS(
+      "`false`: this shard leaves `CIIssuer`s (status, finalizer, AWS provider thumbprints) to the"
+          + " one shard that keeps `true`",
+      "`true`"),
   /** Also read by logback.xml, which picks the appender by it. */
   CIFED_LOG_FORMAT(
       "`text` or `json` (one JSON object per line, with the resource in `mdc`)",

@@ -203,6 +203,35 @@ class ChartTest {
   }
 
   @Test
+  void aShardReleaseReconcilesItsShareUnderItsOwnLease() {
+    Map<String, JsonNode> whole =
+        env(
+            only(objects(template(null, Map.of())), "Deployment")
+                .at("/spec/template/spec/containers/0"));
+    assertThat(whole).doesNotContainKeys("CIFED_SHARD", "CIFED_SHARD_LABEL_SELECTOR");
+    Map<String, JsonNode> shard =
+        env(
+            only(
+                    objects(
+                        Chart.templateWith(
+                            "shard: {labelSelector: '!cifederation.dev/shard', reconcilesIssuers: false}")),
+                    "Deployment")
+                .at("/spec/template/spec/containers/0"));
+    assertThat(shard.get("CIFED_SHARD").path("value").asText())
+        .as("the release name, as the Lease")
+        .isEqualTo(Chart.RELEASE);
+    assertThat(shard.get("CIFED_LEADER_ELECTION_LEASE").path("value").asText())
+        .isEqualTo(Chart.RELEASE);
+    assertThat(shard.get("CIFED_SHARD_LABEL_SELECTOR").path("value").asText())
+        .isEqualTo("!cifederation.dev/shard");
+    assertThat(shard.get("CIFED_SHARD_RECONCILES_ISSUERS").path("value").asText())
+        .isEqualTo("false");
+    assertThat(shard).doesNotContainKey("CIFED_SHARD_NAMESPACES");
+    assertThatThrownBy(() -> Chart.templateWith("shard: {namespaces: [Team-A]}"))
+        .hasMessageContaining("namespaces");
+  }
+
+  @Test
   void schemaAndTemplatesRejectBadValuesNamingThem() {
     assertThatThrownBy(() -> template(null, Map.of("config.logFormat", "xml")))
         .hasMessageContaining("logFormat");

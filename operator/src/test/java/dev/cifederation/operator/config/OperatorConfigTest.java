@@ -106,6 +106,75 @@ class OperatorConfigTest {
   }
 
   @Test
+  void aShardNamesItsLeaseAndFieldManagerAndReconcilesOnlyItsShare() {
+    var whole = fromEnvironment(Map.of("CIFED_LEADER_ELECTION", "true"));
+    assertThat(whole.shard()).isEqualTo(Shard.WHOLE);
+    assertThat(whole.shard().fieldManager("cifederatedidentity")).isEqualTo("cifederatedidentity");
+    var shard =
+        fromEnvironment(
+            Map.of(
+                "CIFED_LEADER_ELECTION", "true",
+                "CIFED_SHARD", "b",
+                "CIFED_SHARD_NAMESPACES", " team-b , team-c",
+                "CIFED_SHARD_LABEL_SELECTOR", "cifederation.dev/shard in (b, c),!legacy",
+                "CIFED_SHARD_RECONCILES_ISSUERS", "false"));
+    assertThat(shard.shard().namespaces()).containsExactlyInAnyOrder("team-b", "team-c");
+    assertThat(shard.shard().labelSelector()).contains("cifederation.dev/shard in (b, c),!legacy");
+    assertThat(shard.shard().reconcilesIssuers()).isFalse();
+    assertThat(shard.shard().partial()).isTrue();
+    assertThat(shard.leaderElection().orElseThrow().leaseName())
+        .as("two shards never wait on one Lease")
+        .isEqualTo("cifederation-operator-b");
+    assertThat(shard.shard().fieldManager("cifederatedidentity"))
+        .isEqualTo("cifederatedidentity-b");
+    assertThat(
+            fromEnvironment(
+                    Map.of(
+                        "CIFED_LEADER_ELECTION", "true",
+                        "CIFED_SHARD", "b",
+                        "CIFED_LEADER_ELECTION_LEASE", "release-b"))
+                .leaderElection()
+                .orElseThrow()
+                .leaseName())
+        .isEqualTo("release-b");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "CIFED_SHARD_NAMESPACES; team-a; CIFED_SHARD is required",
+        "CIFED_SHARD_LABEL_SELECTOR; shard=a; CIFED_SHARD is required",
+        "CIFED_SHARD_RECONCILES_ISSUERS; false; CIFED_SHARD is required",
+      })
+  void aPartialShardNeedsAName(String variable, String value, String message) {
+    assertThatThrownBy(() -> fromEnvironment(Map.of(variable, value)))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining(message);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "CIFED_SHARD; Shard_B; CIFED_SHARD=Shard_B must be",
+        "CIFED_SHARD_NAMESPACES; team-a,Team B; 'Team B' is not a namespace name",
+        "CIFED_SHARD_NAMESPACES; team-a,,team-b; '' is not a namespace name",
+        "CIFED_SHARD_LABEL_SELECTOR; shard=(a); 'shard=(a)' is none of",
+        "CIFED_SHARD_LABEL_SELECTOR; shard in a,b; 'shard in a' is none of",
+        "CIFED_SHARD_LABEL_SELECTOR; shard=a,; '' is none of",
+        "CIFED_SHARD_RECONCILES_ISSUERS; no; must be true or false",
+      })
+  void badShardValuesAreRefusedNamingTheVariable(String variable, String value, String message) {
+    var env = new HashMap<>(Map.of("CIFED_SHARD", "b"));
+    env.put(variable, value);
+    assertThatThrownBy(() -> fromEnvironment(env))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining(variable)
+        .hasMessageContaining(message);
+  }
+
+  @Test
   void jsonLogsAndNoSnippetsAreSwitchable() {
     var config =
         fromEnvironment(Map.of("CIFED_LOG_FORMAT", "json", "CIFED_WORKFLOW_SNIPPETS", "false"));
@@ -254,6 +323,10 @@ class OperatorConfigTest {
     other.put(Variable.CIFED_LEADER_ELECTION, "false");
     other.put(Variable.CIFED_LEADER_ELECTION_NAMESPACE, "ns");
     other.put(Variable.CIFED_LEADER_ELECTION_LEASE, "lease");
+    other.put(Variable.CIFED_SHARD, "b");
+    other.put(Variable.CIFED_SHARD_NAMESPACES, "team-a");
+    other.put(Variable.CIFED_SHARD_LABEL_SELECTOR, "cifederation.dev/shard=b");
+    other.put(Variable.CIFED_SHARD_RECONCILES_ISSUERS, "false");
     other.put(Variable.CIFED_LOG_FORMAT, "json");
     other.put(Variable.CIFED_WORKFLOW_SNIPPETS, "false");
     other.put(Variable.CIFED_ISSUER_ALLOW_PRIVATE, "true");
@@ -261,8 +334,9 @@ class OperatorConfigTest {
         .as("every variable but the local-mode switch has a value here")
         .containsExactly(Variable.CIFED_LOCAL_MODE);
 
-    // the lease variables only matter with an election
-    Map<String, String> base = Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_LEADER_ELECTION", "true");
+    // the lease variables only matter with an election, the shard's only with a shard name
+    Map<String, String> base =
+        Map.of("CIFED_CLUSTER_NAME", "c", "CIFED_LEADER_ELECTION", "true", "CIFED_SHARD", "a");
     OperatorConfig defaults = OperatorConfig.fromEnvironment(base);
     other.forEach(
         (variable, value) -> {
