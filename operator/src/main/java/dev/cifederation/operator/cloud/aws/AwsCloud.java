@@ -224,6 +224,10 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     block.setLastSyncTime(now());
     if (plan.intent().observe()) {
       block.setDriftCorrections(attempt.previous().driftCorrections());
+      if (!plan.notices().isEmpty()) {
+        // a role to be adopted is not this identity's yet: a recorded ARN is ownership evidence
+        block.setRoleArn(null);
+      }
       // under Observe a notice is what Enforce would adopt: said, never written
       String adoptable = plan.notices().isEmpty() ? "" : ". " + String.join("; ", plan.notices());
       CloudOutcome.Builder observed =

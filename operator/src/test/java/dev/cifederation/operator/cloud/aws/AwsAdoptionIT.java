@@ -110,6 +110,9 @@ class AwsAdoptionIT {
         .contains("managementPolicy Enforce takes it over");
     assertThat(writes()).as("Observe writes nothing, not even tags").isZero();
     assertThat(roleTags()).isEmpty();
+    assertThat(identity.getStatus().getAws().getRoleArn())
+        .as("not recorded before it is this identity's")
+        .isNull();
 
     // the adoption step: the same manifest, Enforce
     enforce(identity);
