@@ -81,6 +81,8 @@ source $STATE/env
 
 log "creating the customer-managed policies the AWS examples attach"
 python3 hack/demo_clouds.py aws-setup
+log "seeding what a team had before the operator, made by hand or by Terraform (the operator never created them)"
+python3 hack/demo_clouds.py legacy-seed
 
 log "starting the operator (log: $STATE/operator.log, metrics: http://127.0.0.1:$CIFED_METRICS_PORT/metrics)"
 java -jar operator/target/cifederation-operator.jar run > $STATE/operator.log 2>&1 &
@@ -182,6 +184,121 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 echo "  resumed: trust $(python3 hack/demo_clouds.py aws-trust $ROLE), same role"
+echo
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Existing accounts. The legacy objects seeded before the operator started are still as they were made; the
+# Terraform-style GitHub OIDC provider was used by the examples' roles read-only (no tags, its thumbprint kept).
+log "existing accounts: the legacy objects, as the clouds hold them"
+python3 hack/demo_clouds.py legacy-show
+# >>> AUDIT/IMPORT STEP (issue #18 parts 1-2): the audit and import subcommands are called here, e.g.
+#   java -jar operator/target/cifederation-operator.jar audit --aws-account 123456789012 --gcp-project my-project \
+#     --azure-subscription 00000000-0000-0000-0000-000000000000 --azure-resource-group my-rg --format table
+#   java -jar operator/target/cifederation-operator.jar import <same flags> > $STATE/imported.yaml
+# The imported legacy-deploy / legacy-feature manifests can then replace the two written out below.
+# <<< AUDIT/IMPORT STEP
+LEGACY_NS=legacy-adoption
+log "adoption, step 1: manifests for two legacy objects, applied with managementPolicy Observe (nothing is written)"
+"$KUBECTL" apply --server-side -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $LEGACY_NS
+  labels:
+    team: legacy
+---
+# the platform team's grant: this namespace may take over exactly these existing objects
+apiVersion: cifederation.dev/v1alpha1
+kind: CIFederationPolicy
+metadata:
+  name: legacy-adoption
+spec:
+  namespaceSelector:
+    matchLabels:
+      team: legacy
+  repositories: ["my-org/*"]
+  subjects: [environment, branch]
+  aws:
+    accounts: ["123456789012"]
+    roleNames: ["legacy-*"]
+    managedPolicyArns: ["arn:aws:iam::123456789012:policy/legacy-*"]
+    adoptableRoles: ["arn:aws:iam::123456789012:role/legacy-deploy"]
+  azure:
+    subscriptions: [00000000-0000-0000-0000-000000000000]
+    scopes: [/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg]
+    adoptableIdentities:
+      - /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/legacy-*
+---
+# legacy-deploy trusts every repository of my-org; this manifest narrows it to one repository's production
+apiVersion: cifederation.dev/v1alpha1
+kind: CIFederatedIdentity
+metadata:
+  name: legacy-deploy
+  namespace: $LEGACY_NS
+spec:
+  issuerRef: github
+  repository: my-org/my-app
+  subject:
+    environment: production
+  managementPolicy: Observe
+  adoptExisting: true
+  aws:
+    accountId: "123456789012"
+    roleName: legacy-deploy
+    managedPolicyArns: [arn:aws:iam::123456789012:policy/legacy-deploy-s3]
+---
+# legacy-feature's credential is exactly what this manifest declares: it is adopted as it is
+apiVersion: cifederation.dev/v1alpha1
+kind: CIFederatedIdentity
+metadata:
+  name: legacy-feature
+  namespace: $LEGACY_NS
+spec:
+  issuerRef: github
+  repository: my-org/my-app
+  subject:
+    branch: feature-x
+  managementPolicy: Observe
+  adoptExisting: true
+  azure:
+    subscriptionId: 00000000-0000-0000-0000-000000000000
+    resourceGroup: my-rg
+    location: eastus
+    identityName: legacy-feature
+EOF
+condition() { # identity type -> "status reason: message"
+  local path="{.status.conditions[?(@.type==\"$2\")]"
+  "$KUBECTL" -n $LEGACY_NS get cifi "$1" -o jsonpath="$path.status} $path.reason}: $path.message}"
+}
+wait_reason() { # identity type reason
+  for _ in $(seq 1 90); do
+    [[ $("$KUBECTL" -n $LEGACY_NS get cifi "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].reason}") == "$3" ]] \
+      && return 0
+    sleep 1
+  done
+  log "$1: $2 is not $3 (see $STATE/operator.log): $(condition "$1" "$2")"; exit 1
+}
+wait_reason legacy-deploy AWSReady DriftDetected
+wait_reason legacy-feature AzureReady Observed
+echo "  legacy-deploy   AWSReady   $(condition legacy-deploy AWSReady)"
+echo "  legacy-feature  AzureReady $(condition legacy-feature AzureReady)"
+BEFORE_ROLE=$(python3 hack/demo_clouds.py aws-role legacy-deploy)
+BEFORE_TRUST=$(python3 hack/demo_clouds.py aws-trust legacy-deploy)
+BEFORE_AZURE=$(python3 hack/demo_clouds.py azure-credentials legacy-feature)
+log "adoption, step 2: managementPolicy Enforce (grant and adoptExisting already in place) takes both over"
+for name in legacy-deploy legacy-feature; do
+  "$KUBECTL" -n $LEGACY_NS patch cifi $name --type merge -p '{"spec":{"managementPolicy":"Enforce"}}' >/dev/null
+done
+wait_reason legacy-deploy AWSReady Synced
+wait_reason legacy-feature AzureReady Synced
+echo "  legacy-deploy   before $BEFORE_ROLE"
+echo "                  after  $(python3 hack/demo_clouds.py aws-role legacy-deploy)   (same role)"
+echo "                  trust before $BEFORE_TRUST"
+echo "                  trust after  $(python3 hack/demo_clouds.py aws-trust legacy-deploy)   (the spec narrowed it)"
+echo "  legacy-feature  before $BEFORE_AZURE"
+echo "                  after  $(python3 hack/demo_clouds.py azure-credentials legacy-feature)   (credential kept: no gap)"
+"$KUBECTL" -n $LEGACY_NS get events -o custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message
+"$KUBECTL" -n $LEGACY_NS get cifi
 echo
 log "one identity in full: $KUBECTL -n ci-federation-examples get cifi $IDENTITY -o yaml"
 log "the clouds' endpoints: source $STATE/env; then python3 hack/demo_clouds.py show"

@@ -9,11 +9,17 @@ moto, so nothing beyond what hack/install-moto.sh installs is needed.
   demo_clouds.py show                   what the operator created in each cloud
   demo_clouds.py aws-trust ROLE         a role's trust condition, one line
   demo_clouds.py aws-widen ROLE         a hand edit: trust widened to StringLike repo:my-org/*
+  demo_clouds.py legacy-seed            hand-made objects the operator never created, as Terraform would make them
+  demo_clouds.py legacy-show            those objects as the clouds hold them now
+  demo_clouds.py aws-role ROLE          a role anywhere in the account: its id and tags
+  demo_clouds.py azure-credentials ID   an Azure identity's tags and federated credentials, one line each
 """
 import json
 import os
 import ssl
 import sys
+import time
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -136,6 +142,117 @@ def show_azure():
             print(f"    role assignment {definition['properties']['roleName']} on {assignment['properties']['scope']}")
 
 
+# ---------------------------------------------------------------------------------- legacy objects
+# What a team had before the operator: made by hand or by Terraform, with the trust the field guide warns about.
+GITHUB = "https://token.actions.githubusercontent.com"
+GITHUB_THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"
+LEGACY_POOL = "legacy-github"
+LEGACY_AZURE_IDENTITY = "legacy-feature"
+
+
+def github_trust(condition):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": condition}]}, indent=2)
+
+
+def seed_aws():
+    client = iam()
+    # as Terraform's aws_iam_openid_connect_provider makes it: no operator tags, its own thumbprint
+    client.create_open_id_connect_provider(Url=GITHUB, ClientIDList=["sts.amazonaws.com"],
+                                           ThumbprintList=[GITHUB_THUMBPRINT])
+    print(f"  AWS provider  {GITHUB} (Terraform-style: no operator tags)")
+    document = {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "*"}]}
+    client.create_policy(PolicyName="legacy-deploy-s3", PolicyDocument=json.dumps(document))
+    client.create_role(RoleName="legacy-deploy", AssumeRolePolicyDocument=github_trust({
+        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+        "StringLike": {"token.actions.githubusercontent.com:sub": "repo:my-org/*"}}))
+    client.attach_role_policy(RoleName="legacy-deploy",
+                              PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/legacy-deploy-s3")
+    print("  AWS role      legacy-deploy: StringLike sub repo:my-org/* (every repository of the org)")
+    client.create_role(RoleName="legacy-no-aud", AssumeRolePolicyDocument=github_trust({
+        "StringEquals": {"token.actions.githubusercontent.com:sub": "repo:my-org/my-app:ref:refs/heads/main"}}))
+    print("  AWS role      legacy-no-aud: no aud condition")
+
+
+def gcp_wait(endpoint, token, operation):
+    for _ in range(50):
+        if operation.get("done"):
+            return
+        time.sleep(0.2)
+        operation = rest(endpoint, f"/v1/{operation['name']}", token)
+    sys.exit(f"GCP operation {operation['name']} did not finish")
+
+
+def seed_gcp():
+    endpoint, token = os.environ["CIFED_GCP_IAM_ENDPOINT"], os.environ["CIFED_GCP_ACCESS_TOKEN"]
+    parent = f"projects/{GCP_PROJECT_NUMBER}/locations/global"
+    gcp_wait(endpoint, token, rest(endpoint, f"/v1/{parent}/workloadIdentityPools?workloadIdentityPoolId={LEGACY_POOL}",
+                                   token, method="POST", body={"displayName": "GitHub", "description": "terraform"}))
+    pool = f"{parent}/workloadIdentityPools/{LEGACY_POOL}"
+    gcp_wait(endpoint, token, rest(endpoint, f"/v1/{pool}/providers?workloadIdentityPoolProviderId=github-org", token,
+                                   method="POST", body={
+                                       "displayName": "GitHub my-org",
+                                       "oidc": {"issuerUri": GITHUB},
+                                       "attributeMapping": {"google.subject": "assertion.sub",
+                                                            "attribute.repository": "assertion.repository"},
+                                       # the whole organisation: no repository condition
+                                       "attributeCondition": "assertion.repository_owner == 'my-org'"}))
+    print(f"  GCP provider  {pool}/providers/github-org: condition only repository_owner == 'my-org'")
+
+
+def arm(path, method="GET", body=None):
+    endpoint, token = os.environ["CIFED_AZURE_ARM_ENDPOINT"], os.environ["CIFED_AZURE_ACCESS_TOKEN"]
+    context = ssl.create_default_context(cafile=os.environ["CIFED_AZURE_CA_FILE"])
+    return rest(endpoint, path, token, method=method, body=body, context=context)
+
+
+def azure_identity_path(name):
+    return (f"/subscriptions/{AZURE_SUBSCRIPTION}/resourceGroups/{AZURE_GROUP}"
+            f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}")
+
+
+def seed_azure():
+    identity = azure_identity_path(LEGACY_AZURE_IDENTITY)
+    arm(f"{identity}?api-version=2023-01-31", method="PUT", body={"location": "eastus", "tags": {"team": "a"}})
+    arm(f"{identity}/federatedIdentityCredentials/github-feature-x?api-version=2023-01-31", method="PUT", body={
+        "properties": {"issuer": GITHUB, "subject": "repo:my-org/my-app:ref:refs/heads/feature-x",
+                       "audiences": ["api://AzureADTokenExchange"]}})
+    print(f"  Azure identity {LEGACY_AZURE_IDENTITY}: credential github-feature-x for branch feature-x")
+
+
+def legacy_show():
+    client = iam()
+    print("AWS roles outside the operator's path:")
+    for name in ("legacy-deploy", "legacy-no-aud"):
+        print(f"  {name}: {trust_condition(name)}")
+    provider_arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    provider = client.get_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
+    print(f"  provider {provider_arn}: tags {provider.get('Tags', [])} thumbprints {provider['ThumbprintList']}")
+    endpoint, token = os.environ["CIFED_GCP_IAM_ENDPOINT"], os.environ["CIFED_GCP_ACCESS_TOKEN"]
+    pool = f"projects/{GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{LEGACY_POOL}"
+    for provider in rest(endpoint, f"/v1/{pool}/providers", token).get("workloadIdentityPoolProviders", []):
+        print(f"GCP provider {provider['name'].rsplit('/', 1)[1]}: {provider.get('attributeCondition')}")
+    print(f"Azure identity {LEGACY_AZURE_IDENTITY}: {azure_credentials(LEGACY_AZURE_IDENTITY)}")
+
+
+def aws_role(name):
+    role = iam().get_role(RoleName=name)["Role"]
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+    print(f"roleId {role['RoleId']}  tags {json.dumps(tags, sort_keys=True)}")
+
+
+def azure_credentials(name):
+    identity = azure_identity_path(name)
+    tags = arm(f"{identity}?api-version=2023-01-31").get("tags", {})
+    credentials = arm(f"{identity}/federatedIdentityCredentials?api-version=2023-01-31")["value"]
+    return (f"tags {json.dumps(tags, sort_keys=True)}; credentials "
+            + ", ".join(f"{c['name']}={c['properties']['subject']}" for c in credentials))
+
+
 def main(argv):
     command = argv[1] if len(argv) > 1 else "show"
     if command == "aws-setup":
@@ -144,6 +261,16 @@ def main(argv):
         print(trust_condition(argv[2]))
     elif command == "aws-widen":
         aws_widen(argv[2])
+    elif command == "legacy-seed":
+        seed_aws()
+        seed_gcp()
+        seed_azure()
+    elif command == "legacy-show":
+        legacy_show()
+    elif command == "aws-role":
+        aws_role(argv[2])
+    elif command == "azure-credentials":
+        print(azure_credentials(argv[2]))
     elif command == "show":
         for show in (show_aws, show_gcp, show_azure):
             show()

@@ -604,7 +604,16 @@ public final class TrustCompiler {
     }
 
     String pool = "projects/" + projectNumber + "/locations/global/workloadIdentityPools/" + poolId;
-    String providerId = CloudNames.gcpProviderId(namespace, name);
+    String providerId =
+        isBlank(gcp.getProviderId())
+            ? CloudNames.gcpProviderId(namespace, name)
+            : gcp.getProviderId();
+    if (!GCP_POOL_ID.matcher(providerId).matches() || providerId.startsWith("gcp-")) {
+      throw new TrustCompilationException(
+          "spec.gcp.providerId '"
+              + providerId
+              + "' must be 4-32 of [a-z0-9-] and must not start with gcp-");
+    }
     String providerName = pool + "/providers/" + providerId;
     String override = issuer.gcpAudienceOverride();
     SortedMap<String, String> attributeMapping = new TreeMap<>();

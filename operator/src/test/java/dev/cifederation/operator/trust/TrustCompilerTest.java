@@ -128,14 +128,27 @@ class TrustCompilerTest {
     CIFederatedIdentitySpec spec = withAllClouds(spec(s -> s.setBranch("main")));
     spec.getAws().setRoleName("DeployRole");
     spec.getAzure().setIdentityName("deploy-identity");
+    spec.getGcp().setProviderId("github-deploy");
 
     CompiledTrust trust = compile(spec);
 
     assertThat(trust.aws().roleName()).isEqualTo("DeployRole");
+    assertThat(trust.gcp().providerId()).isEqualTo("github-deploy");
+    assertThat(trust.gcp().providerName()).endsWith("/providers/github-deploy");
     assertThat(trust.azure().identityName()).isEqualTo("deploy-identity");
     // The credential lives on a possibly shared identity, so its name always identifies the CR.
     assertThat(trust.azure().credentialName())
         .isEqualTo(CloudNames.azureCredentialName(NAMESPACE, NAME));
+  }
+
+  @Test
+  void aGcpProviderIdGCPWouldRefuseIsRefusedNamingTheField() {
+    CIFederatedIdentitySpec spec = withAllClouds(spec(s -> s.setBranch("main")));
+    spec.getGcp().setProviderId("gcp-github");
+
+    assertThatThrownBy(() -> compile(spec))
+        .isInstanceOf(TrustCompilationException.class)
+        .hasMessageContaining("spec.gcp.providerId 'gcp-github'");
   }
 
   @Test

@@ -39,6 +39,16 @@ public class GcpIdentitySpec {
           + " a provider for a second issuer in it is refused.")
   private String poolId;
 
+  @Size(min = 4, max = 32)
+  @ValidationRule(
+      value = "self.matches('^[a-z0-9-]{4,32}$') && !self.startsWith('gcp-')",
+      message = "spec.gcp.providerId must be 4-32 of [a-z0-9-] and must not start with gcp-")
+  @JsonPropertyDescription(
+      "Workload identity pool provider ID. Default: cifed-<namespace-name, cut>-<10 hex of a"
+          + " hash>. Set it to describe an existing provider (made by hand or Terraform) for"
+          + " adoption.")
+  private String providerId;
+
   @Required
   @Size(min = 3, max = 254)
   @ValidationRule(
@@ -78,5 +88,13 @@ public class GcpIdentitySpec {
 
   public void setServiceAccount(String serviceAccount) {
     this.serviceAccount = serviceAccount;
+  }
+
+  public String getProviderId() {
+    return providerId;
+  }
+
+  public void setProviderId(String providerId) {
+    this.providerId = providerId;
   }
 }

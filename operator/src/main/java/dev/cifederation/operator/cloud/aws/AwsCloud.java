@@ -224,16 +224,26 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     block.setLastSyncTime(now());
     if (plan.intent().observe()) {
       block.setDriftCorrections(attempt.previous().driftCorrections());
+      if (!plan.notices().isEmpty()) {
+        // a role to be adopted is not this identity's yet: a recorded ARN is ownership evidence
+        block.setRoleArn(null);
+      }
+      // under Observe a notice is what Enforce would adopt: said, never written
+      String adoptable = plan.notices().isEmpty() ? "" : ". " + String.join("; ", plan.notices());
       CloudOutcome.Builder observed =
           plan.differences().isEmpty()
               ? CloudOutcome.of(
                   ConditionStatus.True,
                   CloudReason.Observed,
-                  "IAM role " + roleArn + " matches the spec (Observe: nothing is written)")
+                  "IAM role "
+                      + roleArn
+                      + " matches the spec (Observe: nothing is written)"
+                      + adoptable)
               : CloudOutcome.failed(
                       CloudReason.DriftDetected,
                       "Observe: the live state differs from the spec and is left as is: "
-                          + String.join("; ", plan.differences()))
+                          + String.join("; ", plan.differences())
+                          + adoptable)
                   .done(true);
       return observed.block(block).liveTrust(liveTrust).build();
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param conflict why the pass writes nothing and ends Conflict
  * @param role empty when the role is missing and only observed, or after a conflict
  * @param superseded roles this identity owns under an earlier spec.aws.roleName, to be released
- * @param notices adoption and ownership migration: Events, never drift
+ * @param notices adoption and ownership migration: Events, never drift; under Observe, that Enforce
+ *     would adopt the role (said in the condition, nothing written)
  * @param differences under Observe, what differs from the spec (nothing is written)
  */
 record AwsPlan(

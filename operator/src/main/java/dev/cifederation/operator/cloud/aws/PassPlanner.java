@@ -122,23 +122,7 @@ final class PassPlanner {
       return conflict(what);
     }
     if (!OwnershipTags.owns(intent.providerOwner(), provider.tags())) {
-      if (!intent.observe()) {
-        return conflict(
-            "IAM OIDC provider "
-                + arn
-                + " exists but is not managed by this operator ("
-                + OwnershipTags.describe(provider.tags())
-                + "); it is left untouched. Tag it "
-                + OwnershipTags.OWNER_TAG
-                + "="
-                + OwnershipTags.SHARED_OWNER
-                + ", "
-                + OwnershipTags.CLUSTER_TAG
-                + "="
-                + intent.owner().cluster()
-                + " to let the operator manage it");
-      }
-      differences.add("IAM OIDC provider " + arn + " lacks the operator's ownership tags");
+      return madeElsewhere(provider);
     }
     // The thumbprints of an existing provider are the issuer checks' to keep (keepThumbprints):
     // they add a rotated one before removing the old, which a per-identity pass cannot see.
@@ -151,6 +135,42 @@ final class PassPlanner {
       return step(new ProviderStep(Optional.empty(), Optional.of(arn)));
     }
     return step(new ProviderStep(Optional.of(ProviderWrite.ADD_CLIENT_ID), Optional.of(arn)));
+  }
+
+  /**
+   * A provider someone else made for the issuer (Terraform, by hand): shared read-only. Roles trust
+   * it as it is; its thumbprints and client IDs are its maker's, and it is never deleted (cleanup
+   * and the issuer checks act only on providers with this cluster's marks). Tagging it with the
+   * shared owner and this cluster hands it over to the operator.
+   */
+  private Decision<ProviderStep> madeElsewhere(LiveProvider provider) {
+    String arn = provider.arn();
+    String audience = intent.trust().audience();
+    if (provider.clientIds().contains(audience)) {
+      return step(new ProviderStep(Optional.empty(), Optional.of(arn)));
+    }
+    String what =
+        "IAM OIDC provider "
+            + arn
+            + " was made outside the operator ("
+            + OwnershipTags.describe(provider.tags())
+            + ") and does not list client ID "
+            + audience
+            + ", so IAM would refuse the tokens; it is used read-only and left untouched. Add the"
+            + " client ID where it is managed, or tag it "
+            + OwnershipTags.OWNER_TAG
+            + "="
+            + OwnershipTags.SHARED_OWNER
+            + ", "
+            + OwnershipTags.CLUSTER_TAG
+            + "="
+            + intent.owner().cluster()
+            + " to hand it over to the operator";
+    if (intent.observe()) {
+      differences.add(what);
+      return step(new ProviderStep(Optional.empty(), Optional.empty()));
+    }
+    return conflict(what);
   }
 
   /** The cluster of another operator whose shared provider this is, if it is. */
@@ -194,8 +214,16 @@ final class PassPlanner {
         return conflict(notOurs(role, verdict));
       }
       if (intent.observe()) {
-        differences.add(
-            "IAM role " + role.arn() + " would be adopted (granted by " + grant.get() + ")");
+        // the adoption step is switching to Enforce: compared as it would be then, so an
+        // identity whose spec matches the role shows no difference (the marks are not one)
+        marks = OwnershipTags.tags(owner);
+        notices.add(
+            "IAM role "
+                + role.arn()
+                + " is not yet this identity's; spec.aws.adoptableRoles pattern "
+                + grant.get()
+                + " lets it be adopted: managementPolicy Enforce takes it over, writing its"
+                + " ownership tags and nothing else unless a difference is reported here");
       } else {
         marks = OwnershipTags.tags(owner);
         notices.add(

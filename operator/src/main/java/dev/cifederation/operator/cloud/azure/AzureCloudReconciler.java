@@ -452,7 +452,21 @@ public final class AzureCloudReconciler
   private CloudOutcome observed(
       Attempt<AzureIdentityStatus> attempt, AzureLive live, AzurePlan plan) {
     LiveIdentity identity = live.identity().orElse(null);
-    AzureIdentityStatus block = block(plan, identity, now(), attempt.previous().driftCorrections());
+    // an identity to be adopted is not this resource's yet: its ids are not recorded (a recorded
+    // principal counts as ownership evidence), the adoption is only announced
+    boolean adoptable = plan.identityWrite() == AzurePlan.IdentityWrite.ADOPT;
+    String announced =
+        adoptable
+            ? ". "
+                + identity.id()
+                + " is not yet this resource's; the adoptable pattern '"
+                + plan.grant().orElseThrow()
+                + "' (spec.azure.adoptableIdentities) lets it be adopted: managementPolicy Enforce"
+                + " takes it over, writing its ownership tags and nothing else unless a difference"
+                + " is reported here"
+            : "";
+    AzureIdentityStatus block =
+        block(plan, adoptable ? null : identity, now(), attempt.previous().driftCorrections());
     LiveTrust liveTrust = identity == null ? null : liveTrust(identity, live.credentials());
     if (plan.differences().isEmpty()) {
       return CloudOutcome.of(
@@ -460,7 +474,8 @@ public final class AzureCloudReconciler
               CloudReason.Observed,
               "Observe: "
                   + plan.intent().target().describeIdentity()
-                  + " matches the spec; nothing written")
+                  + " matches the spec; nothing written"
+                  + announced)
           .block(block)
           .findings(plan.findings())
           .liveTrust(liveTrust)
@@ -475,7 +490,8 @@ public final class AzureCloudReconciler
             "Observe: "
                 + plan.differences().size()
                 + " difference(s), nothing written: "
-                + String.join("; ", plan.differences()))
+                + String.join("; ", plan.differences())
+                + announced)
         .done(true)
         .block(block)
         .findings(plan.findings())

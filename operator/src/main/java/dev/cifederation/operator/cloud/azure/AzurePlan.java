@@ -101,10 +101,12 @@ record AzurePlan(
         : Optional.empty();
   }
 
-  /** Whether the pass acts on (and so reads) the identity: ours, or adopted by grant now. */
+  /**
+   * Whether the pass acts on (and so reads) the identity: ours, or adopted by grant — now, or under
+   * Observe announced and compared as it would be once adopted.
+   */
   static boolean mayActOn(Intent intent, LiveIdentity identity, Verdict verdict) {
-    return verdict.isOurs()
-        || (!intent.observe() && adoption(intent, identity, verdict).isPresent());
+    return verdict.isOurs() || adoption(intent, identity, verdict).isPresent();
   }
 
   static AzurePlan of(Intent intent, AzureLive live) {
@@ -308,15 +310,13 @@ record AzurePlan(
     String remedy =
         switch (verdict) {
           case UNMARKED, EARLIER_NAMESAKE ->
-              intent.observe() && intent.adoptExisting()
-                  ? "managementPolicy Observe never adopts"
-                  : intent.adoptExisting()
-                      ? "spec.adoptExisting is set, but no CIFederationPolicy selecting this"
-                          + " namespace lists its resource ID in spec.azure.adoptableIdentities"
-                      : "to take it over, set spec.adoptExisting: true and have a"
-                          + " CIFederationPolicy selecting this namespace grant it in"
-                          + " spec.azure.adoptableIdentities; or choose another"
-                          + " spec.azure.identityName";
+              intent.adoptExisting()
+                  ? "spec.adoptExisting is set, but no CIFederationPolicy selecting this"
+                      + " namespace lists its resource ID in spec.azure.adoptableIdentities"
+                  : "to take it over, set spec.adoptExisting: true and have a"
+                      + " CIFederationPolicy selecting this namespace grant it in"
+                      + " spec.azure.adoptableIdentities; or choose another"
+                      + " spec.azure.identityName";
           case OTHER_OWNER ->
               "it is never adopted while marked: choose another spec.azure.identityName, or"
                   + " release it from its owner with deletionPolicy Orphan first";

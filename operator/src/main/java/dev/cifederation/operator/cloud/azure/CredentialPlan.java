@@ -15,7 +15,8 @@ import java.util.Optional;
  * the second a subject migration uses. Every other credential on the identity is foreign: it lets
  * another issuer or subject obtain the identity's roles, which the operator exists to prevent, and
  * it would make {@code status.whoCanAssume} untrue; so foreign credentials are drift, removed under
- * Enforce.
+ * Enforce — unless one holds exactly a desired trust, which is kept under its name (adoption
+ * without a gap).
  *
  * <p>A desired subject already held exactly by one of the owned names is kept where it is,
  * whichever of the two it is. Azure refuses two credentials with the same issuer and subject on one
@@ -114,13 +115,22 @@ final class CredentialPlan {
     }
     List<Credential> unused = new ArrayList<>(owned);
     Credential[] placed = new Credential[desired.size()];
-    // kept where it is: an owned credential that already holds exactly a desired trust
+    // kept where it is: an owned credential that already holds exactly a desired trust; else one
+    // under another name (made by hand or Terraform, on an identity adopted or owned) — it admits
+    // only what the spec declares, and Azure refuses a second one of the same issuer and subject,
+    // so replacing it would refuse that subject's tokens between the delete and the create
     for (int i = 0; i < desired.size(); i++) {
       Credential want = desired.get(i);
       Optional<Credential> holding = unused.stream().filter(want::sameTrust).findFirst();
       if (holding.isPresent()) {
         unused.remove(holding.get());
         placed[i] = holding.get();
+        continue;
+      }
+      Optional<Credential> adopted = foreign.stream().filter(want::sameTrust).findFirst();
+      if (adopted.isPresent()) {
+        foreign.remove(adopted.get());
+        placed[i] = adopted.get();
       }
     }
     // then overwritten in place: an owned credential of the same subject (issuer or audience

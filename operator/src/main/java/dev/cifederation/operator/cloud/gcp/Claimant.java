@@ -53,7 +53,7 @@ record Claimant(
    * removed out of band are the description field's drift, patched with the others). A message: it
    * becomes this identity's once the marks are written — the uid on a provider the status records
    * but an earlier version marked, or an adoption the identity asks for with spec.adoptExisting and
-   * a policy grants. Under Observe nothing is claimed.
+   * a policy grants. Under Observe nothing is claimed: an adoption is only announced.
    *
    * @throws GcpFailure a Conflict when the provider is not this identity's to change
    */
@@ -70,7 +70,19 @@ record Claimant(
           : Optional.empty();
     }
     Optional<String> grant = Ownership.adoptionGrant(adoptable, name);
-    if (!observeOnly && verdict.isAdoptable() && adoptExisting && grant.isPresent()) {
+    if (verdict.isAdoptable() && adoptExisting && grant.isPresent() && observeOnly) {
+      // the adoption step is switching to Enforce: until then the provider is compared as it
+      // would be adopted, and the missing marks are no difference
+      return Optional.of(
+          "provider "
+              + name
+              + " is not yet this identity's; the policy pattern '"
+              + grant.get()
+              + "' (spec.gcp.adoptableProviders) lets it be adopted: managementPolicy Enforce"
+              + " takes it over, writing its ownership marks (description, displayName) and"
+              + " nothing else unless a difference is reported here");
+    }
+    if (verdict.isAdoptable() && adoptExisting && grant.isPresent()) {
       return Optional.of(
           "adopted provider "
               + name

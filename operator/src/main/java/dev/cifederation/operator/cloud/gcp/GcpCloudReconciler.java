@@ -234,6 +234,13 @@ public final class GcpCloudReconciler
       Attempt<GcpIdentityStatus> attempt, GcpTrust trust, Live live, GcpPlan plan) {
     List<String> differences = plan.differences();
     GcpIdentityStatus block = block(trust, attempt.previous().driftCorrections());
+    // under Observe a claim only announces an adoption: the provider is not this identity's yet,
+    // and a recorded provider name would count as ownership evidence
+    Optional<String> adoptable = plan.provider().claim();
+    String announced = adoptable.map(a -> ". " + a).orElse("");
+    if (adoptable.isPresent()) {
+      block.setProviderName(null);
+    }
     Optional<LiveTrust> read =
         plan.provider().live().map(p -> liveTrust(plan.desired(), p, live.policy()));
     if (differences.isEmpty()) {
@@ -242,7 +249,8 @@ public final class GcpCloudReconciler
               CloudReason.Observed,
               "Observe: provider "
                   + plan.desired().providerName()
-                  + " and the binding match the spec; nothing written")
+                  + " and the binding match the spec; nothing written"
+                  + announced)
           .block(block)
           .liveTrust(read)
           .build();
@@ -250,7 +258,7 @@ public final class GcpCloudReconciler
     return CloudOutcome.of(
             ConditionStatus.False,
             CloudReason.DriftDetected,
-            "Observe (nothing written): " + String.join("; ", differences))
+            "Observe (nothing written): " + String.join("; ", differences) + announced)
         .done(true)
         .block(block)
         .liveTrust(read)
@@ -519,8 +527,10 @@ public final class GcpCloudReconciler
       current =
           gateway.patchProvider(
               name,
-              new WorkloadIdentityPoolProvider().setDescription(plan.wanted().getDescription()),
-              Field.description.maskPath());
+              new WorkloadIdentityPoolProvider()
+                  .setDescription(plan.wanted().getDescription())
+                  .setDisplayName(plan.wanted().getDisplayName()),
+              ProviderSpec.updateMask(List.of(Field.description, Field.displayName)));
       keep(poolName, current);
       writes.add(work.claim().get());
     }

@@ -170,8 +170,13 @@ record GcpPlan(
     static ProviderWork of(
         WorkloadIdentityPoolProvider live, WorkloadIdentityPoolProvider wanted, Claimant claimant) {
       Optional<String> claim = claimant.claim(live);
+      // the claim writes the marks (and the operator's display name) in one patch
       WorkloadIdentityPoolProvider marked =
-          claim.isPresent() ? live.clone().setDescription(wanted.getDescription()) : live;
+          claim.isPresent()
+              ? live.clone()
+                  .setDescription(wanted.getDescription())
+                  .setDisplayName(wanted.getDisplayName())
+              : live;
       return new ProviderWork(
           Optional.of(live),
           PoolView.DELETED.equals(live.getState()),

@@ -60,7 +60,9 @@ record Placement(
     return new Placement(
         spec.getProjectNumber(),
         poolId,
-        CloudNames.gcpProviderId(namespace, name),
+        spec.getProviderId() == null || spec.getProviderId().isBlank()
+            ? CloudNames.gcpProviderId(namespace, name)
+            : spec.getProviderId(),
         null,
         spec.getServiceAccount());
   }

@@ -483,6 +483,20 @@ class CrdValidationIT {
             "spec.gcp.poolId",
             "spec.gcp.poolId must be 4-32 of [a-z0-9-] and must not start with gcp-"),
         rejects(
+            "GCP providerId starting with gcp-",
+            """
+            spec: {gcp: {providerId: gcp-github}}
+            """,
+            "spec.gcp.providerId",
+            "spec.gcp.providerId must be 4-32 of [a-z0-9-] and must not start with gcp-"),
+        rejects(
+            "GCP providerId with an underscore",
+            """
+            spec: {gcp: {providerId: github_org}}
+            """,
+            "spec.gcp.providerId",
+            "spec.gcp.providerId must be 4-32 of [a-z0-9-] and must not start with gcp-"),
+        rejects(
             "GCP poolId of 3 characters",
             """
             spec: {gcp: {poolId: abc}}

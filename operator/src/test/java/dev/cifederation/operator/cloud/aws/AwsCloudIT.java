@@ -460,16 +460,37 @@ class AwsCloudIT {
   }
 
   @Test
-  void aProviderNotCreatedByTheOperatorIsAConflictAndLeftUntouched() {
+  void aProviderNotCreatedByTheOperatorIsSharedReadOnlyAndNeverDeleted() {
+    // as Terraform makes it: same issuer URL, its own thumbprint, no operator tags
     admin.createOpenIDConnectProvider(
         r ->
-            r.url("https://token.actions.githubusercontent.com").clientIDList("sts.amazonaws.com"));
+            r.url("https://token.actions.githubusercontent.com")
+                .clientIDList("sts.amazonaws.com")
+                .thumbprintList("6938fd4d98bab03faadb97b34396831e3780aea1"));
+    CIFederatedIdentity identity = identity("deploy", fullSpec());
 
-    CloudOutcome outcome = reconcile(identity("deploy", fullSpec()));
+    CloudOutcome outcome = reconcile(identity);
 
-    assertThat(outcome.reason()).isEqualTo(CloudReason.Conflict);
-    assertThat(outcome.message()).contains(PROVIDER_ARN).contains("left untouched");
+    assertThat(outcome.reason()).as(outcome.message()).isEqualTo(CloudReason.Synced);
+    assertThat(identity.getStatus().getAws().getProviderArn()).isEqualTo(PROVIDER_ARN);
+    assertThat(
+            count(
+                Set.of(
+                    "CreateOpenIDConnectProvider",
+                    "AddClientIDToOpenIDConnectProvider",
+                    "UpdateOpenIDConnectProviderThumbprint")))
+        .isZero();
+    var provider = admin.getOpenIDConnectProvider(r -> r.openIDConnectProviderArn(PROVIDER_ARN));
+    assertThat(provider.tags()).isEmpty();
+    assertThat(provider.thumbprintList())
+        .containsExactly("6938fd4d98bab03faadb97b34396831e3780aea1");
+
+    CloudOutcome cleanup = aws.cleanup(new CloudRequest(identity, compile(identity)));
+    assertThat(cleanup.done()).isTrue();
     assertThat(admin.listRoles().roles()).isEmpty();
+    assertThat(admin.listOpenIDConnectProviders().openIDConnectProviderList())
+        .as("not the operator's to delete")
+        .hasSize(1);
   }
 
   // -------------------------------------------------------------------------- restart safety

@@ -92,16 +92,43 @@ class PassPlannerTest {
   }
 
   @Test
-  void aProviderNotTheOperatorsStopsThePassBeforeTheRole() {
-    LiveProvider foreign =
-        new LiveProvider(PROVIDER, List.of("sts.amazonaws.com"), List.of(), Map.of());
+  void aProviderMadeElsewhereIsUsedReadOnly() {
+    LiveProvider terraform =
+        new LiveProvider(
+            PROVIDER, List.of("sts.amazonaws.com"), List.of("ab".repeat(20)), Map.of("team", "x"));
 
     AwsPlan plan =
-        PassPlanner.plan(intent(), new AccountView(Optional.of(foreign), none(), List.of()));
+        PassPlanner.plan(intent(), new AccountView(Optional.of(terraform), none(), List.of()));
+    AwsPlan observed =
+        PassPlanner.plan(observing(), new AccountView(Optional.of(terraform), none(), List.of()));
+
+    assertThat(plan.conflict()).isEmpty();
+    assertThat(plan.provider().write()).as("never written: not even the client ID").isEmpty();
+    assertThat(plan.provider().existing()).contains(PROVIDER);
+    assertThat(plan.role().orElseThrow().create()).isTrue();
+    assertThat(observed.differences()).containsExactly("IAM role " + ROLE + " does not exist");
+  }
+
+  @Test
+  void aProviderMadeElsewhereWithoutTheAudienceIsAConflictNotAWrite() {
+    LiveProvider terraform = new LiveProvider(PROVIDER, List.of("other"), List.of(), Map.of());
+
+    AwsPlan plan =
+        PassPlanner.plan(intent(), new AccountView(Optional.of(terraform), none(), List.of()));
+    AwsPlan observed =
+        PassPlanner.plan(observing(), new AccountView(Optional.of(terraform), none(), List.of()));
 
     assertThat(plan.conflict())
-        .hasValueSatisfying(c -> assertThat(c).contains(PROVIDER).contains("left untouched"));
+        .hasValueSatisfying(
+            c ->
+                assertThat(c)
+                    .contains(PROVIDER)
+                    .contains("does not list client ID sts.amazonaws.com")
+                    .contains("read-only"));
+    assertThat(plan.provider().write()).isEmpty();
     assertThat(plan.role()).isEmpty();
+    assertThat(observed.differences())
+        .anySatisfy(d -> assertThat(d).contains("does not list client ID sts.amazonaws.com"));
   }
 
   @Test
@@ -146,6 +173,59 @@ class PassPlannerTest {
         .asString()
         .contains("adopted")
         .contains(grant.get(0));
+  }
+
+  @Test
+  void observeOnAnAdoptableRoleThatMatchesShowsNoDifferenceAndSaysHowToAdopt() {
+    LiveRole handMade = role(Map.of());
+    AccountView view =
+        new AccountView(Optional.of(ourProvider()), Optional.of(handMade), List.of(handMade));
+    List<String> grant = List.of(ROLE_ARN);
+
+    AwsPlan granted = PassPlanner.plan(intent(null, true, grant, true), view);
+    AwsPlan notGranted = PassPlanner.plan(intent(null, true, List.of(), true), view);
+
+    assertThat(granted.conflict()).isEmpty();
+    assertThat(granted.differences()).as("the missing marks are no difference").isEmpty();
+    assertThat(granted.role().orElseThrow().changes()).isEmpty();
+    assertThat(granted.notices())
+        .singleElement()
+        .asString()
+        .contains("managementPolicy Enforce takes it over")
+        .contains(ROLE_ARN);
+    assertThat(notGranted.conflict())
+        .hasValueSatisfying(c -> assertThat(c).contains("not managed by this identity"));
+  }
+
+  @Test
+  void observeOnAnAdoptableRoleReportsWhatAdoptionWouldChange() {
+    LiveRole wider =
+        new LiveRole(
+            ROLE,
+            "/",
+            Arns.role(ACCOUNT, "/", ROLE),
+            PolicyDocuments.parse(TRUST),
+            Set.of(DEPLOY, "arn:aws:iam::" + ACCOUNT + ":policy/extra"),
+            Map.of("hand-written", PolicyDocuments.parse("{\"Version\":\"2012-10-17\"}")),
+            OptionalInt.of(3600),
+            Optional.empty(),
+            Map.of());
+    AccountView view =
+        new AccountView(Optional.of(ourProvider()), Optional.of(wider), List.of(wider));
+
+    AwsPlan observed = PassPlanner.plan(intent(null, true, List.of(wider.arn()), true), view);
+
+    assertThat(observed.differences())
+        .containsExactly(
+            "IAM role "
+                + ROLE
+                + ": "
+                + new RoleChange.DetachManagedPolicy("arn:aws:iam::" + ACCOUNT + ":policy/extra")
+                    .describe(),
+            "IAM role "
+                + ROLE
+                + ": "
+                + new RoleChange.DeleteInlinePolicy("hand-written").describe());
   }
 
   @Test

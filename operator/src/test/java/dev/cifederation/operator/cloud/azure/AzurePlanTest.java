@@ -77,7 +77,7 @@ class AzurePlanTest {
   }
 
   @Test
-  void anUnmarkedIdentityIsAdoptedOnlyWithTheAskAndTheGrantAndNeverUnderObserve() {
+  void anUnmarkedIdentityIsAdoptedOnlyWithTheAskAndTheGrantAndUnderObserveOnlyAnnounced() {
     LiveIdentity unmarked = identity(Map.of("env", "prod"));
     String pattern = "/subscriptions/" + SUB + "/*";
 
@@ -89,10 +89,14 @@ class AzurePlanTest {
             AzurePlan.of(intent(false, true, List.of()), read(unmarked, Verdict.UNMARKED))
                 .conflict())
         .hasValueSatisfying(m -> assertThat(m).contains("spec.adoptExisting is set, but no"));
-    assertThat(
-            AzurePlan.of(intent(true, true, List.of(pattern)), read(unmarked, Verdict.UNMARKED))
-                .conflict())
-        .hasValueSatisfying(m -> assertThat(m).contains("managementPolicy Observe never adopts"));
+    AzurePlan observed =
+        AzurePlan.of(intent(true, true, List.of(pattern)), read(unmarked, Verdict.UNMARKED));
+    assertThat(observed.conflict()).as("Observe compares it as it would be adopted").isEmpty();
+    assertThat(observed.identityWrite()).isEqualTo(IdentityWrite.ADOPT);
+    assertThat(observed.identityIsOurs()).isFalse();
+    assertThat(observed.differences())
+        .as("the missing ownership tags are no difference")
+        .noneMatch(d -> d.contains("ownership tags"));
 
     AzurePlan adopted =
         AzurePlan.of(intent(false, true, List.of(pattern)), read(unmarked, Verdict.UNMARKED));

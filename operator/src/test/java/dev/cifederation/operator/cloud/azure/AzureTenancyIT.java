@@ -314,6 +314,75 @@ class AzureTenancyIT {
   }
 
   @Test
+  void aHandMadeIdentityIsObservedWithoutDriftThenAdoptedByItsTagsAloneItsCredentialKept() {
+    // as Terraform makes them: an identity of its own name, a credential of its own name for
+    // exactly the subject the manifest declares, and the role assignment
+    Identity existing =
+        arm.state()
+            .createIdentityOutOfBand(SUBSCRIPTION, GROUP, "legacy-deploy", "eastus", Map.of());
+    arm.state()
+        .putCredentialOutOfBand(
+            SUBSCRIPTION,
+            GROUP,
+            "legacy-deploy",
+            "github-production",
+            ISSUER_URL,
+            SUBJECT,
+            List.of("api://AzureADTokenExchange"));
+    arm.state().assignRoleOutOfBand(GROUP_SCOPE, "Reader", existing.principalId());
+    var credentials = arm.state().credentials(SUBSCRIPTION, GROUP, "legacy-deploy");
+    long writes = arm.fake.writes();
+    CIFederatedIdentity identity = identity(UID, List.of(role("Reader", GROUP_SCOPE)));
+    identity.getSpec().setAdoptExisting(true);
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Observe);
+    identity.getSpec().getAzure().setIdentityName("legacy-deploy");
+    Grants grant = grants(List.of(GROUP_SCOPE + "/providers/*/legacy-*"), List.of());
+
+    CloudOutcome observed = pass(identity, grant);
+
+    assertThat(observed.reason()).as(observed.message()).isEqualTo(CloudReason.Observed);
+    assertThat(observed.message()).contains("managementPolicy Enforce takes it over");
+    assertThat(identity.getStatus().getAzure().getPrincipalId())
+        .as("not recorded before it is this resource's")
+        .isNull();
+    assertThat(arm.fake.writes()).isEqualTo(writes);
+
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    identity.getMetadata().setGeneration(2L);
+    CloudOutcome adopted = pass(identity, grant);
+
+    assertThat(adopted.reason()).as(adopted.message()).isEqualTo(CloudReason.Synced);
+    assertThat(adopted.corrections()).singleElement().asString().contains("adopted");
+    assertThat(arm.fake.writes() - writes).as("the ownership tags, and nothing else").isEqualTo(1);
+    assertThat(arm.state().credentials(SUBSCRIPTION, GROUP, "legacy-deploy"))
+        .as("the credential CI uses, never deleted and re-created")
+        .isEqualTo(credentials);
+    assertThat(identity.getStatus().getAzure().getCredentialName()).isEqualTo("github-production");
+    assertThat(identity.getStatus().getAzure().getClientId()).isEqualTo(existing.clientId());
+    assertThat(pass(identity, grant).corrections()).isEmpty();
+    assertThat(arm.fake.writes() - writes).as("tagged once").isEqualTo(1);
+  }
+
+  @Test
+  void withoutAGrantAHandMadeIdentityIsNeitherObservedNorAdopted() {
+    arm.state().createIdentityOutOfBand(SUBSCRIPTION, GROUP, "legacy-deploy", "eastus", Map.of());
+    long writes = arm.fake.writes();
+    CIFederatedIdentity identity = identity(UID, List.of(role("Reader", GROUP_SCOPE)));
+    identity.getSpec().setAdoptExisting(true);
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Observe);
+    identity.getSpec().getAzure().setIdentityName("legacy-deploy");
+
+    CloudOutcome observed = pass(identity, Grants.NONE);
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    CloudOutcome enforced = pass(identity, Grants.NONE);
+
+    assertThat(observed.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(enforced.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(enforced.message()).contains("spec.adoptExisting is set");
+    assertThat(arm.fake.writes()).isEqualTo(writes);
+  }
+
+  @Test
   void anEarlierNamesakesIdentityCanBeAdoptedByGrant() {
     pass(identity(UID, List.of(role("Reader", GROUP_SCOPE))), Grants.NONE);
     String clientId = live().clientId();

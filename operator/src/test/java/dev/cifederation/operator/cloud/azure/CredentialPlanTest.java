@@ -57,13 +57,26 @@ class CredentialPlanTest {
   }
 
   @Test
-  void credentialsUnderOtherNamesAreForeignAndNeverReused() {
+  void credentialsUnderOtherNamesAreForeignUnlessTheyHoldExactlyTheDesiredTrust() {
     Credential handMade = credential("added-by-hand", "repo:my-org/my-app:pull_request");
-    Credential sameSubjectByHand = credential("also-by-hand", NAMES);
+    Credential sameTrustByHand = credential("also-by-hand", NAMES);
     CredentialPlan plan =
         CredentialPlan.of(
-            List.of(credential(FIRST, NAMES)), OWN, List.of(handMade, sameSubjectByHand));
-    assertThat(plan.foreign()).containsExactly(handMade, sameSubjectByHand);
+            List.of(credential(FIRST, NAMES)), OWN, List.of(handMade, sameTrustByHand));
+    assertThat(plan.foreign()).containsExactly(handMade);
+    assertThat(plan.puts())
+        .as("kept under its name: a delete and re-create would refuse its tokens meanwhile")
+        .isEmpty();
+    assertThat(plan.after()).containsExactly(sameTrustByHand);
+  }
+
+  @Test
+  void aCredentialUnderAnotherNameWithTheSameSubjectButAnotherAudienceIsForeign() {
+    Credential otherAudience =
+        new Credential("by-hand", ISSUER, NAMES, List.of("api://SomethingElse"));
+    CredentialPlan plan =
+        CredentialPlan.of(List.of(credential(FIRST, NAMES)), OWN, List.of(otherAudience));
+    assertThat(plan.foreign()).containsExactly(otherAudience);
     assertThat(plan.puts()).singleElement().satisfies(put -> assertThat(put.replaced()).isEmpty());
     assertThat(plan.after()).containsExactly(credential(FIRST, NAMES));
   }

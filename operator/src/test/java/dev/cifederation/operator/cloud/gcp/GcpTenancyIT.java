@@ -27,6 +27,7 @@ import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.testsupport.Passes;
 import dev.cifederation.operator.trust.Admission;
 import dev.cifederation.operator.trust.Claims;
+import dev.cifederation.operator.trust.GcpTrust;
 import dev.cifederation.operator.trust.IssuerInfo;
 import dev.cifederation.operator.trust.LiveTrust;
 import dev.cifederation.operator.trust.TrustCompilationException;
@@ -215,6 +216,87 @@ class GcpTenancyIT {
     CloudOutcome deleted = adapter.cleanup(request(identity, Grants.NONE, Optional.empty()));
     assertThat(deleted.done()).isTrue();
     assertThat(provider(identity).path("state").asText()).isEqualTo("DELETED");
+  }
+
+  @Test
+  void aHandMadeProviderIsObservedWithoutDriftThenAdoptedByItsMarksAloneItsTrustUnchanged() {
+    // as Terraform makes them: a pool, a provider of its own ID with the compiled trust, and the
+    // binding; described by a manifest naming the provider, under Observe
+    CIFederatedIdentity identity =
+        GcpTestbed.identity(
+            "deploy",
+            UUID.randomUUID().toString(),
+            s -> {
+              s.setAdoptExisting(true);
+              s.setManagementPolicy(ManagementPolicy.Observe);
+              s.getGcp().setProviderId("github-deploy");
+            });
+    GcpTrust trust = request(identity, GITHUB).trust().gcp();
+    assertThat(trust.providerName()).endsWith("/providers/github-deploy");
+    putHandMadeProvider(trust);
+    bed.state().addMember(SA, ROLE, trust.principal());
+    ObjectNode before = provider(identity).deepCopy();
+
+    CloudOutcome observed =
+        reconcile(identity, grant(POOL + "/providers/github-*"), Optional.empty());
+
+    assertThat(observed.reason()).as(observed.message()).isEqualTo(CloudReason.Observed);
+    assertThat(observed.message()).contains("managementPolicy Enforce takes it over");
+    assertThat(identity.getStatus().getGcp().getProviderName())
+        .as("not recorded before it is this identity's")
+        .isNull();
+    assertThat(bed.writes()).isZero();
+
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    identity.getMetadata().setGeneration(2L);
+    CloudOutcome adopted =
+        reconcile(identity, grant(POOL + "/providers/github-*"), Optional.empty());
+
+    assertThat(adopted.reason()).as(adopted.message()).isEqualTo(CloudReason.Synced);
+    assertThat(adopted.corrections())
+        .singleElement()
+        .asString()
+        .startsWith("adopted provider " + trust.providerName());
+    assertThat(bed.writes()).as("one patch: the marks").isEqualTo(1);
+    ObjectNode after = provider(identity);
+    assertThat(after.path("description").asText()).contains("cifederation.dev/owner=team-a/deploy");
+    for (String field : List.of("attributeCondition", "attributeMapping", "oidc", "disabled")) {
+      assertThat(after.path(field)).as(field + " unchanged").isEqualTo(before.path(field));
+    }
+    later();
+    assertThat(
+            reconcile(identity, grant(POOL + "/providers/github-*"), Optional.empty())
+                .corrections())
+        .isEmpty();
+    assertThat(bed.writes()).as("marked once").isEqualTo(1);
+
+    // the pool was made elsewhere: used, never deleted
+    assertThat(adapter.cleanup(request(identity, Grants.NONE, Optional.empty())).done()).isTrue();
+    assertThat(bed.state().pool(POOL)).isPresent();
+    assertThat(bed.state().pool(POOL).get().path("state").asText()).isEqualTo("ACTIVE");
+  }
+
+  @Test
+  void withoutAGrantAHandMadeProviderIsNeitherObservedNorAdopted() {
+    CIFederatedIdentity identity =
+        GcpTestbed.identity(
+            "deploy",
+            UUID.randomUUID().toString(),
+            s -> {
+              s.setAdoptExisting(true);
+              s.setManagementPolicy(ManagementPolicy.Observe);
+              s.getGcp().setProviderId("github-deploy");
+            });
+    putHandMadeProvider(request(identity, GITHUB).trust().gcp());
+
+    CloudOutcome observed = reconcile(identity);
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    CloudOutcome enforced = reconcile(identity);
+
+    assertThat(observed.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(enforced.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(enforced.message()).contains("no selecting policy grants this provider");
+    assertThat(bed.writes()).isZero();
   }
 
   @Test
@@ -665,6 +747,30 @@ class GcpTenancyIT {
             "my-org/my-app",
             "environment",
             "production"));
+  }
+
+  /** A provider with exactly the compiled trust, as Terraform would make it from an import. */
+  private void putHandMadeProvider(GcpTrust trust) {
+    bed.state()
+        .putPool(
+            PROJECT_NUMBER,
+            trust.poolId(),
+            JsonNodeFactory.instance.objectNode().put("description", "Terraform"));
+    ObjectNode mapping = JsonNodeFactory.instance.objectNode();
+    trust.attributeMapping().forEach(mapping::put);
+    bed.state()
+        .putProvider(
+            POOL,
+            trust.providerId(),
+            JsonNodeFactory.instance
+                .objectNode()
+                .put("displayName", "GitHub deploy")
+                .put("description", "managed by terraform")
+                .put("attributeCondition", trust.attributeCondition())
+                .<ObjectNode>set("attributeMapping", mapping)
+                .set(
+                    "oidc",
+                    JsonNodeFactory.instance.objectNode().put("issuerUri", trust.issuerUri())));
   }
 
   private void putForeignProvider(String name, String issuer, String condition) {
