@@ -19,7 +19,13 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description =
         "Kubernetes operator that replaces long-lived CI/CD cloud keys with OIDC federation.",
-    subcommands = {Main.Run.class, LintCommand.class, SimulateCommand.class, AuditCommand.class})
+    subcommands = {
+      Main.Run.class,
+      LintCommand.class,
+      SimulateCommand.class,
+      AuditCommand.class,
+      ImportCommand.class
+    })
 public final class Main implements Runnable {
 
   /** The commands that end in one line on stderr and exit code 2 on what they still throw. */

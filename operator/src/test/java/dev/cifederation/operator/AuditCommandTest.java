@@ -145,6 +145,9 @@ class AuditCommandTest {
                 if (type == AuditCommand.class) {
                   return type.cast(new AuditCommand(scanners));
                 }
+                if (type == ImportCommand.class) {
+                  return type.cast(new ImportCommand(scanners));
+                }
                 return CommandLine.defaultFactory().create(type);
               }
             });
