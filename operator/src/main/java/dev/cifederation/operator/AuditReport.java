@@ -122,12 +122,16 @@ final class AuditReport {
     columns(out, objects);
     List<String[]> findings = new ArrayList<>();
     findings.add(new String[] {"SEVERITY", "RULE", "OBJECT", "FINDING"});
+    List<String[]> rows = new ArrayList<>();
     for (Audited a : audited) {
       for (Finding f : a.findings()) {
-        findings.add(
+        rows.add(
             new String[] {f.getSeverity().name(), f.getRule(), a.object().id(), f.getMessage()});
       }
     }
+    // worst first across objects (Severity's order), then as scanned
+    rows.sort(java.util.Comparator.comparing(r -> Severity.valueOf(r[0])));
+    findings.addAll(rows);
     if (findings.size() > 1) {
       out.append('\n');
       columns(out, findings);

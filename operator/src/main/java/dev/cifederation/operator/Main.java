@@ -32,7 +32,15 @@ public final class Main implements Runnable {
   private static final java.util.Set<String> READ_ONLY_COMMANDS =
       java.util.Set.of("lint", "simulate", "audit", "import");
 
+  /** The commands whose output (JSON, SARIF, YAML) a log line on stdout would break. */
+  private static final java.util.Set<String> REPORTS_ON_STDOUT =
+      java.util.Set.of("audit", "import");
+
   public static void main(String[] args) {
+    if (args.length > 0 && REPORTS_ON_STDOUT.contains(args[0])) {
+      // read by logback.xml when the first logger is made: stdout is the report's alone
+      System.setProperty("cifed.log.target", "System.err");
+    }
     System.exit(commandLine().execute(args));
   }
 
