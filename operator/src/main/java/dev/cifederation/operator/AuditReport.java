@@ -138,7 +138,7 @@ final class AuditReport {
     }
     List<String> notes = new ArrayList<>();
     for (Audited a : audited) {
-      a.object().notes().forEach(n -> notes.add(a.object().id() + ": " + n));
+      a.object().notes().forEach(n -> notes.add(printable(a.object().id() + ": " + n)));
     }
     if (!notes.isEmpty()) {
       out.append('\n').append("NOTES\n");
@@ -149,7 +149,7 @@ final class AuditReport {
           .append("INCOMPLETE ")
           .append(failed.target())
           .append(": ")
-          .append(failed.failure().get())
+          .append(printable(failed.failure().get()))
           .append('\n');
     }
     out.append('\n').append(summary(failOn)).append('\n');
@@ -169,6 +169,11 @@ final class AuditReport {
 
   /** Left-aligned columns; the last one is not padded. */
   private static void columns(StringBuilder out, List<String[]> rows) {
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = printable(row[i]);
+      }
+    }
     int[] widths = new int[rows.get(0).length];
     for (String[] row : rows) {
       for (int i = 0; i < row.length - 1; i++) {
@@ -182,6 +187,11 @@ final class AuditReport {
       }
       out.append(line.toString().stripTrailing()).append('\n');
     }
+  }
+
+  /** Cloud text in a terminal: control characters (escape sequences, line breaks) shown escaped. */
+  static String printable(String text) {
+    return ImportCommand.oneLine(text);
   }
 
   private static String pad(String text, int width) {

@@ -136,19 +136,37 @@ final class ImportCommand implements Callable<Integer> {
         text.append("#\n# Not imported: the compiler cannot express their trust exactly. Fix each")
             .append(" by hand (the remediation plan),\n# or write its identity anew; then")
             .append(" import again.\n");
-        notImported.forEach(line -> text.append("#   ").append(line).append('\n'));
+        notImported.forEach(line -> text.append("#   ").append(oneLine(line)).append('\n'));
       }
       for (JsonNode issuer : issuers.values()) {
         text.append("---\n").append(YAML.writeValueAsString(issuer));
       }
       for (int i = 0; i < identities.size(); i++) {
         text.append("---\n# from ")
-            .append(imported.get(i))
+            .append(oneLine(imported.get(i)))
             .append('\n')
             .append(YAML.writeValueAsString(identities.get(i)));
       }
       return text.toString();
     }
+  }
+
+  /**
+   * Text from the clouds (a subject, a name) as one comment line: whoever wrote a trust chose its
+   * values, and a line break in one must not end the comment and start a manifest of theirs.
+   */
+  static String oneLine(String text) {
+    StringBuilder line = new StringBuilder(text.length());
+    text.codePoints()
+        .forEach(
+            c -> {
+              if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || c == 0x85) {
+                line.append(String.format("\\u%04x", c));
+              } else {
+                line.appendCodePoint(c);
+              }
+            });
+    return line.toString();
   }
 
   /** The manifests of every scanned object that holds trust; names made unique. */

@@ -263,6 +263,33 @@ class AuditCommandTest {
   }
 
   @Test
+  void aLineBreakInATrustNeitherEndsAnImportCommentNorATableRow() {
+    // whoever wrote the trust chose its values: a subject that would start a manifest of theirs
+    ScannedObject hostile =
+        awsRole(
+            "hostile",
+            "{\"StringEquals\":{\""
+                + KEY
+                + ":aud\":\"sts.amazonaws.com\"},\"StringLike\":{\""
+                + KEY
+                + ":sub\":\"repo:my-org/*\\n---\\nkind: CIFederationPolicy\\u001b[2J\"}}");
+    Canned fleet =
+        new Canned(
+            Map.of(
+                "aws:" + ACCOUNT,
+                new TargetScan("aws:" + ACCOUNT, List.of(hostile), Optional.empty())));
+
+    Run imported = run(fleet, "import", "--aws-account", ACCOUNT);
+    Run audited = run(fleet, "audit", "--aws-account", ACCOUNT);
+
+    assertThat(imported.code()).isZero();
+    assertThat(imported.out().lines()).noneMatch(l -> l.startsWith("kind:") || l.equals("---"));
+    assertThat(imported.out()).contains("repo:my-org/*\\u000a---\\u000akind: CIFederationPolicy");
+    assertThat(audited.out().lines()).noneMatch(l -> l.startsWith("kind:"));
+    assertThat(audited.out()).doesNotContain("\u001b");
+  }
+
+  @Test
   void jsonCarriesObjectsFindingsAndSummary() throws Exception {
     Run run = run(fleet(), "audit", "--aws-account", ACCOUNT, "--format", "json");
 
