@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 /**
  * Command-line entry point: {@code run} starts the operator against the current kubeconfig or
  * in-cluster config; {@code lint} checks CR YAML or AWS trust policies and {@code simulate}
- * evaluates a token's claims against an identity's trust, both without a cluster.
+ * evaluates a token's claims against an identity's trust, both without a cluster; {@code audit}
+ * lints the OIDC trust already in the clouds and {@code import} turns it into manifests, both
+ * read-only.
  */
 @Command(
     name = "cifederation-operator",
@@ -17,10 +19,28 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description =
         "Kubernetes operator that replaces long-lived CI/CD cloud keys with OIDC federation.",
-    subcommands = {Main.Run.class, LintCommand.class, SimulateCommand.class})
+    subcommands = {
+      Main.Run.class,
+      LintCommand.class,
+      SimulateCommand.class,
+      AuditCommand.class,
+      ImportCommand.class
+    })
 public final class Main implements Runnable {
 
+  /** The commands that end in one line on stderr and exit code 2 on what they still throw. */
+  private static final java.util.Set<String> READ_ONLY_COMMANDS =
+      java.util.Set.of("lint", "simulate", "audit", "import");
+
+  /** The commands whose output (JSON, SARIF, YAML) a log line on stdout would break. */
+  private static final java.util.Set<String> REPORTS_ON_STDOUT =
+      java.util.Set.of("audit", "import");
+
   public static void main(String[] args) {
+    if (args.length > 0 && REPORTS_ON_STDOUT.contains(args[0])) {
+      // read by logback.xml when the first logger is made: stdout is the report's alone
+      System.setProperty("cifed.log.target", "System.err");
+    }
     System.exit(commandLine().execute(args));
   }
 
@@ -31,7 +51,12 @@ public final class Main implements Runnable {
    * default (a stack trace is what an operator's logs want).
    */
   public static CommandLine commandLine() {
-    CommandLine line = new CommandLine(new Main());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The same, its commands made by {@code factory} (a test's, to scan local clouds). */
+  public static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine line = new CommandLine(new Main(), factory);
     line.setExecutionExceptionHandler(
         (e, failed, parsed) -> {
           String name = failed.getCommandName();
@@ -40,7 +65,7 @@ public final class Main implements Runnable {
             failed.getErr().flush();
             return LintCommand.BAD_INPUT;
           }
-          if (!name.equals("lint") && !name.equals("simulate")) {
+          if (!READ_ONLY_COMMANDS.contains(name)) {
             throw e;
           }
           failed.getErr().println(name + ": " + LintCommand.oneLine(LintCommand.describe(e)));

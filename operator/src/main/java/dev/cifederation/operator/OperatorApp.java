@@ -247,4 +247,12 @@ public final class OperatorApp implements AutoCloseable {
     OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
     return new OperatorApp(config, new KubernetesClientBuilder().build());
   }
+
+  /**
+   * The clouds' configuration alone, from the same process environment: what {@code audit} and
+   * {@code import} connect with (they own nothing, so they need no cluster name).
+   */
+  static OperatorConfig.Clouds cloudsFromEnvironment() {
+    return OperatorConfig.cloudsFromEnvironment(System.getenv());
+  }
 }

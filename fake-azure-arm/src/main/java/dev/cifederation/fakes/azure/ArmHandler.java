@@ -39,6 +39,8 @@ final class ArmHandler implements HttpHandler {
       "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities";
   private static final Pattern IDENTITY = route(PROVIDER_PREFIX + "/([^/]+)");
   private static final Pattern IDENTITIES = route(PROVIDER_PREFIX);
+  private static final Pattern SUBSCRIPTION_IDENTITIES =
+      route("/subscriptions/([^/]+)/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities");
   private static final Pattern CREDENTIALS =
       route(PROVIDER_PREFIX + "/([^/]+)/federatedIdentityCredentials");
   private static final Pattern CREDENTIAL =
@@ -170,6 +172,16 @@ final class ArmHandler implements HttpHandler {
               state.listIdentities(m.group(1), m.group(2)).stream()
                   .map(this::identityJson)
                   .toList()));
+    }
+    if ((m = SUBSCRIPTION_IDENTITIES.matcher(path)).matches()) {
+      requireVersion(query, MSI_VERSIONS, "userAssignedIdentities");
+      requireMethod(method, "GET");
+      faults.apply(method, path, Runnable::run);
+      return ok(
+          page(
+              path,
+              query,
+              state.listIdentities(m.group(1)).stream().map(this::identityJson).toList()));
     }
     if ((m = CREDENTIALS.matcher(path)).matches()) {
       requireVersion(

@@ -275,6 +275,16 @@ public final class ArmState {
         .toList();
   }
 
+  /** Every identity of the subscription, in every resource group (ARM's listBySubscription). */
+  public synchronized List<Identity> listIdentities(String subscriptionId) {
+    requireSubscription(subscriptionId);
+    String prefix = key(subscriptionId) + "/";
+    return identities.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .map(Map.Entry::getValue)
+        .toList();
+  }
+
   /**
    * PUT: creates the identity (with a new service principal and client ID) or replaces its tags. A
    * PUT replaces the whole tag set; the location of an existing identity cannot change.

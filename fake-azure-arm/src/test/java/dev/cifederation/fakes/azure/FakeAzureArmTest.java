@@ -149,6 +149,41 @@ class FakeAzureArmTest {
   }
 
   @Test
+  void identitiesAreListedBySubscriptionAcrossResourceGroups() throws Exception {
+    fake.state().addResourceGroup(SUB, "rg-other");
+    call("PUT", identityPath("deploy") + MSI, "{\"location\":\"eastus\"}");
+    call(
+        "PUT",
+        "/subscriptions/"
+            + SUB
+            + "/resourceGroups/rg-other/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+            + "other"
+            + MSI,
+        "{\"location\":\"westus\"}");
+
+    Reply listed =
+        call(
+            "GET",
+            "/subscriptions/"
+                + SUB
+                + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+                + MSI,
+            null);
+
+    assertThat(listed.status()).isEqualTo(200);
+    assertThat(listed.body().path("value").findValuesAsText("name"))
+        .containsExactlyInAnyOrder("deploy", "other");
+    Reply unknown =
+        call(
+            "GET",
+            "/subscriptions/99999999-2222-3333-4444-555555555555/providers/"
+                + "Microsoft.ManagedIdentity/userAssignedIdentities"
+                + MSI,
+            null);
+    assertThat(unknown.status()).isEqualTo(404);
+  }
+
+  @Test
   void tagNamesWithSlashesAreRejectedAsArmDoes() throws Exception {
     Reply reply =
         call(

@@ -32,7 +32,8 @@ import java.util.zip.GZIPInputStream;
  * A local fake of the IAM v1 REST API subset the operator's GCP adapter uses, on the real paths and
  * in the real wire format: {@code v1/projects/*}{@code /locations/global/workloadIdentityPools[/*}
  * {@code /providers[/*]]}, {@code :undelete}, {@code .../operations/*}, and {@code
- * v1/projects/*}{@code /serviceAccounts/*:getIamPolicy|:setIamPolicy}.
+ * v1/projects/*}{@code /serviceAccounts} (list) and {@code v1/projects/*}{@code
+ * /serviceAccounts/*:getIamPolicy|:setIamPolicy}.
  *
  * <p>Wire details a Google client relies on: errors as {@code {"error": {"code", "message",
  * "status"}}}; request bodies may be gzip-encoded ({@code Content-Encoding: gzip}, as the Google
@@ -83,6 +84,8 @@ public final class FakeGcpIam implements AutoCloseable {
       Pattern.compile(
           "projects/([^/]+)/(locations/[^/]+/workloadIdentityPools/[^/:]+/providers/[^/:]+"
               + "/operations/[^/:]+)");
+  private static final Pattern SERVICE_ACCOUNTS =
+      Pattern.compile("projects/([^/]+)/serviceAccounts");
   private static final Pattern SERVICE_ACCOUNT_IAM =
       Pattern.compile("projects/([^/]+)/serviceAccounts/([^/:]+):(getIamPolicy|setIamPolicy)");
 
@@ -317,6 +320,10 @@ public final class FakeGcpIam implements AutoCloseable {
     }
     if ((m = PROVIDER_OPERATION.matcher(path)).matches() && "GET".equals(method)) {
       return state.getOperation(m.group(1), m.group(2));
+    }
+    if ((m = SERVICE_ACCOUNTS.matcher(path)).matches() && "GET".equals(method)) {
+      return state.listServiceAccounts(
+          m.group(1), integer(query, "pageSize"), query.get("pageToken"));
     }
     if ((m = SERVICE_ACCOUNT_IAM.matcher(path)).matches() && "POST".equals(method)) {
       if ("getIamPolicy".equals(m.group(3))) {

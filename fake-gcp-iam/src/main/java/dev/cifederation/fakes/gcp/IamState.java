@@ -492,6 +492,37 @@ public final class IamState {
 
   // ---------------------------------------------------------------------- service-account IAM
 
+  /**
+   * projects.serviceAccounts.list: the accounts whose email is in the project's domain ({@code
+   * NAME@PROJECT_ID.iam.gserviceaccount.com}), in the real response shape ({@code accounts}).
+   */
+  synchronized ObjectNode listServiceAccounts(String project, Integer pageSize, String pageToken) {
+    String number = project(project);
+    List<ObjectNode> all = new ArrayList<>();
+    for (String email : serviceAccounts) {
+      String domain = email.substring(email.indexOf('@') + 1);
+      String projectId = domain.replaceFirst("\\.iam\\.gserviceaccount\\.com$", "");
+      if (!number.equals(projectNumbers.get(projectId)) || projectId.matches("[0-9]+")) {
+        continue;
+      }
+      ObjectNode account = JSON.objectNode();
+      account.put("name", "projects/" + projectId + "/serviceAccounts/" + email);
+      account.put("projectId", projectId);
+      account.put("uniqueId", uniqueId(email));
+      account.put("email", email);
+      account.put("etag", "MDEwMjE5MjA=");
+      account.put("oauth2ClientId", uniqueId(email));
+      all.add(account);
+    }
+    return page(all, "accounts", pageSize, pageToken);
+  }
+
+  /** A stable 21-digit ID per account, as Google's numeric unique IDs look. */
+  private static String uniqueId(String email) {
+    long hash = Integer.toUnsignedLong(email.hashCode());
+    return String.format("1%020d", hash);
+  }
+
   synchronized ObjectNode getIamPolicy(String project, String account, Integer requestedVersion) {
     sweep();
     String email = serviceAccount(project, account);

@@ -80,6 +80,25 @@ class FakeGcpIamTest {
   }
 
   @Test
+  void serviceAccountsAreListedPerProjectInTheRealShape() {
+    fake.state().addServiceAccount("other@elsewhere.iam.gserviceaccount.com");
+
+    Reply byId = get("v1/projects/my-project/serviceAccounts");
+    Reply byNumber = get("v1/projects/123456789012/serviceAccounts");
+
+    assertThat(byId.status()).isEqualTo(200);
+    JsonNode account = byId.json().path("accounts").get(0);
+    assertThat(byId.json().path("accounts")).hasSize(1);
+    assertThat(account.path("email").asText()).isEqualTo(SA);
+    assertThat(account.path("name").asText())
+        .isEqualTo("projects/my-project/serviceAccounts/" + SA);
+    assertThat(account.path("projectId").asText()).isEqualTo("my-project");
+    assertThat(account.path("uniqueId").asText()).matches("[0-9]{21}");
+    assertThat(byNumber.json()).isEqualTo(byId.json());
+    assertThat(get("v1/projects/unknown/serviceAccounts").status()).isEqualTo(403);
+  }
+
+  @Test
   void createReturnsAnOperationThatIsDoneAfterPolling() {
     Reply created = post(POOLS + "?workloadIdentityPoolId=ci-pool", "{\"displayName\": \"CI\"}");
 

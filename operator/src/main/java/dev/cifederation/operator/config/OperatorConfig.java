@@ -128,6 +128,20 @@ public record OperatorConfig(
   }
 
   /**
+   * The clouds' blocks alone (endpoints, tokens, regions), for the read-only {@code audit} and
+   * {@code import} commands, which own no cloud object and so need no cluster name.
+   */
+  public record Clouds(AwsConfig aws, GcpConfig gcp, AzureConfig azure) {}
+
+  /**
+   * @throws InvalidConfigurationException naming the first variable with an invalid value
+   */
+  public static Clouds cloudsFromEnvironment(Map<String, String> variables) {
+    Environment env = new Environment(variables);
+    return new Clouds(AwsConfig.read(env), GcpConfig.read(env), AzureConfig.read(env));
+  }
+
+  /**
    * The value of the cluster ownership mark. It has no silent default: two operators sharing a
    * cloud account with the same name would take each other's objects for their own. Only the
    * explicit local/demo switch {@code CIFED_LOCAL_MODE=true} supplies one.

@@ -85,18 +85,32 @@ public final class TrustGuard {
   }
 
   private static List<Finding> azureRoles(CIFederatedIdentitySpec spec) {
-    List<Finding> findings = new ArrayList<>();
     if (spec.getAzure() == null || spec.getAzure().getRoleAssignments() == null) {
-      return findings;
+      return new ArrayList<>();
     }
-    for (AzureRoleAssignment assignment : spec.getAzure().getRoleAssignments()) {
+    return azureRoleAssignments(
+        SPEC, "spec.azure.roleAssignments", spec.getAzure().getRoleAssignments());
+  }
+
+  /**
+   * The findings on Azure role assignments that can grant themselves anything (Owner, User Access
+   * Administrator, …): of the spec, or, in {@code audit}, of a managed identity as Azure has it.
+   *
+   * @param cloud the findings' cloud ({@link #SPEC} or Azure)
+   * @param what how the message names where the assignments are
+   */
+  public static List<Finding> azureRoleAssignments(
+      String cloud, String what, List<AzureRoleAssignment> assignments) {
+    List<Finding> findings = new ArrayList<>();
+    for (AzureRoleAssignment assignment : assignments) {
       AzureRoles.privileged(assignment.getRole())
           .ifPresent(
               role ->
                   findings.add(
                       Rule.OverBroadPermissions.finding(
-                          SPEC,
-                          "spec.azure.roleAssignments grants "
+                          cloud,
+                          what
+                              + " grants "
                               + role
                               + " at "
                               + assignment.getScope()

@@ -162,6 +162,17 @@ public final class Cel {
     }
   }
 
+  /**
+   * The expression as CEL prints its syntax tree back: spacing and quoting normalised, order and
+   * every identifier, operator and literal kept (what a provider's condition compares by).
+   *
+   * @throws IllegalArgumentException when the text is not CEL
+   */
+  static String canonical(String text) {
+    Expression expression = parse(text);
+    return expression.print(expression.syntax());
+  }
+
   /** What CEL reports as an error value: a missing key, a type mismatch, a bad regex. */
   public static final class EvaluationException extends RuntimeException {
     EvaluationException(String message) {

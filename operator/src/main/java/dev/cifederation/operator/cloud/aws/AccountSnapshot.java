@@ -43,6 +43,11 @@ final class AccountSnapshot {
     return rolesByName.values();
   }
 
+  /** Every OIDC provider of the account, by ARN. */
+  Set<String> providerArns() {
+    return providerArns;
+  }
+
   boolean hasProvider(String arn) {
     return providerArns.contains(arn);
   }

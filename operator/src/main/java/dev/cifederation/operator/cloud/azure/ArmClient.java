@@ -111,6 +111,17 @@ final class ArmClient {
     }
   }
 
+  /** Every user-assigned identity of the subscription, or of one resource group when given. */
+  List<LiveIdentity> listIdentities(String subscriptionId, Optional<String> group) {
+    return retry.call(
+        group.isPresent() ? "identities.listByResourceGroup" : "identities.listBySubscription",
+        () ->
+            (group.isPresent()
+                    ? identities(subscriptionId).listByResourceGroup(group.get(), context)
+                    : identities(subscriptionId).list(context))
+                .stream().map(this::live).toList());
+  }
+
   LiveIdentity createIdentity(
       String subscriptionId, String group, String name, String location, Map<String, String> tags) {
     IdentityInner request = new IdentityInner().withLocation(location).withTags(tags);

@@ -555,7 +555,7 @@ public final class AzureCloudReconciler
   }
 
   /** The federated credentials of the identity, for the guardrails. */
-  private static LiveTrust.Azure liveTrust(LiveIdentity identity, List<Credential> credentials) {
+  static LiveTrust.Azure liveTrust(LiveIdentity identity, List<Credential> credentials) {
     return new LiveTrust.Azure(
         identity.id(),
         credentials.stream()

@@ -285,7 +285,7 @@ public final class GcpCloudReconciler
    * The provider and the service account's workloadIdentityUser members that belong to the pool, in
    * the shape the trust lint and "who can assume this" read.
    */
-  private static LiveTrust.Gcp liveTrust(
+  static LiveTrust.Gcp liveTrust(
       Placement desired, WorkloadIdentityPoolProvider provider, Policy policy) {
     List<String> members = new ArrayList<>();
     if (policy != null && policy.getBindings() != null) {

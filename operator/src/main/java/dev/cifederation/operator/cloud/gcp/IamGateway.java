@@ -8,9 +8,12 @@ import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.api.client.json.JsonFactory;
 import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.iam.v1.Iam;
+import com.google.api.services.iam.v1.model.ListServiceAccountsResponse;
 import com.google.api.services.iam.v1.model.ListWorkloadIdentityPoolProvidersResponse;
+import com.google.api.services.iam.v1.model.ListWorkloadIdentityPoolsResponse;
 import com.google.api.services.iam.v1.model.Operation;
 import com.google.api.services.iam.v1.model.Policy;
+import com.google.api.services.iam.v1.model.ServiceAccount;
 import com.google.api.services.iam.v1.model.SetIamPolicyRequest;
 import com.google.api.services.iam.v1.model.UndeleteWorkloadIdentityPoolProviderRequest;
 import com.google.api.services.iam.v1.model.UndeleteWorkloadIdentityPoolRequest;
@@ -169,6 +172,32 @@ class IamGateway {
     await("deleting pool " + name, operation);
   }
 
+  /** Every ACTIVE pool under {@code parent} ({@code projects/P/locations/global}), all pages. */
+  List<WorkloadIdentityPool> listPools(String parent) {
+    List<WorkloadIdentityPool> pools = new ArrayList<>();
+    String pageToken = null;
+    do {
+      String token = pageToken;
+      ListWorkloadIdentityPoolsResponse page =
+          call(
+              "pools.list",
+              () ->
+                  iam()
+                      .projects()
+                      .locations()
+                      .workloadIdentityPools()
+                      .list(parent)
+                      .setPageSize(PAGE_SIZE)
+                      .setPageToken(token)
+                      .execute());
+      if (page.getWorkloadIdentityPools() != null) {
+        pools.addAll(page.getWorkloadIdentityPools());
+      }
+      pageToken = page.getNextPageToken();
+    } while (pageToken != null && !pageToken.isEmpty());
+    return pools;
+  }
+
   // --------------------------------------------------------------------------------- providers
 
   /** Every provider of the pool, ACTIVE and DELETED, all pages: one bulk read per pool. */
@@ -283,6 +312,31 @@ class IamGateway {
   }
 
   // ---------------------------------------------------------------------- service-account IAM
+
+  /** Every service account of the project ({@code projects/PROJECT_ID}), all pages. */
+  List<ServiceAccount> listServiceAccounts(String project) {
+    List<ServiceAccount> accounts = new ArrayList<>();
+    String pageToken = null;
+    do {
+      String token = pageToken;
+      ListServiceAccountsResponse page =
+          call(
+              "serviceAccounts.list",
+              () ->
+                  iam()
+                      .projects()
+                      .serviceAccounts()
+                      .list(project)
+                      .setPageSize(PAGE_SIZE)
+                      .setPageToken(token)
+                      .execute());
+      if (page.getAccounts() != null) {
+        accounts.addAll(page.getAccounts());
+      }
+      pageToken = page.getNextPageToken();
+    } while (pageToken != null && !pageToken.isEmpty());
+    return accounts;
+  }
 
   /** The policy at version 3, so conditional bindings of others come back intact. */
   Policy getIamPolicy(String serviceAccountResource) {

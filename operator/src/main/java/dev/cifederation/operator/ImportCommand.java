@@ -1,0 +1,245 @@
+package dev.cifederation.operator;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cifederation.operator.api.v1alpha1.ApiGroup;
+import dev.cifederation.operator.cloud.ScannedObject;
+import dev.cifederation.operator.cloud.TargetScan;
+import dev.cifederation.operator.trust.TrustDecompiler;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code import}: the CIIssuer and CIFederatedIdentity manifests of the OIDC trust already in the
+ * clouds, for each object whose trust the compiler expresses exactly (observed and adopted, so that
+ * applying them changes nothing); the others listed with the reason at the top, as comments.
+ */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Write CIIssuer and CIFederatedIdentity YAML (managementPolicy: Observe, adoptExisting:"
+          + " true) for existing OIDC trust that compiles back exactly; list the rest, with the"
+          + " reason, as comments at the top. Read-only; same targets and configuration as audit.",
+      "Exit code: 0 written, 2 bad usage or configuration, 3 a target could not be read"
+          + " completely (what was read is still written)."
+    })
+final class ImportCommand implements Callable<Integer> {
+
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final ObjectMapper TREES =
+      new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final YAMLMapper YAML =
+      new YAMLMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              // an account ID or project number is a string in the schema, never a number
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .build());
+
+  @Spec CommandSpec spec;
+
+  @Mixin FleetTargets targets = new FleetTargets();
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "default",
+      description = "Namespace of the CIFederatedIdentity manifests (default ${DEFAULT-VALUE}).")
+  String namespace;
+
+  private final FleetScan.Scanners injected;
+
+  ImportCommand() {
+    this(null);
+  }
+
+  /** With scanners of the test's own (null: the operator's configuration, from the environment). */
+  ImportCommand(FleetScan.Scanners scanners) {
+    this.injected = scanners;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (targets.isEmpty()) {
+      err.println(
+          "import: name at least one target: --aws-account, --gcp-project or"
+              + " --azure-subscription");
+      err.flush();
+      return AuditCommand.BAD_INPUT;
+    }
+    if (!DNS_LABEL.matcher(namespace).matches()) {
+      err.println("import: --namespace '" + namespace + "' must be a Kubernetes namespace name");
+      err.flush();
+      return AuditCommand.BAD_INPUT;
+    }
+    List<TargetScan> scans;
+    try (FleetScan.Scanners scanners =
+        injected != null
+            ? injected
+            : FleetScan.of(OperatorApp.cloudsFromEnvironment(), new SimpleMeterRegistry())) {
+      scans = FleetScan.scan(targets, scanners);
+    }
+    Manifests manifests = manifests(scans, namespace);
+    out.print(manifests.yaml());
+    out.flush();
+    err.printf(
+        "import: %d imported, %d not expressible (listed at the top of the output)%n",
+        manifests.identities.size(), manifests.notImported.size());
+    boolean incomplete = false;
+    for (TargetScan scan : scans) {
+      if (scan.failure().isPresent()) {
+        err.println("import: " + scan.target() + " incomplete: " + scan.failure().get());
+        incomplete = true;
+      }
+    }
+    err.flush();
+    return incomplete ? AuditCommand.INCOMPLETE : 0;
+  }
+
+  /** What one import writes: issuers by name, identities, and the objects left out with why. */
+  static final class Manifests {
+    final Map<String, JsonNode> issuers = new LinkedHashMap<>();
+    final List<ObjectNode> identities = new ArrayList<>();
+    final List<String> imported = new ArrayList<>();
+    final List<String> notImported = new ArrayList<>();
+
+    String yaml() throws Exception {
+      StringBuilder text = new StringBuilder();
+      text.append("# cifederation-operator import: ")
+          .append(identities.size())
+          .append(" identit")
+          .append(identities.size() == 1 ? "y" : "ies")
+          .append(" imported (managementPolicy: Observe, adoptExisting: true), ")
+          .append(notImported.size())
+          .append(" object(s) not expressible\n");
+      if (!notImported.isEmpty()) {
+        text.append("#\n# Not imported: the compiler cannot express their trust exactly. Fix each")
+            .append(" by hand (the remediation plan),\n# or write its identity anew; then")
+            .append(" import again.\n");
+        notImported.forEach(line -> text.append("#   ").append(oneLine(line)).append('\n'));
+      }
+      for (JsonNode issuer : issuers.values()) {
+        text.append("---\n").append(YAML.writeValueAsString(issuer));
+      }
+      for (int i = 0; i < identities.size(); i++) {
+        text.append("---\n# from ")
+            .append(oneLine(imported.get(i)))
+            .append('\n')
+            .append(YAML.writeValueAsString(identities.get(i)));
+      }
+      return text.toString();
+    }
+  }
+
+  /**
+   * Text from the clouds (a subject, a name) as one comment line: whoever wrote a trust chose its
+   * values, and a line break in one must not end the comment and start a manifest of theirs.
+   */
+  static String oneLine(String text) {
+    StringBuilder line = new StringBuilder(text.length());
+    text.codePoints()
+        .forEach(
+            c -> {
+              if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || c == 0x85) {
+                line.append(String.format("\\u%04x", c));
+              } else {
+                line.appendCodePoint(c);
+              }
+            });
+    return line.toString();
+  }
+
+  /** The manifests of every scanned object that holds trust; names made unique. */
+  static Manifests manifests(List<TargetScan> scans, String namespace) {
+    Manifests manifests = new Manifests();
+    List<String> names = new ArrayList<>();
+    for (TargetScan scan : scans) {
+      for (ScannedObject object : scan.objects()) {
+        if (object.trust().isEmpty() || object.existing().isEmpty()) {
+          continue; // an AWS OIDC provider: shared, addressed through the issuer
+        }
+        TrustDecompiler.Result result =
+            TrustDecompiler.decompile(object.trust().get(), object.existing().get(), namespace);
+        if (result.imported().isEmpty()) {
+          manifests.notImported.add(object.id() + ": " + result.reason());
+          continue;
+        }
+        TrustDecompiler.Imported imported = result.imported().get();
+        ObjectNode issuer = resource("CIIssuer", imported.issuerName(), null, imported.issuer());
+        JsonNode known = manifests.issuers.putIfAbsent(imported.issuerName(), issuer);
+        if (known != null && !known.equals(issuer)) {
+          // the same issuer with other audiences: an issuer of its own
+          String other = unique(imported.issuerName(), manifests.issuers.keySet());
+          issuer.with("metadata").put("name", other);
+          manifests.issuers.put(other, issuer);
+          imported.identity().setIssuerRef(other);
+        }
+        String name = unique(imported.name(), names);
+        names.add(name);
+        manifests.identities.add(
+            resource("CIFederatedIdentity", name, namespace, imported.identity()));
+        manifests.imported.add(object.id());
+      }
+    }
+    return manifests;
+  }
+
+  private static String unique(String name, java.util.Collection<String> taken) {
+    if (!taken.contains(name)) {
+      return name;
+    }
+    int n = 2;
+    while (taken.contains(name + "-" + n)) {
+      n++;
+    }
+    return name + "-" + n;
+  }
+
+  private static ObjectNode resource(String kind, String name, String namespace, Object spec) {
+    ObjectNode resource = TREES.createObjectNode();
+    resource.put("apiVersion", ApiGroup.GROUP + "/" + ApiGroup.VERSION);
+    resource.put("kind", kind);
+    ObjectNode metadata = resource.putObject("metadata");
+    metadata.put("name", name);
+    if (namespace != null) {
+      metadata.put("namespace", namespace);
+    }
+    resource.set("spec", prune(TREES.valueToTree(spec)));
+    return resource;
+  }
+
+  /** Without empty lists and objects: the manifest says what the spec sets. */
+  private static JsonNode prune(JsonNode node) {
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        JsonNode value = prune(field.getValue());
+        if (value.isNull() || (value.isContainerNode() && value.isEmpty())) {
+          fields.remove();
+        }
+      }
+    }
+    return node;
+  }
+}
