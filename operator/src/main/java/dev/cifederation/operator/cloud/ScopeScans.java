@@ -113,6 +113,11 @@ public final class ScopeScans<V extends ScopeScans.View> implements AutoCloseabl
     }
   }
 
+  /** Every scope's view dropped: each is read again by the next pass that needs it. */
+  public void invalidateAll() {
+    scopes.values().forEach(Scope::invalidate);
+  }
+
   /** The objects whose change should trigger {@code identity} (namespace/name), replacing any. */
   public void watch(String identity, Set<Watched> objects) {
     if (objects.isEmpty()) {
@@ -154,6 +159,16 @@ public final class ScopeScans<V extends ScopeScans.View> implements AutoCloseabl
       }
     }
     return scanned;
+  }
+
+  /**
+   * Scans every scope now, due or not (tests that change a cloud by hand and want the next pass to
+   * see it without waiting an interval).
+   */
+  public void runAll() {
+    for (Scope state : List.copyOf(scopes.values())) {
+      scan(state, false);
+    }
   }
 
   /** Runs {@link #runDue} on a daemon thread, checking about ten times per interval. */

@@ -111,6 +111,16 @@ final class ArmClient {
     }
   }
 
+  /** Every user-assigned identity of a resource group, in one paged list. */
+  List<LiveIdentity> listIdentities(String subscriptionId, String group) {
+    return retry.call(
+        "identities.listByResourceGroup",
+        () ->
+            identities(subscriptionId).listByResourceGroup(group, context).stream()
+                .map(this::live)
+                .toList());
+  }
+
   LiveIdentity createIdentity(
       String subscriptionId, String group, String name, String location, Map<String, String> tags) {
     IdentityInner request = new IdentityInner().withLocation(location).withTags(tags);
@@ -235,6 +245,17 @@ final class ArmClient {
         "roleAssignments.listForScope",
         () ->
             assignments(subscriptionId).listForScope(scope, filter, null, null, context).stream()
+                .map(ArmClient::live)
+                .toList());
+  }
+
+  /** Every assignment at, above or below a scope, of every principal, in one paged list. */
+  List<AssignmentPlan.Live> listAssignmentsAround(String scope) {
+    String subscriptionId = AssignmentPlan.subscriptionOf(scope);
+    return retry.call(
+        "roleAssignments.listForScope",
+        () ->
+            assignments(subscriptionId).listForScope(scope, null, null, null, context).stream()
                 .map(ArmClient::live)
                 .toList());
   }

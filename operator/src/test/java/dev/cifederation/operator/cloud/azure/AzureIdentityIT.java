@@ -200,11 +200,13 @@ class AzureIdentityIT {
     LOOP.awaitPasses("steady", 1);
     String firstSync = LOOP.get("steady").getStatus().getAzure().getLastSyncTime();
     long writes = ARM.fake.writes();
-    double reads = CALLS.count("identities.get");
+    double scans = CALLS.count("identities.listByResourceGroup");
 
     LOOP.awaitPasses("steady", 3);
 
-    assertThat(CALLS.count("identities.get")).as("the passes read Azure").isGreaterThan(reads);
+    assertThat(CALLS.count("identities.listByResourceGroup"))
+        .as("the resource group's scheduled scans read Azure")
+        .isGreaterThan(scans);
     assertThat(LOOP.get("steady").getStatus().getAzure().getLastSyncTime())
         .as("the passes synced the identity")
         .isNotEqualTo(firstSync);
@@ -297,7 +299,7 @@ class AzureIdentityIT {
     // more 429s than one reconcile's attempts: the reconcile reports Throttled and is rescheduled
     ARM.fake
         .faults()
-        .throttle("GET", "userAssignedIdentities/" + identityName, 5, Duration.ofSeconds(1));
+        .throttle("PUT", "userAssignedIdentities/" + identityName, 5, Duration.ofSeconds(1));
     ARM.fake.faults().serverError("PUT", "roleAssignments/", 2, 503);
     apply("throttled", "environment: production", "Reader", GROUP_SCOPE, Map.of());
 
