@@ -323,8 +323,11 @@ public final class AzureCloudReconciler
       writeCredentials(arm, plan, writes);
       writeAssignments(arm, plan, writes);
     } catch (CloudFailure failure) {
-      // a write failed half-way: the group's view cannot know what Azure holds now
-      groups.invalidate(groupKey(plan.intent().target().identity()));
+      // a write failed half-way: the view cannot know what Azure holds now for this identity, so
+      // its next pass reads the identity and its credentials itself (not the whole group again)
+      IdentityRef at = plan.intent().target().identity();
+      groups.record(
+          groupKey(at), GroupScan.identityKey(at.name()), scan -> scan.removeIdentity(at.name()));
       // what was made or adopted is recorded all the same, for a revocation or a cleanup
       throw writes.identity == null ? failure : new Unfinished(failure, writes);
     }
