@@ -19,4 +19,11 @@ public interface CloudReconciler {
    * the cloud failed (the finalizer stays).
    */
   CloudOutcome cleanup(CloudRequest request);
+
+  /**
+   * Starts reading the adapter's scopes on a schedule, once per resync interval ({@link
+   * ScopeScans}); an identity whose objects a scan finds changed goes to {@code listener} at once.
+   * Without it, passes still read each scope once and then only when the adapter invalidates it.
+   */
+  default void scanScopes(ScopeScans.DriftListener listener) {}
 }

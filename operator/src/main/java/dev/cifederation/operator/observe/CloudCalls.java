@@ -93,6 +93,13 @@ public final class CloudCalls {
         .sum();
   }
 
+  /** How many calls of this cloud were made so far, of any operation (for tests and the bench). */
+  public double total() {
+    return registry.find(METRIC).tag("cloud", cloud).counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
+  }
+
   private void count(String operation, String outcome) {
     Counter.builder(METRIC)
         .description("Cloud API calls by cloud, operation and outcome")

@@ -194,7 +194,8 @@ public class IdentityReconciler
   /**
    * Identities are re-reconciled when the CIIssuer they reference appears, changes or goes away;
    * when any CIFederationPolicy changes (each identity then finds the policies that select it); and
-   * when their namespace's labels change (which decide the selection).
+   * when their namespace's labels change (which decide the selection); and when a cloud's scheduled
+   * scan of their account, pool or resource group finds their objects changed.
    */
   @Override
   public List<EventSource<?, CIFederatedIdentity>> prepareEventSources(
@@ -257,10 +258,14 @@ public class IdentityReconciler
                 (CIFederatedIdentity identity) ->
                     Set.of(new ResourceID(identity.getMetadata().getNamespace())))
             .build();
+    // each cloud reads its scopes on a schedule; drift a scan finds reconciles the identity at once
+    var scans = new ScanDriftSource();
+    adapters.values().forEach(adapter -> adapter.scanScopes(scans));
     return List.of(
         new InformerEventSource<>(issuers, context),
         policySource.get(),
-        new InformerEventSource<>(namespaces, context));
+        new InformerEventSource<>(namespaces, context),
+        scans);
   }
 
   @Override

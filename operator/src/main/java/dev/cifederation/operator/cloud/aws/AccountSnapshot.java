@@ -1,7 +1,10 @@
 package dev.cifederation.operator.cloud.aws;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cifederation.operator.cloud.ScopeScans;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -13,7 +16,7 @@ import java.util.function.Function;
  * ARNs of the OIDC providers (their details are read on first use and kept with the snapshot).
  * Shared by the passes of the account's identities, which record their own role writes in it.
  */
-final class AccountSnapshot {
+final class AccountSnapshot implements ScopeScans.View {
 
   private final Instant takenAt;
   private final Map<String, LiveRole> rolesByName;
@@ -63,6 +66,36 @@ final class AccountSnapshot {
       providers.put(arn, known);
     }
     return known;
+  }
+
+  /**
+   * Each role by name, as far as the trust and the permissions go; documents normalised, so a role
+   * read back as the operator wrote it is the same.
+   */
+  @Override
+  public Map<String, Object> fingerprints() {
+    Map<String, Object> fingerprints = new HashMap<>();
+    rolesByName.forEach((name, role) -> fingerprints.put(name, RoleFingerprint.of(role)));
+    return fingerprints;
+  }
+
+  private record RoleFingerprint(
+      JsonNode trustPolicy,
+      Set<String> managedPolicyArns,
+      Map<String, JsonNode> inlinePolicies,
+      Optional<String> permissionsBoundaryArn,
+      Map<String, String> tags) {
+
+    static RoleFingerprint of(LiveRole role) {
+      Map<String, JsonNode> inline = new HashMap<>();
+      role.inlinePolicies().forEach((n, d) -> inline.put(n, PolicyDocuments.normalize(d)));
+      return new RoleFingerprint(
+          PolicyDocuments.normalize(role.trustPolicy()),
+          role.managedPolicyArns(),
+          inline,
+          role.permissionsBoundaryArn(),
+          role.tags());
+    }
   }
 
   /** Whether a role other than {@code exceptRole} trusts the provider. */

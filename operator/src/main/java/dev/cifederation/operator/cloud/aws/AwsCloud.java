@@ -18,6 +18,9 @@ import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.ProviderReport;
 import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import dev.cifederation.operator.cloud.ScopeScans;
+import dev.cifederation.operator.cloud.ScopeScans.Watched;
 import dev.cifederation.operator.cloud.aws.AwsFailure.Kind;
 import dev.cifederation.operator.cloud.aws.AwsPlan.ProviderStep;
 import dev.cifederation.operator.cloud.aws.AwsPlan.ProviderWrite;
@@ -48,8 +51,9 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * compiled trust policy and the declared permissions. A pass is {@link CloudAdapter}'s:
  *
  * <ol>
- *   <li>{@link #observe}: the account's bulk snapshot ({@link AccountSnapshots}), shared by the
- *       passes of its identities, so a steady pass makes no IAM call;
+ *   <li>{@link #observe}: the account's bulk snapshot, read once per resync on a schedule ({@link
+ *       ScopeScans}) and shared by the passes of its identities, so a pass makes no IAM read; a
+ *       scan that finds an identity's role changed triggers that identity at once;
  *   <li>{@link #plan}: {@link PassPlanner}, pure — only the difference, compared semantically;
  *   <li>{@link #apply}: the plan's writes, recorded in the snapshot, so N identities created
  *       together cost one bulk read, not N;
@@ -70,7 +74,7 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
 
   private final AwsSettings settings;
   private final IamAccounts accounts;
-  private final AccountSnapshots snapshots;
+  private final ScopeScans<AccountSnapshot> snapshots;
   private final AccountLocks locks = new AccountLocks();
   private final ProviderThumbprints providerThumbprints;
   private final ThumbprintSource thumbprints;
@@ -102,7 +106,8 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
             new CloudCalls(registry, Cloud.AWS.name())
                 .withGate(AwsFailure.breakers(retries.resync(), registry, clock)),
             clock);
-    this.snapshots = new AccountSnapshots(AccountSnapshots.ttlFor(retries.resync()), clock);
+    // each account read once per resync on a schedule; passes are served from that read
+    this.snapshots = new ScopeScans<>(Cloud.AWS, retries.resync(), clock, this::scanAccount);
     this.providerThumbprints = new ProviderThumbprints(accounts, locks, snapshots, clusterName);
     this.thumbprints = thumbprints;
     this.iamPath = iamPath;
@@ -156,7 +161,9 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     String accountId = intent.trust().accountId();
     IamGateway iam = gateway(attempt.request(), accountId);
     locks.lockProvider(accountId);
-    AccountSnapshot snapshot = snapshots.get(accountId, () -> iam.readAccount(iamPath));
+    AccountSnapshot snapshot = snapshots.view(accountId);
+    snapshots.watch(
+        attempt.request().owner(), Set.of(new Watched(accountId, intent.role().name())));
     return new AccountView(
         snapshot.provider(intent.trust().providerArn(), iam::readProvider),
         snapshot.role(intent.role().name()).map(role -> complete(iam, intent, role)),
@@ -338,7 +345,7 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     if (role.writes()) {
       // every write succeeded: the snapshot learns the role as it now is, instead of the whole
       // account being read again for the next identity (an O(N) read per identity at creation)
-      snapshots.record(intent.trust().accountId(), after);
+      record(intent.trust().accountId(), after);
     }
   }
 
@@ -520,7 +527,7 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     ObjectNode document = TrustWithdrawal.document(providers);
     iam.updateTrustPolicy(live.name(), document);
     live = live.withTrustPolicy(document);
-    snapshots.record(accountId, live);
+    record(accountId, live);
     String wrote =
         "trust withdrawn: the trust policy of IAM role "
             + live.arn()
@@ -566,6 +573,7 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
    */
   @Override
   protected CloudOutcome release(Attempt<AwsIdentityStatus> attempt) {
+    snapshots.forget(attempt.request().owner());
     CloudRequest request = attempt.request();
     if (request.identity().getSpec().getManagementPolicy() == ManagementPolicy.Observe) {
       return CloudOutcome.synced("Observe: the operator created nothing in AWS to remove").build();
@@ -655,7 +663,30 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
   }
 
   @Override
+  public void scanScopes(ScopeScans.DriftListener listener) {
+    snapshots.onDrift(listener);
+    snapshots.start();
+  }
+
+  /** One scheduled (or first) read of an account: its roles and providers, in a few bulk calls. */
+  private AccountSnapshot scanAccount(String accountId) {
+    ScopeBreakers.enter(Cloud.AWS, accountId);
+    return accounts.gateway(accountId).readAccount(iamPath);
+  }
+
+  /** The pass's own role write, learnt by the account's view instead of a new read. */
+  private void record(String accountId, LiveRole role) {
+    snapshots.record(accountId, role.name(), snapshot -> snapshot.put(role));
+  }
+
+  /** The scheduled scans due now; for tests, which run no schedule. */
+  List<String> scanDueAccounts() {
+    return snapshots.runDue();
+  }
+
+  @Override
   public void close() {
+    snapshots.close();
     accounts.close();
   }
 

@@ -2,6 +2,7 @@ package dev.cifederation.operator.cloud.aws;
 
 import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.cloud.ProviderReport;
+import dev.cifederation.operator.cloud.ScopeScans;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -17,11 +18,14 @@ final class ProviderThumbprints {
 
   private final IamAccounts accounts;
   private final AccountLocks locks;
-  private final AccountSnapshots snapshots;
+  private final ScopeScans<AccountSnapshot> snapshots;
   private final Owner providerOwner;
 
   ProviderThumbprints(
-      IamAccounts accounts, AccountLocks locks, AccountSnapshots snapshots, String clusterName) {
+      IamAccounts accounts,
+      AccountLocks locks,
+      ScopeScans<AccountSnapshot> snapshots,
+      String clusterName) {
     this.accounts = accounts;
     this.locks = locks;
     this.snapshots = snapshots;

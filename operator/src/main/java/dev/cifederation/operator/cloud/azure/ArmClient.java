@@ -250,6 +250,17 @@ final class ArmClient {
                 .toList());
   }
 
+  /** Every assignment at, above or below a scope, of every principal, in one paged list. */
+  List<AssignmentPlan.Live> listAssignmentsAround(String scope) {
+    String subscriptionId = AssignmentPlan.subscriptionOf(scope);
+    return retry.call(
+        "roleAssignments.listForScope",
+        () ->
+            assignments(subscriptionId).listForScope(scope, null, null, null, context).stream()
+                .map(ArmClient::live)
+                .toList());
+  }
+
   Optional<AssignmentPlan.Live> getAssignment(String scope, String name) {
     try {
       return Optional.of(

@@ -16,6 +16,9 @@ import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import dev.cifederation.operator.cloud.ScopeScans;
+import dev.cifederation.operator.cloud.ScopeScans.Watched;
 import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.cloud.azure.ArmClient.LiveIdentity;
 import dev.cifederation.operator.cloud.azure.AzurePlan.Intent;
@@ -28,6 +31,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,6 +68,7 @@ public final class AzureCloudReconciler
   private final String clusterName;
   private final IdentityLocks locks = new IdentityLocks();
   private final RoleDefinitions roles;
+  private final ScopeScans<GroupScan> groups;
 
   /** A pass's plan and the record of what its apply wrote. */
   record Work(AzurePlan plan, Writes writes) {}
@@ -105,6 +110,64 @@ public final class AzureCloudReconciler
     this.arm = arm;
     this.clusterName = clusterName;
     this.roles = new RoleDefinitions(clock);
+    // each resource group read once per resync on a schedule; passes are served from that read
+    this.groups = new ScopeScans<>(Cloud.Azure, retries.resync(), clock, this::scanGroup);
+  }
+
+  @Override
+  public void scanScopes(ScopeScans.DriftListener listener) {
+    groups.onDrift(listener);
+    groups.start();
+  }
+
+  /** The scheduled scans due now; for tests, which run no schedule. */
+  List<String> scanDueGroups() {
+    return groups.runDue();
+  }
+
+  /** Every resource group's view dropped; for tests of a pass's own reads. */
+  void invalidateGroups() {
+    groups.invalidateAll();
+  }
+
+  /** Every resource group scanned now; for tests that change Azure by hand. */
+  void scanGroupsNow() {
+    groups.runAll();
+  }
+
+  /**
+   * One scan of a resource group: its identities (one list), the credentials of those this cluster
+   * marked (one list each: Azure has no bulk list of credentials), and the role assignments at,
+   * above and below the group (one list).
+   */
+  private GroupScan scanGroup(String key) {
+    String[] parts = key.split("/"); // "", subscriptions, ID, resourceGroups, NAME
+    String subscriptionId = parts[2];
+    String group = parts[4];
+    ScopeBreakers.enter(Cloud.Azure, subscriptionId);
+    String cluster = OwnershipTags.tagValue(clusterName);
+    List<LiveIdentity> identities = arm.listIdentities(subscriptionId, Optional.of(group));
+    Map<String, List<Credential>> credentials = new LinkedHashMap<>();
+    for (LiveIdentity identity : identities) {
+      if (cluster.equalsIgnoreCase(OwnershipTags.marks(identity.tags()).cluster())) {
+        credentials.put(
+            identity.name(), arm.listCredentials(subscriptionId, group, identity.name()));
+      }
+    }
+    return new GroupScan(
+        subscriptionId,
+        group,
+        identities,
+        credentials,
+        arm.listAssignmentsAround(groupKey(subscriptionId, group)));
+  }
+
+  private static String groupKey(String subscriptionId, String group) {
+    return "/subscriptions/" + subscriptionId + "/resourceGroups/" + group;
+  }
+
+  private static String groupKey(IdentityRef at) {
+    return groupKey(at.subscriptionId(), at.resourceGroup());
   }
 
   /** The adapter as the operator runs it, from the configuration read at start-up. */
@@ -187,8 +250,21 @@ public final class AzureCloudReconciler
             arm,
             target.roleAssignments(),
             new ForbiddenRoles(attempt.request().grants().forbiddenRoles()));
-    Optional<LiveIdentity> found =
-        arm.getIdentity(at.subscriptionId(), at.resourceGroup(), at.name());
+    String key = groupKey(at);
+    GroupScan scan = groups.view(key);
+    Optional<LiveIdentity> found = scan.identity(at.name());
+    if (found.isEmpty()) {
+      // a create is an upsert in ARM: never decided on a scan that may be an interval old, or a
+      // stranger's identity made since would be overwritten
+      found = arm.getIdentity(at.subscriptionId(), at.resourceGroup(), at.name());
+      found.ifPresent(
+          live -> groups.record(key, GroupScan.identityKey(at.name()), s -> s.putIdentity(live)));
+    }
+    Set<Watched> watched = new HashSet<>();
+    watched.add(new Watched(key, GroupScan.identityKey(at.name())));
+    watched.add(new Watched(key, GroupScan.credentialsKey(at.name())));
+    found.ifPresent(i -> watched.add(new Watched(key, GroupScan.assignmentsKey(i.principalId()))));
+    groups.watch(attempt.request().owner(), watched);
     if (found.isEmpty()) {
       return AzureLive.missing(declared);
     }
@@ -199,17 +275,30 @@ public final class AzureCloudReconciler
     }
     try {
       List<Credential> credentials =
-          arm.listCredentials(at.subscriptionId(), at.resourceGroup(), at.name());
+          scan.credentials(at.name()).orElseGet(() -> readCredentials(arm, at));
+      List<String> scopes = declared.stream().map(AssignmentPlan.Desired::scope).toList();
       List<AssignmentPlan.Live> assignments =
-          liveAssignments(
-              arm,
-              at.subscriptionId(),
-              declared.stream().map(AssignmentPlan.Desired::scope).toList(),
-              identity.principalId());
+          scopes.stream().allMatch(scan::covers)
+              ? scan.assignmentsOf(identity.principalId())
+              // a declared scope outside the identity's group: the principal's, read per pass
+              : liveAssignments(arm, at.subscriptionId(), scopes, identity.principalId());
       return new AzureLive(declared, found, Optional.of(verdict), credentials, assignments);
     } catch (CloudFailure failure) {
       throw verdict.isOurs() ? new Unfinished(failure, new Writes(identity)) : failure;
     }
+  }
+
+  /**
+   * The credentials of an identity the scan did not read (not yet marked by this cluster): read
+   * now, and kept in the group's view until its next scan.
+   */
+  private List<Credential> readCredentials(ArmClient arm, IdentityRef at) {
+    List<Credential> read = arm.listCredentials(at.subscriptionId(), at.resourceGroup(), at.name());
+    groups.record(
+        groupKey(at),
+        GroupScan.credentialsKey(at.name()),
+        scan -> scan.putCredentials(at.name(), read));
+    return read;
   }
 
   @Override
@@ -234,6 +323,11 @@ public final class AzureCloudReconciler
       writeCredentials(arm, plan, writes);
       writeAssignments(arm, plan, writes);
     } catch (CloudFailure failure) {
+      // a write failed half-way: the view cannot know what Azure holds now for this identity, so
+      // its next pass reads the identity and its credentials itself (not the whole group again)
+      IdentityRef at = plan.intent().target().identity();
+      groups.record(
+          groupKey(at), GroupScan.identityKey(at.name()), scan -> scan.removeIdentity(at.name()));
       // what was made or adopted is recorded all the same, for a revocation or a cleanup
       throw writes.identity == null ? failure : new Unfinished(failure, writes);
     }
@@ -280,6 +374,11 @@ public final class AzureCloudReconciler
       }
       case NONE -> {}
     }
+    if (writes.identity != null && plan.identityWrite() != AzurePlan.IdentityWrite.NONE) {
+      LiveIdentity written = writes.identity;
+      groups.record(
+          groupKey(at), GroupScan.identityKey(at.name()), scan -> scan.putIdentity(written));
+    }
   }
 
   /** The existing identity's tags with the ownership tags set, everyone else's kept. */
@@ -297,8 +396,18 @@ public final class AzureCloudReconciler
     Intent intent = plan.intent();
     IdentityRef at = intent.target().identity();
     CredentialPlan credentials = plan.credentials();
+    String key = groupKey(at);
+    // what the identity holds after these writes, for the group's view
+    List<Credential> held =
+        new ArrayList<>(
+            plan.identityWrite() == AzurePlan.IdentityWrite.CREATE
+                ? List.of()
+                : groups.view(key).credentials(at.name()).orElse(List.of()));
+    boolean wrote = plan.identityWrite() == AzurePlan.IdentityWrite.CREATE;
     for (Credential foreign : credentials.foreign()) {
       arm.deleteCredential(at.subscriptionId(), at.resourceGroup(), at.name(), foreign.name());
+      held.removeIf(c -> c.name().equalsIgnoreCase(foreign.name()));
+      wrote = true;
       writes.changes.add(
           "removed federated credential "
               + foreign.describe()
@@ -308,6 +417,9 @@ public final class AzureCloudReconciler
     for (CredentialPlan.Put put : credentials.puts()) {
       Credential desired = put.credential();
       putCredential(arm, intent.target(), desired);
+      held.removeIf(c -> c.name().equalsIgnoreCase(desired.name()));
+      held.add(desired);
+      wrote = true;
       writes.changes.add(
           put.replaced().isEmpty()
               ? "created federated credential " + desired.describe()
@@ -319,12 +431,19 @@ public final class AzureCloudReconciler
     // last: every desired subject is admitted before anything owned is removed
     for (Credential stale : credentials.stale()) {
       arm.deleteCredential(at.subscriptionId(), at.resourceGroup(), at.name(), stale.name());
+      held.removeIf(c -> c.name().equalsIgnoreCase(stale.name()));
+      wrote = true;
       String what = "removed " + AzurePlan.staleCredential(intent, stale);
       if (intent.migrationEnded()) {
         writes.quiet.add(what); // the declared end of the window, not an out-of-band change
       } else {
         writes.changes.add(what + ", no longer declared");
       }
+    }
+    if (wrote) {
+      List<Credential> now = List.copyOf(held);
+      groups.record(
+          key, GroupScan.credentialsKey(at.name()), scan -> scan.putCredentials(at.name(), now));
     }
   }
 
@@ -363,8 +482,18 @@ public final class AzureCloudReconciler
     AssignmentPlan assignments =
         plan.assignments()
             .orElseGet(() -> AssignmentPlan.of(plan.declared(), List.of(), principal));
+    String key = groupKey(plan.intent().target().identity());
+    // the principal's assignments after these writes, for the group's view
+    List<AssignmentPlan.Live> held =
+        new ArrayList<>(
+            plan.identityWrite() == AzurePlan.IdentityWrite.CREATE
+                ? List.of()
+                : groups.view(key).assignmentsOf(principal));
+    boolean wrote = false;
     for (AssignmentPlan.Live stale : assignments.toDelete()) {
       arm.deleteAssignment(stale.scope(), stale.name());
+      held.removeIf(a -> a.id().equalsIgnoreCase(stale.id()));
+      wrote = true;
       writes.changes.add(
           "removed role assignment "
               + stale.roleDefinitionGuid()
@@ -386,12 +515,28 @@ public final class AzureCloudReconciler
                   + clusterName
                   + ")");
       if (created) {
+        held.add(
+            new AssignmentPlan.Live(
+                d.scope() + "/providers/Microsoft.Authorization/roleAssignments/" + create.name(),
+                create.name(),
+                d.scope(),
+                AssignmentPlan.definitionId(d.scope(), d.roleDefinitionGuid()),
+                principal,
+                "ServicePrincipal"));
+        wrote = true;
         writes.changes.add("created role assignment " + d.role() + " at " + d.scope());
       } else if (arm.getAssignment(d.scope(), create.name()).isEmpty()) {
         // 409 RoleAssignmentExists under another name: someone else's assignment grants it
         writes.findings.add(AzurePlan.grantedByOther(d, "an assignment the operator did not make"));
       }
       // else: the operator's own assignment, not yet listed (replication): converged
+    }
+    if (wrote) {
+      List<AssignmentPlan.Live> now = List.copyOf(held);
+      groups.record(
+          key,
+          GroupScan.assignmentsKey(principal),
+          scan -> scan.replaceAssignments(principal, now));
     }
   }
 
@@ -632,6 +777,7 @@ public final class AzureCloudReconciler
    */
   @Override
   protected CloudOutcome withdraw(Attempt<AzureIdentityStatus> attempt) {
+    forgetPass(attempt);
     CloudRequest request = attempt.request();
     CloudRequest.Revocation revocation = request.revocation().orElseThrow();
     Owner owner = OwnershipTags.ownerOf(request, clusterName);
@@ -753,6 +899,8 @@ public final class AzureCloudReconciler
    */
   @Override
   protected CloudOutcome release(Attempt<AzureIdentityStatus> attempt) {
+    forgetPass(attempt);
+    groups.forget(attempt.request().owner());
     CloudRequest request = attempt.request();
     Optional<AzureIdentityStatus> previous = attempt.previousBlock();
     Optional<String> recordedId = previous.map(AzureIdentityStatus::getIdentityId);
@@ -857,6 +1005,22 @@ public final class AzureCloudReconciler
   // ----------------------------------------------------------------------------------- helpers
 
   /** The client whose every call names the resource it is made for (User-Agent, request ID). */
+  /**
+   * A withdrawal or a release writes outside the pass's records: the group is read again by the
+   * next pass that needs it; a released identity stops watching.
+   */
+  private void forgetPass(Attempt<AzureIdentityStatus> attempt) {
+    Optional.ofNullable(attempt.request().identity().getSpec().getAzure())
+        .ifPresent(
+            azure ->
+                groups.invalidate(groupKey(azure.getSubscriptionId(), azure.getResourceGroup())));
+    attempt
+        .previousBlock()
+        .map(AzureIdentityStatus::getIdentityId)
+        .flatMap(IdentityRef::parse)
+        .ifPresent(at -> groups.invalidate(groupKey(at)));
+  }
+
   private ArmClient armFor(CloudRequest request) {
     return arm.attributedTo(Attribution.of(request));
   }

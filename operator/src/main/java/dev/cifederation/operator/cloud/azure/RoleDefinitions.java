@@ -28,6 +28,7 @@ final class RoleDefinitions {
 
   private final Clock clock;
   private final Map<String, Cached> builtIn = new ConcurrentHashMap<>();
+  private final Map<String, Object> lookups = new ConcurrentHashMap<>();
 
   RoleDefinitions(Clock clock) {
     this.clock = clock;
@@ -101,10 +102,31 @@ final class RoleDefinitions {
         AssignmentPlan.subscriptionOf(declared.getScope()).toLowerCase(Locale.ROOT)
             + "|"
             + guid.map(g -> "guid:" + g).orElse("name:" + roleName.toLowerCase(Locale.ROOT));
-    Cached cached = builtIn.get(cacheKey);
-    if (cached != null && cached.until().isAfter(clock.instant())) {
-      return Optional.of(cached.role());
+    Optional<RoleDefinitionRef> known = cachedBuiltIn(cacheKey);
+    if (known.isPresent()) {
+      return known;
     }
+    // identities created together all miss the cache at once: one of them looks the role up
+    synchronized (lookups.computeIfAbsent(cacheKey, k -> new Object())) {
+      known = cachedBuiltIn(cacheKey);
+      return known.isPresent() ? known : lookUp(arm, declared, field, guid, roleName, cacheKey);
+    }
+  }
+
+  private Optional<RoleDefinitionRef> cachedBuiltIn(String cacheKey) {
+    Cached cached = builtIn.get(cacheKey);
+    return cached != null && cached.until().isAfter(clock.instant())
+        ? Optional.of(cached.role())
+        : Optional.empty();
+  }
+
+  private Optional<RoleDefinitionRef> lookUp(
+      ArmClient arm,
+      AzureRoleAssignment declared,
+      String field,
+      Optional<String> guid,
+      String roleName,
+      String cacheKey) {
     Optional<RoleDefinitionRef> role;
     if (guid.isPresent()) {
       role = arm.getRoleDefinition(declared.getScope(), guid.get());

@@ -90,7 +90,7 @@ public final class GcpCloudReconciler
   private final ReadCache<String, PoolView> pools;
   private final ReadCache<String, Policy> policies;
   private final Map<String, ReentrantReadWriteLock> poolLocks = new ConcurrentHashMap<>();
-  private final Map<String, Object> policyLocks = new ConcurrentHashMap<>();
+  private final PolicyBatches policyBatches = new PolicyBatches();
 
   GcpCloudReconciler(
       GcpSettings settings,
@@ -653,11 +653,10 @@ public final class GcpCloudReconciler
    * {@link GcpSettings#policyAttempts()} times. Returns whether anything was written.
    */
   private boolean modifyPolicy(String resource, Predicate<Policy> edit) {
-    // one read-modify-write per service account at a time from this operator: identities sharing
-    // an account otherwise abort each other's writes (409 ABORTED) and retry, several times each
-    synchronized (policyLocks.computeIfAbsent(resource, r -> new Object())) {
-      return modifyPolicyOnce(resource, edit);
-    }
+    // one read-modify-write per service account at a time from this operator, carrying the edits
+    // of every pass waiting on it: identities sharing an account otherwise abort each other's
+    // writes (409 ABORTED), and each would read and write the policy on its own
+    return policyBatches.modify(resource, edit, this::modifyPolicyOnce);
   }
 
   private boolean modifyPolicyOnce(String resource, Predicate<Policy> edit) {

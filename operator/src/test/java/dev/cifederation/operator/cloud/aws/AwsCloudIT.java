@@ -76,6 +76,14 @@ class AwsCloudIT {
           "UntagRole",
           "DeleteRole");
 
+  private static final Duration RESYNC = Duration.ofMinutes(10);
+  static final Set<String> BULK_READS =
+      Set.of(
+          "ListRoles",
+          "GetAccountAuthorizationDetails",
+          "ListOpenIDConnectProviders",
+          "GetOpenIDConnectProvider");
+
   private static MotoServer moto;
   private static FaultInjectingProxy proxy;
   private static IamClient admin;
@@ -134,7 +142,7 @@ class AwsCloudIT {
         ThumbprintSource.notRequired(),
         "/cifederation/",
         "test-cluster",
-        AwsTestSupport.quickRetries(Duration.ofMinutes(10)),
+        AwsTestSupport.quickRetries(RESYNC),
         registry,
         clock);
   }
@@ -197,8 +205,8 @@ class AwsCloudIT {
     double writesBefore = count(WRITES);
     double readsBefore = count(Set.of("GetAccountAuthorizationDetails"));
 
-    // the resync: both identities reconciled again, the second within the snapshot's TTL
-    clock.advance(Duration.ofMinutes(2));
+    // the resync: the account's scheduled scan, then both identities reconciled from it
+    resync();
     CloudOutcome a = reconcile(first);
     CloudOutcome b = reconcile(second);
 
@@ -249,6 +257,70 @@ class AwsCloudIT {
     assertThat(admin.listRoles(r -> r.pathPrefix("/cifederation/")).roles()).hasSize(12);
   }
 
+  /**
+   * The account is read on its schedule, once per resync, however the passes of its identities
+   * spread over the interval; the passes themselves read nothing.
+   */
+  @Test
+  void theAccountIsReadOncePerResyncHoweverThePassesSpread() {
+    List<CIFederatedIdentity> identities = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      identities.add(identity("app-" + i, fullSpec()));
+    }
+    identities.forEach(this::reconcile);
+    double reads = count(BULK_READS);
+    double before = count(Set.of("GetAccountAuthorizationDetails"));
+    double all = calls.total();
+
+    for (int interval = 0; interval < 3; interval++) {
+      // each identity's own resync at a different moment of the interval
+      for (CIFederatedIdentity identity : identities) {
+        clock.advance(RESYNC.dividedBy(identities.size() + 1));
+        aws.scanDueAccounts();
+        assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+      }
+      clock.advance(RESYNC.dividedBy(identities.size() + 1));
+      aws.scanDueAccounts();
+    }
+
+    assertThat(count(BULK_READS) - reads)
+        .as("bulk reads of the account in 3 resyncs: at most 5 a resync")
+        .isBetween(3.0, 15.0);
+    assertThat(count(Set.of("GetAccountAuthorizationDetails")) - before)
+        .as("one scan a resync")
+        .isEqualTo(3);
+    assertThat(calls.total() - all)
+        .as("nothing but the scans")
+        .isEqualTo(count(BULK_READS) - reads);
+  }
+
+  /**
+   * A role changed by hand is found by the account's next scan, which triggers the identity whose
+   * role it is, and only it, at once instead of at its own resync.
+   */
+  @Test
+  void aScanThatFindsARoleChangedByHandTriggersItsIdentityAndOnlyIt() {
+    CIFederatedIdentity deploy = identity("deploy", fullSpec());
+    CIFederatedIdentity release = identity("release", fullSpec());
+    reconcile(deploy);
+    reconcile(release);
+    List<String> triggered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    aws.scanScopes((cloud, identity) -> triggered.add(cloud + " " + identity));
+
+    resync();
+    assertThat(triggered).as("the operator's own writes are not drift").isEmpty();
+
+    admin.updateAssumeRolePolicy(
+        r -> r.roleName("cifed-team-a_deploy").policyDocument(widenedTrust()));
+    resync();
+
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(triggered).containsExactly("AWS team-a/deploy"));
+    CloudOutcome corrected = reconcile(deploy);
+    assertThat(corrected.corrections()).singleElement().asString().contains("trust policy");
+  }
+
   @Test
   void documentsRewrittenTheWayIamNormalisesThemAreNotDrift() {
     CIFederatedIdentity identity = identity("deploy", fullSpec());
@@ -277,7 +349,7 @@ class AwsCloudIT {
                         + "\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],\"Effect\":\"Allow\"},"
                         + "\"Version\":\"2012-10-17\"}"));
 
-    clock.advance(Duration.ofMinutes(2));
+    resync();
     double writes = count(WRITES);
     CloudOutcome outcome = reconcile(identity);
 
@@ -306,7 +378,7 @@ class AwsCloudIT {
                     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
     admin.updateRole(r -> r.roleName(role).maxSessionDuration(43200));
 
-    clock.advance(Duration.ofMinutes(2));
+    resync();
     CloudOutcome outcome = reconcile(identity);
 
     assertThat(outcome.reason()).isEqualTo(CloudReason.Synced);
@@ -330,7 +402,7 @@ class AwsCloudIT {
         .containsExactly("cifederation");
 
     // and the next pass has nothing left to do
-    clock.advance(Duration.ofMinutes(2));
+    resync();
     double writes = count(WRITES);
     assertThat(reconcile(identity).corrections()).isEmpty();
     assertThat(count(WRITES)).isEqualTo(writes);
@@ -378,7 +450,7 @@ class AwsCloudIT {
   void aMissingClientIdIsAddedOnlyWhenMissingAndMotosGapIsReportedNotHidden() {
     reconcile(identity("deploy", fullSpec()));
     double addsBefore = calls.count("AddClientIDToOpenIDConnectProvider");
-    clock.advance(Duration.ofMinutes(2));
+    resync();
     reconcile(identity("deploy", fullSpec()));
     assertThat(calls.count("AddClientIDToOpenIDConnectProvider"))
         .as("never called while the provider lists the audience")
@@ -840,7 +912,7 @@ class AwsCloudIT {
     reconcile(identity("deploy", fullSpec()));
     admin.updateAssumeRolePolicy(
         r -> r.roleName("cifed-team-a_deploy").policyDocument(widenedTrust()));
-    clock.advance(Duration.ofMinutes(2));
+    resync();
     double writes = count(WRITES);
     CloudOutcome drifted = reconcile(observed);
 
@@ -992,6 +1064,14 @@ class AwsCloudIT {
     return outcome;
   }
 
+  /**
+   * One resync interval later: the account's scheduled scan runs, as the operator's timer would.
+   */
+  private void resync() {
+    clock.advance(RESYNC);
+    aws.scanDueAccounts();
+  }
+
   private double count(Set<String> operations) {
     return operations.stream().mapToDouble(calls::count).sum();
   }
@@ -1040,9 +1120,9 @@ class AwsCloudIT {
     return tags.stream().collect(Collectors.toMap(Tag::key, Tag::value));
   }
 
-  /** A clock the tests move forward, e.g. past the snapshot TTL. */
+  /** A clock the tests move forward, e.g. to the next scheduled scan. */
   static final class TestClock extends Clock {
-    private Instant now = Instant.parse("2026-11-25T12:00:00Z");
+    private volatile Instant now = Instant.parse("2026-11-25T12:00:00Z");
 
     void advance(Duration duration) {
       now = now.plus(duration);

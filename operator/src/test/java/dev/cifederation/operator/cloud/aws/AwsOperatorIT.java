@@ -215,9 +215,9 @@ class AwsOperatorIT {
     ADMIN.updateAssumeRolePolicy(
         r -> r.roleName(roleName).policyDocument(AwsCloudIT.widenedTrustFor(compiled)));
 
-    // a resync comes at most RESYNC later, on a snapshot at most half a resync old
+    // the account's scheduled scan comes at most RESYNC later and triggers the identity at once
     await()
-        .atMost(RESYNC.plus(RESYNC.dividedBy(2)).plusSeconds(6))
+        .atMost(RESYNC.plusSeconds(6))
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
@@ -301,8 +301,8 @@ class AwsOperatorIT {
         .as("per-role reads")
         .isZero();
     assertThat(bulkReads)
-        .as("at most one bulk read per snapshot lifetime (half a resync), whatever the identities")
-        .isBetween(1.0, (double) window.dividedBy(RESYNC.dividedBy(2)) + 1);
+        .as("one scheduled read of the account per resync, whatever the identities")
+        .isBetween(1.0, (double) window.dividedBy(RESYNC) + 1);
     assertThat(LOOP.get("steady").getStatus().getAws().getDriftCorrections()).isZero();
   }
 

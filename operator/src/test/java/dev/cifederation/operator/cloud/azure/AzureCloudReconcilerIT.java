@@ -136,10 +136,16 @@ class AzureCloudReconcilerIT {
     assertThat(status.getCredentialName()).isEqualTo(CREDENTIAL);
     assertThat(status.getLastSyncTime()).isNotBlank();
     assertThat(status.getDriftCorrections()).isZero();
-    assertThat(
-            calls.count("federatedCredentials.list") + calls.count("roleAssignments.listForScope"))
-        .as("a new identity holds no credential and its new principal no assignment: not listed")
+    assertThat(calls.count("federatedCredentials.list"))
+        .as("a new identity holds no credential: not listed")
         .isZero();
+    assertThat(calls.count("identities.listByResourceGroup")).as("the group's scan").isEqualTo(1);
+    assertThat(calls.count("identities.get"))
+        .as("before the create, the scan's 'missing' checked fresh")
+        .isEqualTo(1);
+    assertThat(calls.count("roleAssignments.listForScope"))
+        .as("the group's scan only: a new principal holds no assignment")
+        .isEqualTo(1);
     assertThat(arm.fake.requests())
         .as("the SDK sends the // of Azure's trailing-slash endpoint, and ARM api-versions")
         .anySatisfy(r -> assertThat(r.query()).containsEntry("api-version", "2024-11-30"))
@@ -238,6 +244,7 @@ class AzureCloudReconcilerIT {
             List.of("api://AzureADTokenExchange"));
     arm.state().removeRoleAssignmentOutOfBand(ours.id());
     arm.state().setTagsOutOfBand(SUBSCRIPTION, GROUP, IDENTITY, Map.of("env", "prod"));
+    adapter.scanGroupsNow();
 
     CloudOutcome outcome = pass(identity);
 
@@ -277,6 +284,7 @@ class AzureCloudReconcilerIT {
     String principal = identity.getStatus().getAzure().getPrincipalId();
     RoleAssignment handMade =
         arm.state().assignRoleOutOfBand("/subscriptions/" + SUBSCRIPTION, "Owner", principal);
+    adapter.scanGroupsNow();
 
     CloudOutcome outcome = pass(identity);
 
@@ -372,6 +380,7 @@ class AzureCloudReconcilerIT {
             "https://token.actions.githubusercontent.com",
             "repo:my-org/my-app:pull_request",
             List.of("api://AzureADTokenExchange"));
+    adapter.scanGroupsNow();
     long writes = arm.fake.writes();
     CloudOutcome drifted = pass(identity);
 
@@ -404,6 +413,7 @@ class AzureCloudReconcilerIT {
   void anIdentityOfTheSameNameWithoutOurTagsIsAConflictAndUntouched() {
     arm.state()
         .createIdentityOutOfBand(SUBSCRIPTION, GROUP, IDENTITY, "eastus", Map.of("team", "other"));
+    adapter.scanGroupsNow();
     long writes = arm.fake.writes();
     CIFederatedIdentity identity = identity("Owner", GROUP_SCOPE);
 
@@ -439,6 +449,7 @@ class AzureCloudReconcilerIT {
                 "team-b/deploy",
                 "cifederation.dev_cluster",
                 "test-cluster"));
+    adapter.scanGroupsNow();
     assertThat(pass(identity("Reader", GROUP_SCOPE)).reason()).isEqualTo(CloudReason.Conflict);
   }
 
@@ -497,6 +508,7 @@ class AzureCloudReconcilerIT {
             "https://token.actions.githubusercontent.com",
             "repo:x/y:ref:refs/heads/z",
             List.of("api://AzureADTokenExchange"));
+    adapter.scanGroupsNow();
     for (int i = 0; i < 3; i++) {
       arm.state()
           .putCredentialOutOfBand(
@@ -507,6 +519,7 @@ class AzureCloudReconcilerIT {
               "https://token.actions.githubusercontent.com",
               "repo:x/y:environment:" + i,
               List.of("api://AzureADTokenExchange"));
+      adapter.scanGroupsNow();
     }
     arm.fake.clearRequests();
 
@@ -570,9 +583,7 @@ class AzureCloudReconcilerIT {
 
   @Test
   void throttlingIsRetriedAfterRetryAfterAndServerErrorsWithBackoff() {
-    arm.fake
-        .faults()
-        .throttle("GET", "userAssignedIdentities/" + IDENTITY, 2, Duration.ofSeconds(1));
+    arm.fake.faults().throttle("GET", "/userAssignedIdentities", 2, Duration.ofSeconds(1));
     arm.fake.faults().serverError("PUT", "roleAssignments/", 1, 503);
 
     CloudOutcome outcome = pass(identity("Reader", GROUP_SCOPE));
@@ -585,21 +596,17 @@ class AzureCloudReconcilerIT {
 
   @Test
   void persistentThrottlingBecomesThrottledRetriedNoSoonerThanArmAsks() {
-    arm.fake
-        .faults()
-        .throttle("GET", "userAssignedIdentities/" + IDENTITY, 10, Duration.ofSeconds(2));
+    arm.fake.faults().throttle("GET", "/userAssignedIdentities", 10, Duration.ofSeconds(2));
     CloudOutcome outcome = pass(identity("Reader", GROUP_SCOPE));
     assertThat(outcome.reason()).isEqualTo(CloudReason.Throttled);
     assertThat(outcome.retryAfter())
         .as("the shared policy: throttling waits at least a minute, spread by up to half again")
         .hasValueSatisfying(
             d -> assertThat(d).isBetween(Duration.ofSeconds(60), Duration.ofSeconds(90)));
-    assertThat(calls.count("identities.get")).isEqualTo(4);
+    assertThat(calls.count("identities.listByResourceGroup")).isEqualTo(4);
 
     arm.fake.faults().clear();
-    arm.fake
-        .faults()
-        .throttle("GET", "userAssignedIdentities/" + IDENTITY, 1, Duration.ofMinutes(5));
+    arm.fake.faults().throttle("GET", "/userAssignedIdentities", 1, Duration.ofMinutes(5));
     waits.clear();
     CloudOutcome longWait = pass(identity("Reader", GROUP_SCOPE));
     assertThat(longWait.reason()).isEqualTo(CloudReason.Throttled);
@@ -615,7 +622,9 @@ class AzureCloudReconcilerIT {
     CIFederatedIdentity identity = identity("Reader", GROUP_SCOPE);
     pass(identity);
     AzureIdentityStatus before = identity.getStatus().getAzure();
-    arm.fake.faults().serverError("GET", "userAssignedIdentities/" + IDENTITY, 10, 500);
+    arm.fake.faults().serverError("GET", "/userAssignedIdentities", 10, 500);
+    // the group's view dropped (as after a failed write): the pass must read the group itself
+    adapter.invalidateGroups();
 
     CloudOutcome outcome = pass(identity);
 
@@ -635,7 +644,7 @@ class AzureCloudReconcilerIT {
 
   @Test
   void aFirstPassThatFailsBeforeAnyWriteStillRecordsAnAzureBlock() {
-    arm.fake.faults().serverError("GET", "userAssignedIdentities/" + IDENTITY, 10, 500);
+    arm.fake.faults().serverError("GET", "/userAssignedIdentities", 10, 500);
     CIFederatedIdentity identity = identity("Reader", GROUP_SCOPE);
 
     CloudOutcome outcome = pass(identity);
@@ -707,6 +716,8 @@ class AzureCloudReconcilerIT {
             "GET",
             "/providers/Microsoft.Authorization/roleAssignments",
             () -> arm.state().removeRoleAssignmentOutOfBand(ours.id()));
+    // the group's scan is the list that lags
+    adapter.scanGroupsNow();
     arm.fake
         .faults()
         .beforeNext(
@@ -742,6 +753,7 @@ class AzureCloudReconcilerIT {
     pass(identity);
     String principal = identity.getStatus().getAzure().getPrincipalId();
     RoleAssignment handMade = arm.state().assignRoleOutOfBand(GROUP_SCOPE, "Reader", principal);
+    adapter.scanGroupsNow();
     arm.fake.clearRequests();
 
     CloudOutcome outcome = adapter.cleanup(request(identity));
@@ -793,6 +805,7 @@ class AzureCloudReconcilerIT {
                 "test-cluster",
                 "env",
                 "prod"));
+    adapter.scanGroupsNow();
     identity.getSpec().setDeletionPolicy(DeletionPolicy.Orphan);
 
     CloudOutcome outcome = adapter.cleanup(request(identity));
@@ -825,7 +838,12 @@ class AzureCloudReconcilerIT {
     pass(identity);
     assertThat(adapter.cleanup(request(identity)).done()).isTrue();
 
-    List<RecordedRequest> requests = arm.fake.requests();
+    // the resource group's scan is the operator's, made for no identity: its two lists
+    List<RecordedRequest> requests =
+        arm.fake.requests().stream().filter(r -> !isGroupScan(r)).toList();
+    assertThat(arm.fake.requests().stream().filter(AzureCloudReconcilerIT::isGroupScan))
+        .hasSize(2)
+        .allSatisfy(r -> assertThat(r.userAgent()).doesNotContain("cifed-identity/"));
     assertThat(requests)
         .filteredOn(RecordedRequest::isWrite)
         .extracting(RecordedRequest::method)
@@ -854,6 +872,84 @@ class AzureCloudReconcilerIT {
         .doesNotHaveDuplicates();
   }
 
+  // ----------------------------------------------------------------------- scans of the group
+
+  /**
+   * A resource group is read on its schedule, once a resync: its identities and the role
+   * assignments around it in one list each, and each identity's credentials (no bulk list exists).
+   * The passes read nothing, and creation costs the writes and one scan of the group.
+   */
+  @Test
+  void eachResourceGroupIsReadOncePerResyncAndEachIdentitysCredentialsOnce() {
+    List<CIFederatedIdentity> identities = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      identities.add(named("app-" + i, identity("Contributor", GROUP_SCOPE)));
+    }
+    identities.forEach(i -> assertThat(pass(i).reason()).isEqualTo(CloudReason.Synced));
+    assertThat(calls.total() - calls.count("roleDefinitions.list"))
+        .as(
+            "creating 4 identities: 3 writes each, a fresh get before each create (an ARM PUT is"
+                + " an upsert), and one scan of the empty group")
+        .isEqualTo(4 * 4 + 2);
+
+    double before = calls.total();
+    adapter.scanGroupsNow();
+    identities.forEach(i -> assertThat(pass(i).reason()).isEqualTo(CloudReason.Synced));
+
+    assertThat(calls.count("identities.listByResourceGroup")).isEqualTo(2);
+    assertThat(calls.total() - before)
+        .as("one resync: 2 lists for the group, 1 credential list per identity, nothing per pass")
+        .isEqualTo(2 + 4);
+    assertThat(sdkWrites()).isEqualTo(4 * 3);
+  }
+
+  /**
+   * A credential changed by hand is found by the group's next scan, which triggers the identity it
+   * belongs to, and only it; the operator's own writes are not drift.
+   */
+  @Test
+  void aScanThatFindsACredentialChangedByHandTriggersItsIdentityAndOnlyIt() {
+    CIFederatedIdentity deploy = identity("Contributor", GROUP_SCOPE);
+    CIFederatedIdentity release = named("release", identity("Reader", GROUP_SCOPE));
+    pass(deploy);
+    pass(release);
+    List<String> triggered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    adapter.scanScopes((cloud, identity) -> triggered.add(cloud + " " + identity));
+
+    adapter.scanGroupsNow();
+    assertThat(triggered).as("the operator's own writes are not drift").isEmpty();
+
+    arm.state()
+        .putCredentialOutOfBand(
+            SUBSCRIPTION,
+            GROUP,
+            IDENTITY,
+            CREDENTIAL,
+            "https://token.actions.githubusercontent.com",
+            "repo:my-org/my-app:ref:refs/heads/evil",
+            List.of("api://AzureADTokenExchange"));
+    adapter.scanGroupsNow();
+
+    assertThat(triggered).containsExactly("Azure team-a/deploy");
+    assertThat(pass(deploy).corrections()).singleElement().asString().contains("refs/heads/evil");
+  }
+
+  private static boolean isGroupScan(RecordedRequest r) {
+    String path = r.path().toLowerCase(java.util.Locale.ROOT);
+    return r.method().equals("GET")
+        && (path.endsWith("/providers/microsoft.managedidentity/userassignedidentities")
+            || (path.endsWith("/providers/microsoft.authorization/roleassignments")
+                && !r.query().containsKey("$filter")));
+  }
+
+  private static CIFederatedIdentity named(String name, CIFederatedIdentity identity) {
+    identity.getMetadata().setName(name);
+    identity
+        .getMetadata()
+        .setUid("5b7c1d3e-0000-4000-8000-" + String.format("%012x", name.hashCode() & 0xffffffffL));
+    return identity;
+  }
+
   // --------------------------------------------------------------------------------- helpers
 
   private CloudOutcome pass(CIFederatedIdentity identity) {
@@ -864,7 +960,8 @@ class AzureCloudReconcilerIT {
 
   private CloudRequest request(CIFederatedIdentity identity) {
     try {
-      CompiledTrust trust = compiler.compile(GITHUB, NAMESPACE, NAME, identity.getSpec());
+      CompiledTrust trust =
+          compiler.compile(GITHUB, NAMESPACE, identity.getMetadata().getName(), identity.getSpec());
       return new CloudRequest(identity, trust);
     } catch (dev.cifederation.operator.trust.TrustCompilationException e) {
       throw new IllegalStateException(e);

@@ -201,11 +201,13 @@ class AzureIdentityIT {
     CIFederatedIdentity settled = LOOP.get("steady");
     int events = LOOP.events("steady").size();
     long writes = ARM.fake.writes();
-    double reads = CALLS.count("identities.get");
+    double scans = CALLS.count("identities.listByResourceGroup");
 
     LOOP.awaitPasses("steady", 3);
 
-    assertThat(CALLS.count("identities.get")).as("the passes read Azure").isGreaterThan(reads);
+    assertThat(CALLS.count("identities.listByResourceGroup"))
+        .as("the resource group's scheduled scans read Azure")
+        .isGreaterThan(scans);
     CIFederatedIdentity after = LOOP.get("steady");
     assertThat(after.getMetadata().getResourceVersion())
         .as("no status patch in a steady resync")
@@ -303,7 +305,7 @@ class AzureIdentityIT {
     // more 429s than one reconcile's attempts: the reconcile reports Throttled and is rescheduled
     ARM.fake
         .faults()
-        .throttle("GET", "userAssignedIdentities/" + identityName, 5, Duration.ofSeconds(1));
+        .throttle("PUT", "userAssignedIdentities/" + identityName, 5, Duration.ofSeconds(1));
     ARM.fake.faults().serverError("PUT", "roleAssignments/", 2, 503);
     apply("throttled", "environment: production", "Reader", GROUP_SCOPE, Map.of());
 

@@ -151,6 +151,7 @@ class AzureSubjectMigrationIT {
             GITHUB.url(),
             "repo:attacker/fork:ref:refs/heads/main",
             List.of(IssuerInfo.DEFAULT_AZURE_AUDIENCE));
+    adapter.scanGroupsNow();
     CloudOutcome corrected = pass(identity);
 
     assertThat(corrected.reason()).isEqualTo(CloudReason.Synced);
@@ -173,6 +174,7 @@ class AzureSubjectMigrationIT {
             GITHUB.url(),
             "repo:my-org/my-app:pull_request",
             List.of(IssuerInfo.DEFAULT_AZURE_AUDIENCE));
+    adapter.scanGroupsNow();
 
     CloudOutcome corrected = pass(identity);
 

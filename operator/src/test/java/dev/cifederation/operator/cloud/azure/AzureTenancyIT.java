@@ -267,6 +267,7 @@ class AzureTenancyIT {
         arm.state()
             .createIdentityOutOfBand(
                 SUBSCRIPTION, GROUP, IDENTITY, "eastus", Map.of("env", "prod"));
+    adapter.scanGroupsNow();
     long writes = arm.fake.writes();
     String pattern =
         "/subscriptions/"
@@ -408,6 +409,7 @@ class AzureTenancyIT {
                 "cifederation.dev_cluster",
                 "test-cluster"))) {
       arm.state().createIdentityOutOfBand(SUBSCRIPTION, GROUP, IDENTITY, "eastus", tags);
+      adapter.scanGroupsNow();
       long writes = arm.fake.writes();
       CIFederatedIdentity asking = identity(UID, List.of(role("Reader", GROUP_SCOPE)));
       asking.getSpec().setAdoptExisting(true);
@@ -480,6 +482,7 @@ class AzureTenancyIT {
             ISSUER_URL,
             "repo:my-org/my-app:pull_request",
             List.of("api://AzureADTokenExchange"));
+    adapter.scanGroupsNow();
     assertThat(TrustEvaluator.evaluate(heldTrust(), TOKEN).admitted()).isTrue();
 
     Revocation revocation =
@@ -552,6 +555,7 @@ class AzureTenancyIT {
             ISSUER_URL,
             "repo:other/app:ref:refs/heads/main",
             List.of("api://AzureADTokenExchange"));
+    adapter.scanGroupsNow();
     long writes = arm.fake.writes();
 
     CloudOutcome revoked =
@@ -625,6 +629,7 @@ class AzureTenancyIT {
             secretSubject,
             List.of("api://AzureADTokenExchange"));
     arm.state().assignRoleOutOfBand(GROUP_SCOPE, "Contributor", foreign.principalId());
+    adapter.scanGroupsNow();
     long writes = arm.fake.writes();
 
     for (boolean adoptExisting : List.of(false, true)) {
@@ -689,17 +694,20 @@ class AzureTenancyIT {
 
   /** An identity the previous version made: owner and cluster tags, no UID tag. */
   private Identity legacyIdentity() {
-    return arm.state()
-        .createIdentityOutOfBand(
-            SUBSCRIPTION,
-            GROUP,
-            IDENTITY,
-            "eastus",
-            Map.of(
-                "cifederation.dev_owner",
-                "team-a/deploy",
-                "cifederation.dev_cluster",
-                "test-cluster"));
+    Identity legacy =
+        arm.state()
+            .createIdentityOutOfBand(
+                SUBSCRIPTION,
+                GROUP,
+                IDENTITY,
+                "eastus",
+                Map.of(
+                    "cifederation.dev_owner",
+                    "team-a/deploy",
+                    "cifederation.dev_cluster",
+                    "test-cluster"));
+    adapter.scanGroupsNow();
+    return legacy;
   }
 
   private static CIFederatedIdentityStatus recorded(Identity identity) {
