@@ -234,11 +234,16 @@ public final class GcpCloudReconciler
       Attempt<GcpIdentityStatus> attempt, GcpTrust trust, Live live, GcpPlan plan) {
     List<String> differences = plan.differences();
     GcpIdentityStatus block = block(trust, attempt.previous().driftCorrections());
-    // under Observe a claim only announces an adoption: the provider is not this identity's yet,
-    // and a recorded provider name would count as ownership evidence
+    // a recorded provider name counts as ownership evidence (Claimant): recorded only for a
+    // provider that exists and is this identity's. Not for one announced for adoption, and not for
+    // a missing one, which someone could create unmarked at that ID for Enforce to take over
     Optional<String> adoptable = plan.provider().claim();
     String announced = adoptable.map(a -> ". " + a).orElse("");
-    if (adoptable.isPresent()) {
+    Claimant claimant = claimant(attempt);
+    boolean ours =
+        adoptable.isEmpty()
+            && plan.provider().live().map(p -> claimant.verdict(p).isOurs()).orElse(false);
+    if (!ours) {
       block.setProviderName(null);
     }
     Optional<LiveTrust> read =

@@ -299,6 +299,39 @@ class GcpTenancyIT {
     assertThat(bed.writes()).isZero();
   }
 
+  /**
+   * A recorded provider name counts as ownership evidence: Observe of a provider that does not
+   * exist must not record it, or an unmarked provider someone creates later at that ID would be
+   * taken over by Enforce without an adoption grant.
+   */
+  @Test
+  void observeRecordsNoProviderThatDoesNotExistSoOneMadeLaterByHandIsNotTakenOver() {
+    CIFederatedIdentity identity =
+        GcpTestbed.identity(
+            "deploy",
+            UUID.randomUUID().toString(),
+            s -> {
+              s.setManagementPolicy(ManagementPolicy.Observe);
+              s.getGcp().setProviderId("github-deploy");
+            });
+
+    CloudOutcome missing = reconcile(identity);
+
+    assertThat(missing.reason()).isEqualTo(CloudReason.DriftDetected);
+    assertThat(identity.getStatus().getGcp().getProviderName())
+        .as("nothing exists to be this identity's")
+        .isNull();
+
+    putHandMadeProvider(request(identity, GITHUB).trust().gcp());
+    later();
+    identity.getSpec().setManagementPolicy(ManagementPolicy.Enforce);
+    CloudOutcome enforced = reconcile(identity);
+
+    assertThat(enforced.reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(enforced.message()).contains("not this identity's");
+    assertThat(bed.writes()).isZero();
+  }
+
   @Test
   void anotherClustersProviderIsNeverAdoptedWhateverTheGrant() {
     CIFederatedIdentity identity =
