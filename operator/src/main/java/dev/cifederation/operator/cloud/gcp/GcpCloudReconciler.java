@@ -19,6 +19,9 @@ import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
 import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.RetryPolicy;
+import dev.cifederation.operator.cloud.ScopeBreakers;
+import dev.cifederation.operator.cloud.ScopeScans;
+import dev.cifederation.operator.cloud.ScopeScans.Watched;
 import dev.cifederation.operator.cloud.Sleeper;
 import dev.cifederation.operator.cloud.gcp.GcpFailure.RpcStatus;
 import dev.cifederation.operator.cloud.gcp.GcpPlan.BindingWork;
@@ -36,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -62,9 +66,11 @@ import org.slf4j.LoggerFactory;
  * refused before any write. Observe: the same reads, no writes; differences are DriftDetected, a
  * foreign provider only "not ours". Revocation: the recorded, owned provider is disabled in place.
  *
- * <p>Reads are shared: a pool's providers are listed in one call and a service account's policy
- * read once per cache period ({@link GcpSettings#readCacheTtl()}) for all identities using them, so
- * a steady resync costs a few reads per pool and service account and no writes.
+ * <p>Reads are shared and scheduled ({@link ScopeScans}): each pool (its pool object and one
+ * provider list) and each bound service account's policy is read once per resync interval, every
+ * pass is served from those reads and records its own writes in them, and a scan that finds a
+ * watched object changed triggers its identity at once. A steady resync costs 2 reads per pool and
+ * 1 per service account, and no writes. A policy write still reads the policy itself for its etag.
  *
  * <p>Pools are shared and reference-counted through the cloud's own state: a pool is deleted only
  * when this cluster's operator created it (its description says so) and no provider is left in it
@@ -79,6 +85,8 @@ public final class GcpCloudReconciler
 
   static final String POOL_DISPLAY_NAME = "CI federation";
   private static final Duration POLICY_RETRY_BASE = Duration.ofMillis(100);
+  // the record key of a pass's fresh read of a pool (a write of the pool itself is POOL_KEY)
+  private static final String FRESH_POOL_READ = "fresh-read";
 
   /** What observe read for one identity: its pool with every provider, its account's policy. */
   record Live(PoolView pool, Policy policy) {}
@@ -87,8 +95,10 @@ public final class GcpCloudReconciler
   private final IamGateway gateway;
   private final Sleeper sleeper;
   private final String cluster;
-  private final ReadCache<String, PoolView> pools;
-  private final ReadCache<String, Policy> policies;
+  private final ScopeScans<PoolScan> pools;
+  private final ScopeScans<PolicyScan> policies;
+  // the project whose breaker a scheduled read of a service account's policy passes
+  private final Map<String, String> policyProjects = new ConcurrentHashMap<>();
   private final Map<String, ReentrantReadWriteLock> poolLocks = new ConcurrentHashMap<>();
   private final PolicyBatches policyBatches = new PolicyBatches();
 
@@ -111,15 +121,17 @@ public final class GcpCloudReconciler
     this.gateway = gateway;
     this.sleeper = sleeper;
     this.cluster = cluster;
-    this.pools = new ReadCache<>(settings.readCacheTtl(), clock);
-    this.policies = new ReadCache<>(settings.readCacheTtl(), clock);
+    // each pool and each bound service account's policy read once per resync on a schedule;
+    // passes are served from those reads and record their own writes in them
+    this.pools = new ScopeScans<>(Cloud.GCP, retries.resync(), clock, this::scanPool);
+    this.policies = new ScopeScans<>(Cloud.GCP, retries.resync(), clock, this::scanPolicy);
   }
 
   /** The adapter as the operator runs it, from the configuration read at start-up. */
   public static GcpCloudReconciler fromConfig(
       OperatorConfig config, MeterRegistry registry, Clock clock) {
     return create(
-        GcpSettings.from(config.gcp(), config.resyncInterval()),
+        GcpSettings.from(config.gcp()),
         new CloudCalls(registry, Cloud.GCP.name()),
         config.clusterName(),
         config.resyncInterval(),
@@ -161,9 +173,23 @@ public final class GcpCloudReconciler
   @Override
   protected Live observe(Attempt<GcpIdentityStatus> attempt) {
     Placement desired = Placement.of(trust(attempt));
+    watch(attempt.request().owner(), desired);
     return attributed(
         attempt,
         () -> new Live(poolView(desired.poolName()), policy(desired.serviceAccountResource())));
+  }
+
+  /** A scan finding the pool, the provider or the identity's member changed triggers it. */
+  private void watch(String identity, Placement desired) {
+    String resource = desired.serviceAccountResource();
+    policyProjects.put(resource, desired.projectNumber());
+    pools.watch(
+        identity,
+        Set.of(
+            new Watched(desired.poolName(), PoolScan.POOL_KEY),
+            new Watched(desired.poolName(), PoolScan.providerKey(desired.providerId()))));
+    policies.watch(
+        identity, Set.of(new Watched(resource, PolicyScan.memberKey(desired.principal()))));
   }
 
   @Override
@@ -277,12 +303,11 @@ public final class GcpCloudReconciler
   private LiveTrust.Gcp liveTrustAfter(GcpPlan plan, Live live) {
     Placement desired = plan.desired();
     WorkloadIdentityPoolProvider provider =
-        pools
-            .peek(desired.poolName())
-            .map(view -> view.provider(desired.providerId()))
+        Optional.ofNullable(poolView(desired.poolName()).provider(desired.providerId()))
             .or(() -> Optional.ofNullable(live.pool().provider(desired.providerId())))
             .orElse(plan.wanted());
-    Policy policy = policies.peek(desired.serviceAccountResource()).orElse(live.policy());
+    Policy policy =
+        Optional.ofNullable(policy(desired.serviceAccountResource())).orElse(live.policy());
     return liveTrust(desired, provider, policy);
   }
 
@@ -376,6 +401,20 @@ public final class GcpCloudReconciler
     }
     WorkloadIdentityPoolProvider current = live;
     if (!disabled || verdict.needsMarks()) {
+      // judged again on a read now before writing: the scan's view may be a resync old, and a
+      // provider re-marked by someone else since must not be patched
+      live = gateway.getProvider(name).orElse(null);
+      if (live == null || PoolView.DELETED.equals(live.getState())) {
+        pools.invalidate(at.poolName());
+        return revoked(
+            "provider " + name + " does not exist (any more): nothing admits a token (" + why + ")",
+            kept);
+      }
+      verdict = claimant.verdict(live);
+      if (!verdict.isOurs()) {
+        pools.invalidate(at.poolName());
+        throw claimant.conflict(live, verdict);
+      }
       WorkloadIdentityPoolProvider body = new WorkloadIdentityPoolProvider().setDisabled(true);
       String mask = Field.disabled.maskPath();
       if (verdict.needsMarks()) {
@@ -383,7 +422,7 @@ public final class GcpCloudReconciler
         mask = Field.description.maskPath() + "," + mask;
       }
       WorkloadIdentityPoolProvider patched = gateway.patchProvider(name, body, mask);
-      pools.update(at.poolName(), v -> v.with(patched));
+      keep(at.poolName(), patched);
       current = patched;
       log.info("GCP {}: disabled provider {} ({})", request.owner(), name, why);
     }
@@ -421,8 +460,10 @@ public final class GcpCloudReconciler
   // -------------------------------------------------------------------------------------- pool
 
   /**
-   * The pool's work, decided again on a fresh read under the pool's lock: another identity may have
-   * done it since the plan's (cached) read.
+   * The pool's work, under the pool's lock: skipped when another pass did it while this one waited
+   * (it recorded its write in the view), else decided again on a fresh read, as the plan's view may
+   * be a resync old. So a pool is read once and written once however many identities planned before
+   * it existed.
    */
   private Optional<String> ensurePool(GcpPlan plan) {
     if (plan.pool().isNone()) {
@@ -434,13 +475,17 @@ public final class GcpCloudReconciler
     return withPoolLock(
         poolName,
         () -> {
-          PoolView fresh = pools.refresh(poolName, () -> readPool(poolName));
+          if (PoolWork.of(poolView(poolName), cluster).isNone()) {
+            return Optional.<String>empty();
+          }
+          PoolView fresh = readPool(poolName);
+          pools.record(poolName, FRESH_POOL_READ, scan -> scan.replace(fresh));
           PoolWork work = PoolWork.of(fresh, cluster);
           Optional<String> written =
               switch (work.action()) {
                 case CREATE -> createPool(desired, issuerUri);
                 case UNDELETE -> {
-                  gateway.undeletePool(poolName);
+                  keepPool(poolName, gateway.undeletePool(poolName));
                   yield Optional.of(
                       "undeleted workload identity pool "
                           + poolName
@@ -448,8 +493,10 @@ public final class GcpCloudReconciler
                           + " days)");
                 }
                 case ENABLE -> {
-                  gateway.patchPool(
-                      poolName, new WorkloadIdentityPool().setDisabled(false), "disabled");
+                  keepPool(
+                      poolName,
+                      gateway.patchPool(
+                          poolName, new WorkloadIdentityPool().setDisabled(false), "disabled"));
                   yield Optional.of("re-enabled workload identity pool " + poolName);
                 }
                 case NONE -> Optional.empty();
@@ -458,16 +505,14 @@ public final class GcpCloudReconciler
             // a pool this operator created before pools were dedicated to one issuer; the plan
             // found no other issuer in it
             String description = fresh.pool().orElseThrow().getDescription();
-            gateway.patchPool(
+            keepPool(
                 poolName,
-                new WorkloadIdentityPool()
-                    .setDescription(Ownership.withIssuer(description, issuerUri)),
-                "description");
+                gateway.patchPool(
+                    poolName,
+                    new WorkloadIdentityPool()
+                        .setDescription(Ownership.withIssuer(description, issuerUri)),
+                    "description"));
             log.info("GCP: marked pool {} as serving the issuer {} only", poolName, issuerUri);
-          }
-          if (!work.isNone()) {
-            // the provider work reads the pool next: as it is now
-            pools.refresh(poolName, () -> readPool(poolName));
           }
           return written;
         });
@@ -476,21 +521,26 @@ public final class GcpCloudReconciler
   private Optional<String> createPool(Placement desired, String issuerUri) {
     String poolName = desired.poolName();
     try {
-      gateway.createPool(
-          desired.parent(),
-          desired.poolId(),
-          new WorkloadIdentityPool()
-              .setDisplayName(POOL_DISPLAY_NAME)
-              .setDescription(Ownership.poolDescription(cluster, issuerUri)));
+      keepPool(
+          poolName,
+          gateway.createPool(
+              desired.parent(),
+              desired.poolId(),
+              new WorkloadIdentityPool()
+                  .setDisplayName(POOL_DISPLAY_NAME)
+                  .setDescription(Ownership.poolDescription(cluster, issuerUri))));
       return Optional.of("created workload identity pool " + poolName);
     } catch (GcpFailure e) {
       if (e.status() != RpcStatus.ALREADY_EXISTS) {
+        pools.invalidate(poolName);
         throw e;
       }
-      if (gateway.getPool(poolName).isEmpty()) {
+      Optional<WorkloadIdentityPool> found = gateway.getPool(poolName);
+      if (found.isEmpty()) {
         throw GcpFailure.stillRunning(
             "pool " + poolName + " is still being created by an earlier request");
       }
+      keepPool(poolName, found.get());
       return Optional.empty();
     }
   }
@@ -550,9 +600,25 @@ public final class GcpCloudReconciler
     return writes;
   }
 
-  /** The pool's cached view after the operator's own write of one provider. */
+  /** The pool's view after the operator's own write (or fresh read) of one provider. */
   private void keep(String poolName, WorkloadIdentityPoolProvider written) {
-    pools.update(poolName, v -> v.with(written));
+    if (written == null) {
+      pools.invalidate(poolName); // an operation that returned no resource: read it again
+      return;
+    }
+    pools.record(
+        poolName,
+        PoolScan.providerKey(PoolView.idOf(written.getName())),
+        scan -> scan.putProvider(written));
+  }
+
+  /** The pool's view after the operator's own write (or fresh read) of the pool itself. */
+  private void keepPool(String poolName, WorkloadIdentityPool written) {
+    if (written == null) {
+      pools.invalidate(poolName);
+      return;
+    }
+    pools.record(poolName, PoolScan.POOL_KEY, scan -> scan.putPool(written));
   }
 
   /**
@@ -574,7 +640,7 @@ public final class GcpCloudReconciler
     return lock.apply(
         poolName,
         () -> {
-          // a cleanup may have deleted the pool since the cached read
+          // a cleanup may have deleted the pool since the view's read (it invalidated the view)
           PoolView fresh = poolView(poolName);
           if (!fresh.isActive()) {
             pools.invalidate(poolName);
@@ -594,6 +660,7 @@ public final class GcpCloudReconciler
             return Optional.empty();
           } catch (GcpFailure e) {
             if (e.status() != RpcStatus.ALREADY_EXISTS) {
+              pools.invalidate(poolName); // the next pass decides on a fresh read
               throw e;
             }
             // someone else's, soft-deleted (missed by a stale read), or still being created
@@ -666,15 +733,16 @@ public final class GcpCloudReconciler
 
   private boolean modifyPolicyOnce(String resource, Predicate<Policy> edit) {
     for (int attempt = 1; ; attempt++) {
+      // the write's own read, for its etag: never the scan's
       Policy fresh = gateway.getIamPolicy(resource);
       Policy edited = fresh.clone();
       if (!edit.test(edited)) {
-        policies.put(resource, fresh);
+        keepPolicy(resource, fresh);
         return false;
       }
       edited.setVersion(PolicyMembers.POLICY_VERSION);
       try {
-        policies.put(resource, gateway.setIamPolicy(resource, edited));
+        keepPolicy(resource, gateway.setIamPolicy(resource, edited));
         return true;
       } catch (GcpFailure e) {
         if (e.status() != RpcStatus.ABORTED || attempt >= settings.policyAttempts()) {
@@ -686,6 +754,11 @@ public final class GcpCloudReconciler
         pause(POLICY_RETRY_BASE.multipliedBy(attempt));
       }
     }
+  }
+
+  /** The account's policy view after the operator's own read-modify-write. */
+  private void keepPolicy(String resource, Policy policy) {
+    policies.record(resource, PolicyScan.POLICY_KEY, scan -> scan.put(policy));
   }
 
   // ---------------------------------------------------------------- moves and cleanup (release)
@@ -720,6 +793,8 @@ public final class GcpCloudReconciler
 
   @Override
   protected CloudOutcome release(Attempt<GcpIdentityStatus> attempt) {
+    pools.forget(attempt.request().owner());
+    policies.forget(attempt.request().owner());
     CloudRequest request = attempt.request();
     if (request.observeOnly()) {
       return cleaned(
@@ -863,7 +938,40 @@ public final class GcpCloudReconciler
   }
 
   private PoolView poolView(String poolName) {
-    return pools.get(poolName, () -> readPool(poolName));
+    return pools.view(poolName).view();
+  }
+
+  @Override
+  public void scanScopes(ScopeScans.DriftListener listener) {
+    pools.onDrift(listener);
+    policies.onDrift(listener);
+    pools.start();
+    policies.start();
+  }
+
+  /** The scheduled scans due now; for tests, which run no schedule. */
+  List<String> scanDue() {
+    List<String> scanned = new ArrayList<>(pools.runDue());
+    scanned.addAll(policies.runDue());
+    return scanned;
+  }
+
+  /** One scheduled (or first) read of a pool: the pool, then its providers in one list. */
+  private PoolScan scanPool(String poolName) {
+    ScopeBreakers.enter(Cloud.GCP, projectOf(poolName));
+    return new PoolScan(readPool(poolName));
+  }
+
+  /** One scheduled (or first) read of a bound service account's policy. */
+  private PolicyScan scanPolicy(String resource) {
+    ScopeBreakers.enter(Cloud.GCP, policyProjects.get(resource));
+    return new PolicyScan(gateway.getIamPolicy(resource));
+  }
+
+  /** {@code projects/NUMBER/locations/global/workloadIdentityPools/ID}: its project number. */
+  private static String projectOf(String poolName) {
+    String[] parts = poolName.split("/");
+    return parts.length > 1 ? parts[1] : null;
   }
 
   private PoolView readPool(String poolName) {
@@ -875,7 +983,7 @@ public final class GcpCloudReconciler
   }
 
   private Policy policy(String resource) {
-    return policies.get(resource, () -> gateway.getIamPolicy(resource));
+    return policies.view(resource).policy();
   }
 
   /**

@@ -16,7 +16,6 @@ import dev.cifederation.operator.config.GcpConfig;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.trust.ExistingObject;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +45,7 @@ public final class GcpProjectScanner {
 
   /** The scanner as the operator's adapter would connect: the configured endpoint and token. */
   public static GcpProjectScanner fromConfig(GcpConfig config, MeterRegistry registry) {
-    GcpSettings settings = GcpSettings.from(config, Duration.ofMinutes(10));
+    GcpSettings settings = GcpSettings.from(config);
     return new GcpProjectScanner(
         new IamGateway(settings, new CloudCalls(registry, Cloud.GCP.name()), Sleeper.REAL));
   }

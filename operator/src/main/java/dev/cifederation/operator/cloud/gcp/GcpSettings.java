@@ -8,9 +8,9 @@ import java.util.Optional;
 
 /**
  * The GCP adapter's settings: where IAM is and how to authenticate (configured: {@link GcpConfig},
- * read and validated once at start-up), and the adapter's own timing of operation polling and the
- * shared read cache. When a failed pass is tried again is the shared {@link
- * dev.cifederation.operator.cloud.RetryPolicy}'s decision, not this adapter's.
+ * read and validated once at start-up), and the adapter's own timing of operation polling. When a
+ * failed pass is tried again is the shared {@link dev.cifederation.operator.cloud.RetryPolicy}'s
+ * decision, not this adapter's.
  *
  * @param rootUrl IAM's root URL, ending in {@code /}
  * @param accessToken a static bearer token instead of application-default credentials
@@ -21,9 +21,6 @@ import java.util.Optional;
  * @param pollMax longest wait between two polls
  * @param policyAttempts read-modify-write cycles of an IAM policy before a concurrent-change
  *     conflict (409 ABORTED) is reported as Transient
- * @param readCacheTtl how long a pool's provider list and a service account's policy are shared by
- *     the identities that read them; writes update the cache. Bounds how much later than one resync
- *     a hand edit can be noticed
  */
 public record GcpSettings(
     String rootUrl,
@@ -32,16 +29,10 @@ public record GcpSettings(
     Duration operationTimeout,
     Duration pollInitial,
     Duration pollMax,
-    int policyAttempts,
-    Duration readCacheTtl) {
+    int policyAttempts) {
 
   public static final String TOKEN_VARIABLE = Variable.CIFED_GCP_ACCESS_TOKEN.name();
   public static final String GOOGLE_ROOT_URL = "https://iam.googleapis.com/";
-
-  /** The read cache lives a tenth of the resync interval, at most a minute. */
-  static final int CACHE_FRACTION_OF_RESYNC = 10;
-
-  static final Duration CACHE_TTL_MAX = Duration.ofMinutes(1);
 
   public GcpSettings {
     rootUrl = withTrailingSlash(rootUrl);
@@ -52,16 +43,12 @@ public record GcpSettings(
   }
 
   /** The configured values (validated at start-up) with this adapter's own timings. */
-  public static GcpSettings from(GcpConfig config, Duration resyncInterval) {
+  public static GcpSettings from(GcpConfig config) {
     return defaults(
-        config.iamEndpoint().map(URI::toString).orElse(GOOGLE_ROOT_URL),
-        config.accessToken(),
-        resyncInterval);
+        config.iamEndpoint().map(URI::toString).orElse(GOOGLE_ROOT_URL), config.accessToken());
   }
 
-  public static GcpSettings defaults(
-      String rootUrl, Optional<String> accessToken, Duration resyncInterval) {
-    Duration cacheTtl = resyncInterval.dividedBy(CACHE_FRACTION_OF_RESYNC);
+  public static GcpSettings defaults(String rootUrl, Optional<String> accessToken) {
     return new GcpSettings(
         rootUrl,
         accessToken,
@@ -69,33 +56,13 @@ public record GcpSettings(
         Duration.ofSeconds(60),
         Duration.ofMillis(250),
         Duration.ofSeconds(5),
-        5,
-        cacheTtl.compareTo(CACHE_TTL_MAX) > 0 ? CACHE_TTL_MAX : cacheTtl);
+        5);
   }
 
   public GcpSettings withOperationTimeout(
       Duration timeout, Duration pollInitial, Duration pollMax) {
     return new GcpSettings(
-        rootUrl,
-        accessToken,
-        requestTimeout,
-        timeout,
-        pollInitial,
-        pollMax,
-        policyAttempts,
-        readCacheTtl);
-  }
-
-  public GcpSettings withReadCacheTtl(Duration ttl) {
-    return new GcpSettings(
-        rootUrl,
-        accessToken,
-        requestTimeout,
-        operationTimeout,
-        pollInitial,
-        pollMax,
-        policyAttempts,
-        ttl);
+        rootUrl, accessToken, requestTimeout, timeout, pollInitial, pollMax, policyAttempts);
   }
 
   private static String withTrailingSlash(String url) {
@@ -111,8 +78,6 @@ public record GcpSettings(
         + (accessToken.isPresent() ? CREDENTIALS_STATIC : CREDENTIALS_ADC)
         + ", operationTimeout="
         + operationTimeout
-        + ", readCacheTtl="
-        + readCacheTtl
         + "]";
   }
 

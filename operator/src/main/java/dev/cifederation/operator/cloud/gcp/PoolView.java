@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * One bulk read of a pool: the pool itself and every provider in it (ACTIVE and DELETED), by ID.
- * Shared by all identities of the pool through the read cache; treat as read-only.
+ * Shared by all identities of the pool through its {@link PoolScan}; treat as read-only.
  */
 record PoolView(
     Optional<WorkloadIdentityPool> pool, Map<String, WorkloadIdentityPoolProvider> providers) {

@@ -103,7 +103,7 @@ class NamespaceDeletionIT {
                       REGISTRY,
                       Clock.systemUTC()),
                   GcpCloudReconciler.create(
-                      GcpSettings.defaults(GCP.baseUrl(), Optional.of(GCP_TOKEN), RESYNC),
+                      GcpSettings.defaults(GCP.baseUrl(), Optional.of(GCP_TOKEN)),
                       new CloudCalls(REGISTRY, Cloud.GCP.name()),
                       CLUSTER,
                       RESYNC,

@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -107,7 +108,7 @@ class GcpCloudReconcilerIT {
 
     long writes = bed.writes();
     long wireWrites = bed.wireWrites();
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     CloudOutcome steady = reconcile(identity);
 
     assertThat(steady.reason()).isEqualTo(CloudReason.Synced);
@@ -126,7 +127,7 @@ class GcpCloudReconcilerIT {
         .editProvider(
             providerName(identity),
             p -> p.put("attributeCondition", "assertion.repository_owner == 'my-org'"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     bed.fake.clearRequests();
 
     CloudOutcome corrected = reconcile(identity);
@@ -159,7 +160,7 @@ class GcpCloudReconcilerIT {
     reconcile(identity);
     // Google refuses this for GitHub issuers today; a provider from before that rule has none
     bed.state().editProvider(providerName(identity), p -> p.remove("attributeCondition"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome corrected = reconcile(identity);
 
@@ -180,7 +181,7 @@ class GcpCloudReconcilerIT {
             "user:bob@example.com",
             "temporary",
             "request.time < timestamp('2030-01-01T00:00:00Z')");
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome corrected = reconcile(identity);
 
@@ -198,7 +199,7 @@ class GcpCloudReconcilerIT {
     reconcile(identity);
     bed.state().editProvider(providerName(identity), p -> p.put("disabled", true));
     bed.state().softDeleteProvider(providerName(identity));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome restored = reconcile(identity);
 
@@ -217,7 +218,7 @@ class GcpCloudReconcilerIT {
     CIFederatedIdentity identity = identity("deploy", s -> {});
     reconcile(identity);
     bed.state().softDeletePool(POOL);
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome restored = reconcile(identity);
 
@@ -254,7 +255,7 @@ class GcpCloudReconcilerIT {
             POOL,
             name.substring(name.lastIndexOf('/') + 1),
             json("description", "made by hand").put("attributeCondition", "true"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     long writes = bed.writes();
 
     CloudOutcome conflict = reconcile(identity);
@@ -273,7 +274,7 @@ class GcpCloudReconcilerIT {
     reconcile(identity);
     String marks = provider(identity).path("description").asText();
     bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome corrected = reconcile(identity);
 
@@ -290,7 +291,7 @@ class GcpCloudReconcilerIT {
     bed.state().editProvider(providerName(identity), p -> p.put("description", "edited by hand"));
     CIFederatedIdentity namesake = identity("deploy", s -> {});
     namesake.getMetadata().setUid(uid("another deploy"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     assertThat(reconcile(namesake).reason()).isEqualTo(CloudReason.Conflict);
   }
 
@@ -306,7 +307,7 @@ class GcpCloudReconcilerIT {
                     "description",
                     Ownership.providerDescription(
                         new Owner("team-a/deploy", "elsewhere", uid("deploy")))));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
 
     CloudOutcome conflict = reconcile(identity);
 
@@ -415,8 +416,7 @@ class GcpCloudReconcilerIT {
             settings.operationTimeout(),
             settings.pollInitial(),
             settings.pollMax(),
-            settings.policyAttempts(),
-            settings.readCacheTtl());
+            settings.policyAttempts());
 
     CloudOutcome unauthorized =
         bed.adapter(wrong, clock).reconcile(request(identity("deploy", s -> {})));
@@ -623,13 +623,13 @@ class GcpCloudReconcilerIT {
 
     CIFederatedIdentity enforced = identity("deploy", s -> {});
     reconcile(enforced);
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     assertThat(reconcile(watched).reason()).isEqualTo(CloudReason.Observed);
 
     bed.state()
         .editProvider(
             providerName(enforced), p -> p.put("attributeCondition", "assertion.sub != ''"));
-    clock.advance(Duration.ofMinutes(10));
+    resync();
     long writes = bed.writes();
     CloudOutcome drift = reconcile(watched);
 
@@ -705,24 +705,129 @@ class GcpCloudReconcilerIT {
 
   // --------------------------------------------------------------------------- shared reading
 
+  private static final Set<String> READS =
+      Set.of("pools.get", "providers.list", "providers.get", "serviceAccounts.getIamPolicy");
+
+  private long reads() {
+    return READS.stream().mapToLong(bed::calls).sum();
+  }
+
+  private List<CIFederatedIdentity> fiveIdentitiesOfOnePool() {
+    return List.of("a", "b", "c", "d", "e").stream()
+        .map(env -> identity("deploy-" + env, s -> s.getSubject().setEnvironment(env)))
+        .toList();
+  }
+
+  /**
+   * The pool with its providers and the bound service account's policy are read on a schedule, once
+   * per resync, and every pass is served from that read: the reads do not grow with how the
+   * identities' own resyncs spread over the interval.
+   */
   @Test
-  void identitiesOfAPoolShareOneProviderListPerCachePeriod() {
-    List<CIFederatedIdentity> identities =
-        List.of("a", "b", "c", "d", "e").stream()
-            .map(env -> identity("deploy-" + env, s -> s.getSubject().setEnvironment(env)))
-            .toList();
+  void thePoolAndThePolicyAreReadOncePerResyncHoweverThePassesSpread() {
+    List<CIFederatedIdentity> identities = fiveIdentitiesOfOnePool();
     identities.forEach(this::reconcile);
-    clock.advance(settings.readCacheTtl().plusSeconds(1));
+    long pools = bed.calls("pools.get");
     long lists = bed.calls("providers.list");
-    long policyReads = bed.calls("serviceAccounts.getIamPolicy");
+    long policies = bed.calls("serviceAccounts.getIamPolicy");
+    long reads = reads();
     long writes = bed.writes();
+    Duration step = GcpTestbed.RETRIES.resync().dividedBy(identities.size() + 1);
 
-    identities.forEach(i -> assertThat(reconcile(i).reason()).isEqualTo(CloudReason.Synced));
+    for (int interval = 0; interval < 3; interval++) {
+      // each identity's own resync at a different moment of the interval
+      for (CIFederatedIdentity identity : identities) {
+        clock.advance(step);
+        bed.scanDue();
+        assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+      }
+      clock.advance(step);
+      bed.scanDue();
+    }
 
-    assertThat(bed.calls("providers.list") - lists).isEqualTo(1);
-    assertThat(bed.calls("pools.get")).isGreaterThan(0);
-    assertThat(bed.calls("serviceAccounts.getIamPolicy") - policyReads).isEqualTo(1);
+    assertThat(bed.calls("pools.get") - pools).as("one pool read a resync").isEqualTo(3);
+    assertThat(bed.calls("providers.list") - lists).as("one provider list a resync").isEqualTo(3);
+    assertThat(bed.calls("serviceAccounts.getIamPolicy") - policies)
+        .as("one policy read a resync for the service account they share")
+        .isEqualTo(3);
+    assertThat(reads() - reads).as("nothing but the scans").isEqualTo(9);
     assertThat(bed.writes()).isEqualTo(writes);
+  }
+
+  /**
+   * A provider or a binding changed by hand is found by the next scan of its pool or service
+   * account, which triggers the identity whose object it is, and only it, at once.
+   */
+  @Test
+  void aScanThatFindsAProviderOrABindingChangedByHandTriggersItsIdentityAndOnlyIt() {
+    CIFederatedIdentity deploy = identity("deploy", s -> {});
+    CIFederatedIdentity release =
+        identity("release", s -> s.getSubject().setEnvironment("release"));
+    reconcile(deploy);
+    reconcile(release);
+    List<String> triggered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    adapter.scanScopes((cloud, identity) -> triggered.add(cloud + " " + identity));
+
+    resync();
+    assertThat(triggered).as("the operator's own writes are not drift").isEmpty();
+
+    bed.state()
+        .editProvider(
+            providerName(deploy),
+            p -> p.put("attributeCondition", "assertion.repository_owner == 'my-org'"));
+    resync();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(triggered).containsExactly("GCP team-a/deploy"));
+    assertThat(reconcile(deploy).corrections())
+        .singleElement()
+        .asString()
+        .contains("attributeCondition");
+
+    triggered.clear();
+    bed.state().removeMember(SA, ROLE, request(release).trust().gcp().principal());
+    resync();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(triggered).containsExactly("GCP team-a/release"));
+    assertThat(reconcile(release).corrections())
+        .singleElement()
+        .asString()
+        .contains("added " + ROLE);
+    resync();
+    assertThat(triggered).as("the corrections are the operator's own writes").hasSize(1);
+  }
+
+  /**
+   * Identities of a new pool created at once: the pool is created once, and the passes that planned
+   * before it existed find it in the view the creating pass recorded instead of each reading it
+   * again under the pool's lock.
+   */
+  @Test
+  void identitiesCreatedTogetherReadThePoolAndItsProvidersOnce() throws Exception {
+    List<CloudRequest> requests =
+        List.of("a", "b", "c", "d", "e", "f", "g", "h").stream()
+            .map(env -> request(identity("deploy-" + env, s -> s.getSubject().setEnvironment(env))))
+            .toList();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<CloudOutcome>> passes = new java.util.ArrayList<>();
+      requests.forEach(r -> passes.add(pool.submit(() -> adapter.reconcile(r))));
+      for (var pass : passes) {
+        assertThat(pass.get().reason()).isEqualTo(CloudReason.Synced);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(bed.calls("pools.create")).isEqualTo(1);
+    assertThat(bed.calls("pools.get"))
+        .as("the first view, then one fresh read before creating it")
+        .isLessThanOrEqualTo(2);
+    assertThat(bed.calls("providers.list")).as("a missing pool has no list to read").isZero();
+    assertThat(bed.calls("serviceAccounts.getIamPolicy"))
+        .as("the first view, then the batched read-modify-writes' own reads")
+        .isLessThanOrEqualTo(1 + bed.calls("serviceAccounts.setIamPolicy"));
   }
 
   // ------------------------------------------------------------------------------ attribution
@@ -798,6 +903,12 @@ class GcpCloudReconcilerIT {
   // ---------------------------------------------------------------------------------- helpers
 
   /** The shared retry policy's delay: the base, spread by up to half again. */
+  /** A resync later: the scheduled scans ran. */
+  private void resync() {
+    clock.advance(Duration.ofMinutes(10));
+    bed.scanDue();
+  }
+
   private static void assertRetriedAfter(CloudOutcome outcome, Duration base) {
     assertThat(outcome.retryAfter())
         .hasValueSatisfying(d -> assertThat(d).isBetween(base, base.plus(base.dividedBy(2))));

@@ -44,7 +44,7 @@ class GcpIdentityIT {
 
   private static final Duration RESYNC = Duration.ofSeconds(3);
 
-  /** One resync, plus the read cache, an operation's completion and polling slack. */
+  /** One resync (the next scan), plus an operation's completion and polling slack. */
   private static final Duration ONE_RESYNC = RESYNC.plusSeconds(3);
 
   private static final KubeApiServerSupport API = KubeApiServerSupport.shared();

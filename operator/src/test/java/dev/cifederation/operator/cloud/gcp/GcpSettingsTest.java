@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cifederation.operator.config.GcpConfig;
 import dev.cifederation.operator.config.OperatorConfig;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -13,12 +12,10 @@ import org.junit.jupiter.api.Test;
 /** The adapter's settings from the configuration (whose parsing OperatorConfigTest covers). */
 class GcpSettingsTest {
 
-  private static final Duration RESYNC = Duration.ofMinutes(10);
-
   @Test
   void defaultsToGoogleAndApplicationDefaultCredentials() {
     GcpConfig config = OperatorConfig.fromEnvironment(Map.of("CIFED_LOCAL_MODE", "true")).gcp();
-    GcpSettings settings = GcpSettings.from(config, RESYNC);
+    GcpSettings settings = GcpSettings.from(config);
 
     assertThat(settings.rootUrl()).isEqualTo("https://iam.googleapis.com/");
     assertThat(settings.accessToken()).isEmpty();
@@ -34,7 +31,7 @@ class GcpSettingsTest {
                     "CIFED_GCP_IAM_ENDPOINT", "http://127.0.0.1:8085",
                     "CIFED_GCP_ACCESS_TOKEN", "secret-token"))
             .gcp();
-    GcpSettings settings = GcpSettings.from(config, RESYNC);
+    GcpSettings settings = GcpSettings.from(config);
 
     assertThat(settings.rootUrl())
         .as("a trailing slash is added")
@@ -47,18 +44,7 @@ class GcpSettingsTest {
   void aBlankTokenMeansApplicationDefaultCredentials() {
     GcpConfig config =
         new GcpConfig(Optional.of(URI.create("http://[::1]:8085")), Optional.of(" "));
-    assertThat(GcpSettings.from(config, RESYNC).accessToken()).isEmpty();
-    assertThat(GcpSettings.from(config, RESYNC).rootUrl()).isEqualTo("http://[::1]:8085/");
-  }
-
-  @Test
-  void theReadCacheLivesATenthOfTheResyncAtMostAMinute() {
-    assertThat(
-            GcpSettings.defaults("http://x/", Optional.empty(), Duration.ofSeconds(30))
-                .readCacheTtl())
-        .isEqualTo(Duration.ofSeconds(3));
-    assertThat(
-            GcpSettings.defaults("http://x/", Optional.empty(), Duration.ofHours(1)).readCacheTtl())
-        .isEqualTo(Duration.ofMinutes(1));
+    assertThat(GcpSettings.from(config).accessToken()).isEmpty();
+    assertThat(GcpSettings.from(config).rootUrl()).isEqualTo("http://[::1]:8085/");
   }
 }

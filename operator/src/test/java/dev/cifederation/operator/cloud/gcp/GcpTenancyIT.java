@@ -841,9 +841,10 @@ class GcpTenancyIT {
     return new Grants(List.of(pattern), List.of());
   }
 
-  /** Past the read cache, as a later resync would be. */
+  /** A resync later: the scheduled scans ran. */
   private void later() {
     clock.advance(Duration.ofMinutes(10));
+    bed.scanDue();
   }
 
   private CloudOutcome reconcile(CIFederatedIdentity identity) {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -69,7 +70,7 @@ final class GcpTestbed implements AutoCloseable {
           Duration.ofMinutes(10));
 
   GcpSettings settings(Duration resync) {
-    return GcpSettings.defaults(fake.baseUrl(), Optional.of(TOKEN), resync)
+    return GcpSettings.defaults(fake.baseUrl(), Optional.of(TOKEN))
         .withOperationTimeout(Duration.ofSeconds(2), Duration.ofMillis(5), Duration.ofMillis(50));
   }
 
@@ -90,14 +91,28 @@ final class GcpTestbed implements AutoCloseable {
   /** An adapter as the operator of the cluster {@code cluster} runs it. */
   GcpCloudReconciler adapter(
       GcpSettings settings, RetryPolicy retries, Clock clock, String cluster) {
-    return new GcpCloudReconciler(
-        settings,
-        new IamGateway(settings, calls, Sleeper.REAL),
-        Sleeper.REAL,
-        cluster,
-        retries,
-        clock);
+    GcpCloudReconciler adapter =
+        new GcpCloudReconciler(
+            settings,
+            new IamGateway(settings, calls, Sleeper.REAL),
+            Sleeper.REAL,
+            cluster,
+            retries,
+            clock);
+    adapters.add(adapter);
+    return adapter;
   }
+
+  /**
+   * The scheduled scans due now on every adapter of this bed (tests run no schedule): after the
+   * clock moved a resync, what was changed by hand is seen.
+   */
+  void scanDue() {
+    adapters.forEach(GcpCloudReconciler::scanDue);
+  }
+
+  private final List<GcpCloudReconciler> adapters =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Calls of one operation, by the metric the operator exports. */
   long calls(String operation) {
@@ -119,7 +134,7 @@ final class GcpTestbed implements AutoCloseable {
     fake.close();
   }
 
-  /** A clock the test moves, to expire the read cache on purpose. */
+  /** A clock the test moves, to make the scheduled scans due on purpose. */
   static final class MovableClock extends Clock {
     private Instant now = Instant.parse("2026-11-25T12:00:00Z");
 
