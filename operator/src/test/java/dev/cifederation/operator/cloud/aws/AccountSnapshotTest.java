@@ -30,7 +30,12 @@ class AccountSnapshotTest {
             role(
                 "by-owner",
                 Map.of(
-                    OwnershipTags.OWNER_TAG, "team-a/deploy", OwnershipTags.CLUSTER_TAG, "prod")),
+                    OwnershipTags.OWNER_TAG,
+                    "team-a/deploy",
+                    OwnershipTags.CLUSTER_TAG,
+                    "prod",
+                    OwnershipTags.UID_TAG,
+                    "uid-1")),
             role("owner-only", Map.of(OwnershipTags.OWNER_TAG, "team-a/deploy")),
             role("by-uid", Map.of(OwnershipTags.UID_TAG, "uid-1")),
             role("recorded", Map.of(OwnershipTags.CLUSTER_TAG, "prod")),
