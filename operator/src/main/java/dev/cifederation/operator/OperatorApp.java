@@ -130,7 +130,7 @@ public final class OperatorApp implements AutoCloseable {
             adapters,
             events,
             config.workflowSnippets()
-                ? Optional.of(new SnippetPublisher(client))
+                ? Optional.of(new SnippetPublisher(client, config.workflowSnippetNamespaces()))
                 : Optional.empty(),
             Optional.of(new DriftCorrections(registry)),
             new FindingsGauge(registry),

@@ -15,11 +15,13 @@ import static dev.cifederation.operator.config.Variable.CIFED_NEVER_DELETE;
 import static dev.cifederation.operator.config.Variable.CIFED_RECONCILE_THREADS;
 import static dev.cifederation.operator.config.Variable.CIFED_RESYNC_INTERVAL;
 import static dev.cifederation.operator.config.Variable.CIFED_WORKFLOW_SNIPPETS;
+import static dev.cifederation.operator.config.Variable.CIFED_WORKFLOW_SNIPPET_NAMESPACES;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -39,6 +41,7 @@ public record OperatorConfig(
     Shard shard,
     LogFormat logFormat,
     boolean workflowSnippets,
+    Set<String> workflowSnippetNamespaces,
     boolean allowUngovernedNamespaces,
     boolean neverDelete,
     boolean issuerAllowPrivate,
@@ -108,6 +111,7 @@ public record OperatorConfig(
         shard,
         env.choice(CIFED_LOG_FORMAT, LogFormat.class, LogFormat.text),
         env.flag(CIFED_WORKFLOW_SNIPPETS, true),
+        Shard.namespaces(env, CIFED_WORKFLOW_SNIPPET_NAMESPACES),
         env.flag(CIFED_ALLOW_UNGOVERNED_NAMESPACES, false),
         env.flag(CIFED_NEVER_DELETE, false),
         // issuers on loopback or private addresses only when asked for: see AddressPolicy

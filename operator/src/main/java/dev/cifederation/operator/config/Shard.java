@@ -65,23 +65,7 @@ public record Shard(
             NAME_RULE,
             "must be 1-40 lower-case letters, digits or '-', starting and ending with a letter or"
                 + " digit");
-    Set<String> namespaces = new TreeSet<>();
-    env.text(CIFED_SHARD_NAMESPACES)
-        .ifPresent(
-            list -> {
-              for (String namespace : list.split(",")) {
-                String trimmed = namespace.strip();
-                if (!NAMESPACE_RULE.matcher(trimmed).matches()) {
-                  throw Environment.invalid(
-                      CIFED_SHARD_NAMESPACES,
-                      list,
-                      "must be namespace names separated by commas; '"
-                          + trimmed
-                          + "' is not a namespace name");
-                }
-                namespaces.add(trimmed);
-              }
-            });
+    Set<String> namespaces = namespaces(env, CIFED_SHARD_NAMESPACES);
     Optional<String> selector = env.text(CIFED_SHARD_LABEL_SELECTOR);
     selector.ifPresent(Shard::checkSelector);
     boolean issuers = env.flag(CIFED_SHARD_RECONCILES_ISSUERS, true);
@@ -92,6 +76,28 @@ public record Shard(
               + " its Lease, so that shards never share either");
     }
     return new Shard(name, Set.copyOf(namespaces), selector, issuers);
+  }
+
+  /** A comma-separated list of namespace names in {@code variable}; empty when unset. */
+  static Set<String> namespaces(Environment env, Variable variable) {
+    Set<String> namespaces = new TreeSet<>();
+    env.text(variable)
+        .ifPresent(
+            list -> {
+              for (String namespace : list.split(",")) {
+                String trimmed = namespace.strip();
+                if (!NAMESPACE_RULE.matcher(trimmed).matches()) {
+                  throw Environment.invalid(
+                      variable,
+                      list,
+                      "must be namespace names separated by commas; '"
+                          + trimmed
+                          + "' is not a namespace name");
+                }
+                namespaces.add(trimmed);
+              }
+            });
+    return Set.copyOf(namespaces);
   }
 
   private static void checkSelector(String selector) {

@@ -92,6 +92,11 @@ public enum Variable {
   CIFED_WORKFLOW_SNIPPETS(
       "`false` stops writing the per-identity workflow-snippet ConfigMaps",
       "`true` (the chart: `false`)"),
+  CIFED_WORKFLOW_SNIPPET_NAMESPACES(
+      "comma-separated namespaces whose snippet ConfigMaps the operator watches and writes (it"
+          + " needs `configmaps` `get list watch create patch` there); identities elsewhere get"
+          + " the Event `SnippetsNotPublished`",
+      "— (every namespace the operator watches; the chart: `rbac.workflowSnippetNamespaces`)"),
   CIFED_ISSUER_ALLOW_PRIVATE(
       "`true` lets issuers and their `jwks_uri` resolve to loopback or private addresses"
           + " (link-local/metadata never)",

@@ -194,8 +194,9 @@ public class IdentityReconciler
   /**
    * Identities are re-reconciled when the CIIssuer they reference appears, changes or goes away;
    * when any CIFederationPolicy changes (each identity then finds the policies that select it); and
-   * when their namespace's labels change (which decide the selection); and when a cloud's scheduled
-   * scan of their account, pool or resource group finds their objects changed.
+   * when their namespace's labels change (which decide the selection); when a cloud's scheduled
+   * scan of their account, pool or resource group finds their objects changed; and when their
+   * workflow-snippet ConfigMap is edited or deleted.
    */
   @Override
   public List<EventSource<?, CIFederatedIdentity>> prepareEventSources(
@@ -261,11 +262,14 @@ public class IdentityReconciler
     // each cloud reads its scopes on a schedule; drift a scan finds reconciles the identity at once
     var scans = new ScanDriftSource();
     adapters.values().forEach(adapter -> adapter.scanScopes(scans));
-    return List.of(
-        new InformerEventSource<>(issuers, context),
-        policySource.get(),
-        new InformerEventSource<>(namespaces, context),
-        scans);
+    List<EventSource<?, CIFederatedIdentity>> sources = new ArrayList<>();
+    sources.add(new InformerEventSource<>(issuers, context));
+    sources.add(policySource.get());
+    sources.add(new InformerEventSource<>(namespaces, context));
+    sources.add(scans);
+    // the snippet ConfigMaps: compared from this cache, and restored when edited or deleted
+    snippets.ifPresent(publisher -> sources.add(publisher.eventSource(context)));
+    return sources;
   }
 
   @Override

@@ -7,6 +7,12 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,12 +20,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Keeps an identity's workflow snippets in a ConfigMap of its namespace, owned by the identity
- * (garbage-collected with it). Reads the ConfigMap by name and writes only when its content
- * differs, so a steady resync makes no write; a same-named ConfigMap the identity does not own is
- * never touched.
+ * (garbage-collected with it). Compares against an informer's copy of the operator's ConfigMaps
+ * (those labelled {@value #IDENTITY_LABEL}) and writes only when the content differs, so a steady
+ * resync makes no API call; a same-named ConfigMap the identity does not own is never touched.
  */
 public class SnippetPublisher {
 
@@ -36,9 +44,22 @@ public class SnippetPublisher {
   }
 
   private final KubernetesClient client;
+  private final Set<String> namespaces;
+  // set once the reconciler registers it; until then (and in tests without one) nothing is cached
+  private volatile InformerEventSource<ConfigMap, CIFederatedIdentity> cache;
 
+  /** In every namespace the operator watches. */
   public SnippetPublisher(KubernetesClient client) {
+    this(client, Set.of());
+  }
+
+  /**
+   * @param namespaces the namespaces whose ConfigMaps the operator may watch and write (its RBAC);
+   *     empty: every namespace its identities are watched in
+   */
+  public SnippetPublisher(KubernetesClient client, Set<String> namespaces) {
     this.client = client;
+    this.namespaces = Set.copyOf(namespaces);
   }
 
   /** The ConfigMap name of an identity: {@code <name>-ci-snippets}, shortened with a hash. */
@@ -54,12 +75,50 @@ public class SnippetPublisher {
   }
 
   /**
+   * The informer of the operator's snippet ConfigMaps, which also re-reconciles an identity whose
+   * ConfigMap was edited or deleted (drift). Label-selected: no other ConfigMap is ever cached.
+   */
+  public InformerEventSource<ConfigMap, CIFederatedIdentity> eventSource(
+      EventSourceContext<CIFederatedIdentity> context) {
+    var configuration =
+        InformerEventSourceConfiguration.from(ConfigMap.class, CIFederatedIdentity.class)
+            .withLabelSelector(IDENTITY_LABEL)
+            .withItemStore(TrimmedItemStore.configMapsWithDataOfIdentitiesOnly())
+            // only a ConfigMap an identity owns wakes it: a labelled lookalike wakes nobody
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(CIFederatedIdentity.class))
+            .withPrimaryToSecondaryMapper(
+                (CIFederatedIdentity identity) -> Set.of(resourceId(identity)));
+    if (!namespaces.isEmpty()) {
+      configuration.withNamespaces(namespaces);
+    }
+    var source = new InformerEventSource<>(configuration.build(), context);
+    cache = source;
+    return source;
+  }
+
+  /**
    * Makes the identity's ConfigMap hold exactly {@code data}; returns its name.
    *
-   * @throws NotPublished when a ConfigMap of that name belongs to something else, or the API server
-   *     refused the read or the write (e.g. RBAC)
+   * @throws NotPublished when a ConfigMap of that name belongs to something else, the namespace is
+   *     not one the operator may write in, or the API server refused the write (e.g. RBAC)
    */
   public String publish(CIFederatedIdentity identity, Map<String, String> data) {
+    String namespace = identity.getMetadata().getNamespace();
+    if (!namespaces.isEmpty() && !namespaces.contains(namespace)) {
+      throw new NotPublished(
+          "namespace "
+              + namespace
+              + " is not one of the operator's workflow-snippet namespaces"
+              + " (CIFED_WORKFLOW_SNIPPET_NAMESPACES, the chart's rbac.workflowSnippetNamespaces)");
+    }
+    var source = cache;
+    return publish(
+        identity, data, source == null ? Optional.empty() : source.get(resourceId(identity)));
+  }
+
+  /** As {@link #publish(CIFederatedIdentity, Map)}, given the informer's copy ({@code cached}). */
+  String publish(
+      CIFederatedIdentity identity, Map<String, String> data, Optional<ConfigMap> cached) {
     String namespace = identity.getMetadata().getNamespace();
     String name = configMapName(identity.getMetadata().getName());
     OwnerReference owner =
@@ -76,37 +135,45 @@ public class SnippetPublisher {
             FIELD_MANAGER,
             IDENTITY_LABEL,
             identity.getMetadata().getName());
+    ConfigMap desired =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .withLabels(labels)
+            .withOwnerReferences(List.of(owner))
+            .endMetadata()
+            .withData(data)
+            .build();
     try {
-      ConfigMap live = client.configMaps().inNamespace(namespace).withName(name).get();
-      if (live != null) {
-        boolean ours =
-            live.getMetadata().getOwnerReferences().stream()
-                .anyMatch(r -> Objects.equals(r.getUid(), owner.getUid()));
-        if (!ours) {
-          throw new NotPublished(
-              "ConfigMap "
-                  + namespace
-                  + "/"
-                  + name
-                  + " exists and is not owned by this identity; the workflow snippets are not"
-                  + " written over it (delete or rename it)");
-        }
+      if (cached.isPresent()) {
+        ConfigMap live = cached.get();
+        requireOwned(live, owner, namespace, name);
         if (data.equals(live.getData())
             && live.getMetadata().getLabels().entrySet().containsAll(labels.entrySet())) {
           return name;
         }
+        remember(identity, apply(desired), live);
+        return name;
       }
-      ConfigMap desired =
-          new ConfigMapBuilder()
-              .withNewMetadata()
-              .withName(name)
-              .withNamespace(namespace)
-              .withLabels(labels)
-              .withOwnerReferences(List.of(owner))
-              .endMetadata()
-              .withData(data)
-              .build();
-      client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+      // Not in the cache: none exists, or one without the operator's label (someone else's, made
+      // first to capture the name, or ours with the label removed). Create-only, so that the
+      // first is never written over; the API server answers the others with a conflict.
+      try {
+        remember(identity, client.resource(desired).create(), null);
+        return name;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+          throw e;
+        }
+      }
+      ConfigMap live = client.configMaps().inNamespace(namespace).withName(name).get();
+      if (live == null) {
+        throw new NotPublished(
+            "ConfigMap " + namespace + "/" + name + " was deleted while being written; retrying");
+      }
+      requireOwned(live, owner, namespace, name);
+      remember(identity, apply(desired), live);
       return name;
     } catch (KubernetesClientException e) {
       throw new NotPublished(
@@ -117,6 +184,49 @@ public class SnippetPublisher {
               + " with the workflow snippets: "
               + e.getMessage());
     }
+  }
+
+  private ConfigMap apply(ConfigMap desired) {
+    return client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+  }
+
+  private static void requireOwned(
+      ConfigMap live, OwnerReference owner, String namespace, String name) {
+    var references = live.getMetadata().getOwnerReferences();
+    boolean ours =
+        references != null
+            && references.stream().anyMatch(r -> Objects.equals(r.getUid(), owner.getUid()));
+    if (!ours) {
+      throw new NotPublished(
+          "ConfigMap "
+              + namespace
+              + "/"
+              + name
+              + " exists and is not owned by this identity; the workflow snippets are not"
+              + " written over it (delete or rename it)");
+    }
+  }
+
+  /**
+   * Puts what was just written into the informer's cache until its watch catches up, so the next
+   * pass compares against it, and the watch event of the operator's own write wakes nobody.
+   */
+  private void remember(CIFederatedIdentity identity, ConfigMap written, ConfigMap previous) {
+    var source = cache;
+    if (source == null || written == null) {
+      return;
+    }
+    ResourceID primary = ResourceID.fromResource(identity);
+    if (previous == null) {
+      source.handleRecentResourceCreate(primary, written);
+    } else {
+      source.handleRecentResourceUpdate(primary, written, previous);
+    }
+  }
+
+  private static ResourceID resourceId(CIFederatedIdentity identity) {
+    return new ResourceID(
+        configMapName(identity.getMetadata().getName()), identity.getMetadata().getNamespace());
   }
 
   private static String sha256(String value) {

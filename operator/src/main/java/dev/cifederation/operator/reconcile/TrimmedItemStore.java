@@ -1,6 +1,7 @@
 package dev.cifederation.operator.reconcile;
 
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
@@ -43,6 +44,31 @@ public final class TrimmedItemStore<R extends HasMetadata> implements ItemStore<
   public static TrimmedItemStore<CIFederatedIdentity> identitiesWithoutStatus() {
     return new TrimmedItemStore<>(identity -> identity.setStatus(null));
   }
+
+  /**
+   * The snippet ConfigMaps as the publisher reads them: the data only of those an identity owns.
+   * The cache selects ConfigMaps by the operator's label, which anyone who may create ConfigMaps in
+   * a namespace can put on theirs; without their data they cost the operator next to no memory.
+   */
+  public static TrimmedItemStore<ConfigMap> configMapsWithDataOfIdentitiesOnly() {
+    return new TrimmedItemStore<>(
+        configMap -> {
+          var references = configMap.getMetadata().getOwnerReferences();
+          boolean identityOwned =
+              references != null
+                  && references.stream()
+                      .anyMatch(
+                          r ->
+                              Boolean.TRUE.equals(r.getController())
+                                  && IDENTITY_KIND.equals(r.getKind()));
+          if (!identityOwned) {
+            configMap.setData(null);
+            configMap.setBinaryData(null);
+          }
+        });
+  }
+
+  private static final String IDENTITY_KIND = HasMetadata.getKind(CIFederatedIdentity.class);
 
   @Override
   public String getKey(R object) {

@@ -108,12 +108,29 @@ class ChartTest {
     assertThat(all(limited, "Role"))
         .extracting(r -> r.at("/metadata/namespace").asText())
         .containsExactlyInAnyOrder(Chart.NAMESPACE, "team-a", "team-b");
+    // the operator watches its (label-selected) ConfigMaps there, and only there
+    assertThat(
+            all(limited, "Role").stream()
+                .filter(r -> r.at("/metadata/namespace").asText().equals("team-a"))
+                .findFirst()
+                .orElseThrow()
+                .at("/rules/0/verbs")
+                .toString())
+        .isEqualTo("[\"get\",\"list\",\"watch\",\"create\",\"patch\"]");
+    assertThat(
+            env(only(limited, "Deployment").at("/spec/template/spec/containers/0"))
+                .get("CIFED_WORKFLOW_SNIPPET_NAMESPACES")
+                .path("value")
+                .asText())
+        .isEqualTo("team-a,team-b");
     // cluster-wide only when asked for by name
     List<JsonNode> wide =
         objects(
             Chart.templateWith(
                 "{config: {workflowSnippets: true}, rbac: {workflowSnippetsClusterWide: true}}"));
     assertThat(only(wide, "ClusterRole").path("rules").toString()).contains("configmaps");
+    assertThat(env(only(wide, "Deployment").at("/spec/template/spec/containers/0")))
+        .doesNotContainKey("CIFED_WORKFLOW_SNIPPET_NAMESPACES");
     assertThatThrownBy(() -> Chart.templateWith("config: {workflowSnippets: true}"))
         .hasMessageContaining("rbac.workflowSnippetNamespaces");
   }

@@ -329,6 +329,7 @@ class OperatorConfigTest {
     other.put(Variable.CIFED_SHARD_RECONCILES_ISSUERS, "false");
     other.put(Variable.CIFED_LOG_FORMAT, "json");
     other.put(Variable.CIFED_WORKFLOW_SNIPPETS, "false");
+    other.put(Variable.CIFED_WORKFLOW_SNIPPET_NAMESPACES, "team-a, team-b");
     other.put(Variable.CIFED_ISSUER_ALLOW_PRIVATE, "true");
     assertThat(EnumSet.complementOf(EnumSet.copyOf(other.keySet())))
         .as("every variable but the local-mode switch has a value here")

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentityStatus;
 import dev.cifederation.operator.testsupport.Fixtures;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -59,5 +62,40 @@ class TrimmedItemStoreTest {
     assertThat(cached.getStatus()).isNull();
     assertThat(cached.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(cached.getSpec().getIssuerRef()).isEqualTo(identity.getSpec().getIssuerRef());
+  }
+
+  @Test
+  void labelledConfigMapsKeepTheirDataOnlyWhenAnIdentityOwnsThem() {
+    var store = TrimmedItemStore.configMapsWithDataOfIdentitiesOnly();
+    ConfigMap owned =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("deploy-ci-snippets")
+            .withNamespace("team-a")
+            .addNewOwnerReference()
+            .withKind(HasMetadata.getKind(CIFederatedIdentity.class))
+            .withName("deploy")
+            .withUid("uid-1")
+            .withController(true)
+            .endOwnerReference()
+            .endMetadata()
+            .withData(Map.of("github-actions.yaml", "steps: []"))
+            .build();
+    // anyone who may create ConfigMaps there can put the operator's label on one
+    ConfigMap lookalike =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("big")
+            .withNamespace("team-a")
+            .endMetadata()
+            .withData(Map.of("blob", "x".repeat(1000)))
+            .build();
+
+    store.put(store.getKey(owned), owned);
+    store.put(store.getKey(lookalike), lookalike);
+
+    assertThat(store.get("team-a/deploy-ci-snippets").getData())
+        .containsEntry("github-actions.yaml", "steps: []");
+    assertThat(store.get("team-a/big").getData()).isNullOrEmpty();
   }
 }

@@ -167,7 +167,7 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
     return new AccountView(
         snapshot.provider(intent.trust().providerArn(), iam::readProvider),
         snapshot.role(intent.role().name()).map(role -> complete(iam, intent, role)),
-        List.copyOf(snapshot.roles()));
+        snapshot.rolesMarkedFor(intent.owner(), intent.recordedRoleArn()));
   }
 
   /**

@@ -120,6 +120,42 @@ class WorkflowSnippetsIT {
   }
 
   @Test
+  void aDeletedOrEditedConfigMapIsRestored() throws Exception {
+    CLIENT.resource(example("github-gcp.yaml", "restored")).create();
+    await().atMost(Duration.ofSeconds(60)).until(() -> configMap("restored-ci-snippets") != null);
+    Map<String, String> published = configMap("restored-ci-snippets").getData();
+
+    // edited by hand, label removed: no longer in the operator's cache, still its own
+    ConfigMap edited = configMap("restored-ci-snippets");
+    edited.setData(Map.of("github-actions.yaml", "tampered"));
+    edited.getMetadata().getLabels().remove("cifederation.dev/identity");
+    CLIENT.resource(edited).update();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              ConfigMap live = configMap("restored-ci-snippets");
+              assertThat(live.getData()).isEqualTo(published);
+              assertThat(live.getMetadata().getLabels())
+                  .containsEntry("cifederation.dev/identity", "restored");
+            });
+
+    CLIENT
+        .configMaps()
+        .inNamespace(OPERATOR.getNamespace())
+        .withName("restored-ci-snippets")
+        .delete();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              ConfigMap live = configMap("restored-ci-snippets");
+              assertThat(live).isNotNull();
+              assertThat(live.getData()).isEqualTo(published);
+            });
+  }
+
+  @Test
   void aConfigMapTheIdentityDoesNotOwnIsNeverOverwritten() throws Exception {
     ConfigMap foreign =
         new ConfigMapBuilder()
