@@ -205,7 +205,6 @@ echo "  audit exit code $audit_code"
 log "import: manifests for what compiles back exactly (Observe, adoptExisting) in $STATE/imported.yaml"
 java -jar operator/target/cifederation-operator.jar import "${FLEET[@]}" --namespace $LEGACY_NS \
   > $STATE/imported.yaml 2>$STATE/import.log
-grep -v '^import: ' $STATE/import.log >&2 || true
 grep '^import: ' $STATE/import.log
 sed -n '/^# cifederation-operator import/,/^---/p' $STATE/imported.yaml | grep '^#' | grep -i 'import\|legacy'
 # legacy-feature comes from the import as it is, but for its issuerRef: the cluster already has a CIIssuer for

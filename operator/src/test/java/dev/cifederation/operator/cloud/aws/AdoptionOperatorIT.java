@@ -84,6 +84,7 @@ class AdoptionOperatorIT {
   private static final String GRANTED = "legacy-" + ID;
   private static final String NOT_GRANTED = "legacy-other-" + ID;
   private static final String IMPORTED = "legacy-imported-" + ID;
+
   /** Written by hand as Terraform users do: another key order, Action as a string. */
   private static final String HAND_MADE_TRUST =
       """
@@ -96,6 +97,7 @@ class AdoptionOperatorIT {
           "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}]}
       """
           .formatted(ACCOUNT);
+
   private static String deployPolicy;
 
   @BeforeAll
@@ -154,7 +156,10 @@ class AdoptionOperatorIT {
   @AfterAll
   static void dropPolicy() {
     CLIENT.resources(CIFederationPolicy.class).withName("adopt-" + ID).delete();
-    CLIENT.resources(CIFederationPolicy.class).withName("import-" + OPERATOR.getNamespace()).delete();
+    CLIENT
+        .resources(CIFederationPolicy.class)
+        .withName("import-" + OPERATOR.getNamespace())
+        .delete();
   }
 
   @Test
@@ -254,7 +259,9 @@ class AdoptionOperatorIT {
         LOOP.apply(Serialization.unmarshal(document.toString(), CIIssuer.class));
       }
     }
-    CLIENT.resource(Serialization.unmarshal(manifest.toString(), CIFederatedIdentity.class)).create();
+    CLIENT
+        .resource(Serialization.unmarshal(manifest.toString(), CIFederatedIdentity.class))
+        .create();
     CIFederatedIdentity observed = LOOP.awaitCondition(name, "AWSReady", "Observed");
 
     assertThat(observed.getSpec().getManagementPolicy()).isEqualTo(ManagementPolicy.Observe);
