@@ -191,13 +191,36 @@ echo
 # Terraform-style GitHub OIDC provider was used by the examples' roles read-only (no tags, its thumbprint kept).
 log "existing accounts: the legacy objects, as the clouds hold them"
 python3 hack/demo_clouds.py legacy-show
-# >>> AUDIT/IMPORT STEP (issue #18 parts 1-2): the audit and import subcommands are called here, e.g.
-#   java -jar operator/target/cifederation-operator.jar audit --aws-account 123456789012 --gcp-project my-project \
-#     --azure-subscription 00000000-0000-0000-0000-000000000000 --azure-resource-group my-rg --format table
-#   java -jar operator/target/cifederation-operator.jar import <same flags> > $STATE/imported.yaml
-# The imported legacy-deploy / legacy-feature manifests can then replace the two written out below.
-# <<< AUDIT/IMPORT STEP
+# >>> AUDIT/IMPORT STEP (issue #18): audit judges every OIDC trust in the three clouds, whoever made it; import
+# writes manifests for what compiles back exactly. Both only read.
 LEGACY_NS=legacy-adoption
+FLEET=(--aws-account 123456789012 --gcp-project my-project
+  --azure-subscription 00000000-0000-0000-0000-000000000000 --azure-resource-group my-rg)
+log "audit: the operator's trust lint on everything in the clouds (exit 1: there are findings)"
+audit_code=0
+java -jar operator/target/cifederation-operator.jar audit "${FLEET[@]}" --format table 2>$STATE/audit.log \
+  || audit_code=$?
+echo "  audit exit code $audit_code"
+[[ $audit_code == 1 ]] || { log "audit failed (see $STATE/audit.log)"; exit 1; }
+log "import: manifests for what compiles back exactly (Observe, adoptExisting) in $STATE/imported.yaml"
+java -jar operator/target/cifederation-operator.jar import "${FLEET[@]}" --namespace $LEGACY_NS \
+  > $STATE/imported.yaml 2>$STATE/import.log
+grep '^import: ' $STATE/import.log
+sed -n '/^# cifederation-operator import/,/^---/p' $STATE/imported.yaml | grep '^#' | grep -i 'import\|legacy'
+# legacy-feature comes from the import as it is, but for its issuerRef: the cluster already has a CIIssuer for
+# that URL (github), so the imported one (named after the URL) is not applied beside it.
+python3 - $STATE/imported.yaml > $STATE/legacy-feature.yaml <<'PY'
+import sys
+for doc in open(sys.argv[1]).read().split("\n---\n"):
+    if "kind: CIFederatedIdentity" in doc and "\n  name: legacy-feature\n" in doc:
+        print("\n".join(l.replace("issuerRef: token.actions.githubusercontent.com", "issuerRef: github")
+                        for l in doc.splitlines()))
+PY
+grep -q 'identityName: legacy-feature' $STATE/legacy-feature.yaml \
+  || { log "import did not produce legacy-feature (see $STATE/imported.yaml)"; exit 1; }
+sed 's/^/    /' $STATE/legacy-feature.yaml
+# legacy-deploy (repo:my-org/*) is in import's remediation plan: its manifest is written below, narrowed.
+# <<< AUDIT/IMPORT STEP
 log "adoption, step 1: manifests for two legacy objects, applied with managementPolicy Observe (nothing is written)"
 "$KUBECTL" apply --server-side -f - >/dev/null <<EOF
 apiVersion: v1
@@ -246,26 +269,9 @@ spec:
     accountId: "123456789012"
     roleName: legacy-deploy
     managedPolicyArns: [arn:aws:iam::123456789012:policy/legacy-deploy-s3]
----
-# legacy-feature's credential is exactly what this manifest declares: it is adopted as it is
-apiVersion: cifederation.dev/v1alpha1
-kind: CIFederatedIdentity
-metadata:
-  name: legacy-feature
-  namespace: $LEGACY_NS
-spec:
-  issuerRef: github
-  repository: my-org/my-app
-  subject:
-    branch: feature-x
-  managementPolicy: Observe
-  adoptExisting: true
-  azure:
-    subscriptionId: 00000000-0000-0000-0000-000000000000
-    resourceGroup: my-rg
-    location: eastus
-    identityName: legacy-feature
 EOF
+# legacy-feature's credential is exactly what the imported manifest declares: it is adopted as it is
+"$KUBECTL" apply --server-side -f $STATE/legacy-feature.yaml >/dev/null
 condition() { # identity type -> "status reason: message"
   local path="{.status.conditions[?(@.type==\"$2\")]"
   "$KUBECTL" -n $LEGACY_NS get cifi "$1" -o jsonpath="$path.status} $path.reason}: $path.message}"

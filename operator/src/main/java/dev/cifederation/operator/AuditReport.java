@@ -340,16 +340,24 @@ final class AuditReport {
   static String pseudoPath(ScannedObject object) {
     String id = object.id().replaceFirst("^/+", "");
     StringBuilder path = new StringBuilder();
-    for (char c : id.toCharArray()) {
-      if (Character.isLetterOrDigit(c) || "-._~/@".indexOf(c) >= 0) {
-        path.append(c);
-      } else {
-        for (byte b : String.valueOf(c).getBytes(StandardCharsets.UTF_8)) {
-          path.append('%').append(String.format("%02X", b));
-        }
-      }
-    }
-    return "cloud/" + object.cloud().name().toLowerCase(Locale.ROOT) + "/" + path;
+    id.codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~/@".indexOf(c) >= 0)) {
+                path.append((char) c);
+              } else {
+                for (byte b : Character.toString(c).getBytes(StandardCharsets.UTF_8)) {
+                  path.append('%').append(String.format("%02X", b));
+                }
+              }
+            });
+    // an IAM path may hold '.' and '..' segments: encoded, the pseudo-path cannot climb out of
+    // cloud/<cloud>/ onto a real file of the repository (.github/workflows/…)
+    String segments =
+        java.util.Arrays.stream(path.toString().split("/", -1))
+            .map(s -> !s.isEmpty() && s.chars().allMatch(c -> c == '.') ? s.replace(".", "%2E") : s)
+            .collect(java.util.stream.Collectors.joining("/"));
+    return "cloud/" + object.cloud().name().toLowerCase(Locale.ROOT) + "/" + segments;
   }
 
   private static String shortName(String id) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cifederation.operator.api.v1alpha1.ApiGroup;
+import dev.cifederation.operator.api.v1alpha1.AzureRoleAssignment;
+import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.cloud.ScannedObject;
 import dev.cifederation.operator.cloud.TargetScan;
 import dev.cifederation.operator.trust.TrustDecompiler;
@@ -18,6 +20,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -41,7 +46,11 @@ import picocli.CommandLine.Spec;
       "Exit code: 0 written, 2 bad usage or configuration, 3 a target could not be read"
           + " completely (what was read is still written)."
     })
-final class ImportCommand implements Callable<Integer> {
+public final class ImportCommand implements Callable<Integer> {
+
+  /** What {@code spec.repositories} of a policy admits (its CEL rule). */
+  private static final Pattern POLICY_REPOSITORY =
+      Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._*-]+)+");
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final ObjectMapper TREES =
@@ -116,12 +125,26 @@ final class ImportCommand implements Callable<Integer> {
     return incomplete ? AuditCommand.INCOMPLETE : 0;
   }
 
+  /** The text {@code import} writes for these scans: manifests, remediation plan, the grant. */
+  public static String yaml(List<TargetScan> scans, String namespace) throws Exception {
+    return manifests(scans, namespace).yaml();
+  }
+
   /** What one import writes: issuers by name, identities, and the objects left out with why. */
   static final class Manifests {
     final Map<String, JsonNode> issuers = new LinkedHashMap<>();
     final List<ObjectNode> identities = new ArrayList<>();
     final List<String> imported = new ArrayList<>();
     final List<String> notImported = new ArrayList<>();
+
+    /** What the adoption needs granted, field by field of a CIFederationPolicy's spec. */
+    final Map<String, Set<String>> grants = new TreeMap<>();
+
+    void grant(String field, String value) {
+      if (value != null && !value.isBlank()) {
+        grants.computeIfAbsent(field, f -> new TreeSet<>()).add(value);
+      }
+    }
 
     String yaml() throws Exception {
       StringBuilder text = new StringBuilder();
@@ -147,7 +170,89 @@ final class ImportCommand implements Callable<Integer> {
             .append('\n')
             .append(YAML.writeValueAsString(identities.get(i)));
       }
+      if (!identities.isEmpty()) {
+        text.append(POLICY_HEADER);
+        YAML.writeValueAsString(policy())
+            .lines()
+            .forEach(line -> text.append("# ").append(oneLine(line)).append('\n'));
+      }
       return text.toString();
+    }
+
+    /**
+     * The CIFederationPolicy that grants exactly what these identities name (accounts, role names
+     * and ARNs, projects, service accounts and providers, subscriptions, scopes and identities).
+     */
+    ObjectNode policy() {
+      ObjectNode policy = TREES.createObjectNode();
+      policy.put("apiVersion", ApiGroup.GROUP + "/" + ApiGroup.VERSION);
+      policy.put("kind", "CIFederationPolicy");
+      policy.putObject("metadata").put("name", "import-" + namespace);
+      ObjectNode spec = policy.putObject("spec");
+      spec.putObject("namespaceSelector")
+          .putObject("matchLabels")
+          .put("kubernetes.io/metadata.name", namespace);
+      grants.forEach(
+          (field, values) -> {
+            if (field.equals("repositories")
+                && !values.stream().allMatch(r -> POLICY_REPOSITORY.matcher(r).matches())) {
+              return; // a repository the policy's patterns cannot name: no repository limit
+            }
+            ObjectNode block = spec;
+            String[] path = field.split("\\.");
+            for (int i = 0; i < path.length - 1; i++) {
+              block = block.with(path[i]);
+            }
+            values.forEach(block.withArray(path[path.length - 1])::add);
+          });
+      return policy;
+    }
+
+    private final String namespace;
+
+    Manifests(String namespace) {
+      this.namespace = namespace;
+    }
+  }
+
+  /**
+   * The grant is the platform team's, never the tenant's: printed as comments for them to review
+   * and apply, so applying the import's output in a namespace grants nothing.
+   */
+  private static final String POLICY_HEADER =
+      """
+      ---
+      # Adoption needs a CIFederationPolicy granting these objects (default deny: without it each
+      # identity is Conflict, under Observe too). It is the platform team's to review and apply; it
+      # is printed as comments so that applying this file in a namespace grants nothing:
+      """;
+
+  /** The policy fields the adoption of one imported identity needs. */
+  private static void grantsOf(Manifests manifests, String objectId, CIFederatedIdentitySpec spec) {
+    manifests.grant("repositories", spec.getRepository());
+    if (spec.getSubject() != null) {
+      // the kinds in use, no more: pullRequest only where an imported trust already admits it
+      manifests.grant("subjects", spec.getSubject().kind().name());
+    }
+    if (spec.getAws() != null) {
+      manifests.grant("aws.accounts", spec.getAws().getAccountId());
+      manifests.grant("aws.roleNames", spec.getAws().getRoleName());
+      spec.getAws()
+          .getManagedPolicyArns()
+          .forEach(arn -> manifests.grant("aws.managedPolicyArns", arn));
+      manifests.grant("aws.adoptableRoles", objectId);
+    }
+    if (spec.getGcp() != null) {
+      manifests.grant("gcp.projects", spec.getGcp().getProjectId());
+      manifests.grant("gcp.serviceAccounts", spec.getGcp().getServiceAccount());
+      manifests.grant("gcp.adoptableProviders", objectId);
+    }
+    if (spec.getAzure() != null) {
+      manifests.grant("azure.subscriptions", spec.getAzure().getSubscriptionId());
+      for (AzureRoleAssignment assignment : spec.getAzure().getRoleAssignments()) {
+        manifests.grant("azure.scopes", assignment.getScope());
+      }
+      manifests.grant("azure.adoptableIdentities", objectId);
     }
   }
 
@@ -171,7 +276,7 @@ final class ImportCommand implements Callable<Integer> {
 
   /** The manifests of every scanned object that holds trust; names made unique. */
   static Manifests manifests(List<TargetScan> scans, String namespace) {
-    Manifests manifests = new Manifests();
+    Manifests manifests = new Manifests(namespace);
     List<String> names = new ArrayList<>();
     for (TargetScan scan : scans) {
       for (ScannedObject object : scan.objects()) {
@@ -199,6 +304,7 @@ final class ImportCommand implements Callable<Integer> {
         manifests.identities.add(
             resource("CIFederatedIdentity", name, namespace, imported.identity()));
         manifests.imported.add(object.id());
+        grantsOf(manifests, object.id(), imported.identity());
       }
     }
     return manifests;

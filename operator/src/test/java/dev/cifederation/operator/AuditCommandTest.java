@@ -167,6 +167,27 @@ class AuditCommandTest {
   }
 
   @Test
+  void aRolePathOfDotsCannotTurnTheSarifPseudoPathIntoARepositoryFile() {
+    ScannedObject climbing =
+        new ScannedObject(
+            Cloud.AWS,
+            "role",
+            "arn:aws:iam::123456789012:role/../../../.github/workflows/deploy.yml",
+            Optional.empty(),
+            Optional.empty(),
+            List.of());
+
+    String path = AuditReport.pseudoPath(climbing);
+
+    assertThat(path)
+        .startsWith("cloud/aws/")
+        .doesNotContain("/../")
+        .isEqualTo(
+            "cloud/aws/arn%3Aaws%3Aiam%3A%3A123456789012%3Arole/%2E%2E/%2E%2E/%2E%2E/.github/workflows/deploy.yml");
+    assertThat(URI.create(path).normalize().toString()).startsWith("cloud/aws/");
+  }
+
+  @Test
   void theTableNamesEachObjectWhoCanAssumeItAndEachFinding() {
     Canned fleet = fleet();
 

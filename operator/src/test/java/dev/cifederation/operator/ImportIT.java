@@ -33,6 +33,15 @@ class ImportIT {
   @TempDir Path dir;
 
   /** What the scanners of a fleet report: well-formed trusts of each cloud, and legacy ones. */
+  private static CompiledTrust production() throws Exception {
+    return new TrustCompiler()
+        .compile(
+            Specs.gitHub(),
+            "legacy",
+            "made-by-hand",
+            Specs.withAllClouds(Specs.spec(s -> s.setEnvironment("production"))));
+  }
+
   private static AuditCommandTest.Canned fleet() throws Exception {
     CompiledTrust production =
         new TrustCompiler()
@@ -134,6 +143,7 @@ class ImportIT {
 
     assertThat(run.code()).as(run.err()).isZero();
     String yaml = run.out();
+    CompiledTrust production = production();
     // the remediation plan first
     assertThat(yaml)
         .startsWith("# cifederation-operator import: 4 identities imported")
@@ -165,6 +175,38 @@ class ImportIT {
                     .isEqualTo("gitlab-release"));
     assertThat(documents.stream().filter(d -> d.path("kind").asText().equals("CIIssuer")).count())
         .isEqualTo(2);
+    // the existing GCP provider is addressed, not a second one created beside it
+    assertThat(identities)
+        .anySatisfy(
+            d ->
+                assertThat(d.path("spec").path("gcp").path("providerId").asText())
+                    .isEqualTo(production.gcp().providerId()));
+    // the grant adoption needs is the platform team's: printed as comments only, never a document
+    assertThat(documents)
+        .noneSatisfy(d -> assertThat(d.path("kind").asText()).isEqualTo("CIFederationPolicy"));
+    JsonNode policy =
+        new YAMLMapper()
+            .readTree(
+                yaml.substring(yaml.indexOf("# apiVersion: cifederation.dev"))
+                    .lines()
+                    .map(line -> line.substring(2))
+                    .collect(java.util.stream.Collectors.joining("\n")));
+    assertThat(policy.path("kind").asText()).isEqualTo("CIFederationPolicy");
+    assertThat(policy.at("/spec/aws/adoptableRoles").toString())
+        .contains("arn:aws:iam::123456789012:role/gitlab-release")
+        .doesNotContain("legacy-org-wide");
+    assertThat(policy.at("/spec/gcp/adoptableProviders").get(0).asText())
+        .isEqualTo(production.gcp().providerName());
+    assertThat(policy.at("/spec/azure/adoptableIdentities").get(0).asText())
+        .isEqualTo(production.azure().identityId());
+    assertThat(
+            policy.at("/spec/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+        .isEqualTo(namespace);
+    Path policyFile = dir.resolve("policy.yaml");
+    Files.writeString(policyFile, new YAMLMapper().writeValueAsString(policy));
+    KubeApiServerSupport.KubectlResult admitted =
+        kube.kubectl("apply", "-f", policyFile.toString());
+    assertThat(admitted.exitCode()).as(admitted.output()).isZero();
 
     Path file = dir.resolve("imported.yaml");
     Files.writeString(file, yaml);

@@ -383,25 +383,33 @@ public final class PolicyEvaluator {
   private record Grant(Optional<Violation> violation, List<String> adoptable) {}
 
   /**
-   * The first policy that grants the block wins (its adoptable patterns go to the adapter);
-   * otherwise the refusal of the policy that came closest, so the message names the rule that
-   * stopped it rather than only "not granted".
+   * Granted when a policy grants the whole block; the adoptable patterns of every policy that does
+   * go to the adapter (each alone would let the identity adopt its objects, so a second policy —
+   * e.g. the grant {@code import} prints — must not be shadowed by the first). Otherwise the
+   * refusal of the policy that came closest, so the message names the rule that stopped it rather
+   * than only "not granted".
    */
   private static Grant grant(
       CIFederatedIdentitySpec spec, Target target, List<CIFederationPolicy> selected) {
     Violation closest = null;
     int closestStage = -1;
+    boolean granted = false;
+    List<String> adoptable = new ArrayList<>();
     for (CIFederationPolicy policy : selected) {
       Staged staged = grantBy(spec, target, policy);
       if (staged.violation() == null) {
-        return new Grant(Optional.empty(), staged.adoptable());
+        granted = true;
+        adoptable.addAll(staged.adoptable());
+        continue;
       }
       if (staged.stage() > closestStage) {
         closest = staged.violation();
         closestStage = staged.stage();
       }
     }
-    return new Grant(Optional.of(closest), List.of());
+    return granted
+        ? new Grant(Optional.empty(), List.copyOf(adoptable))
+        : new Grant(Optional.of(closest), List.of());
   }
 
   /**

@@ -78,6 +78,11 @@ public enum Rule {
       Severity.High,
       "trust only protected scopes: a deployment environment, a protected branch, the apply phase;"
           + " never what pull requests from forks can trigger"),
+  FeatureBranchSubject(
+      Severity.Medium,
+      "trust a long-lived protected branch (main, master, trunk, release/*), a deployment"
+          + " environment or a tag: anyone who can push a branch can run its workflows, so a"
+          + " feature branch's token should not reach a deploy role"),
   UnprotectedTrigger(
       Severity.Medium,
       "narrow the subject where the CI system allows it (a deployment environment, a branch, the"

@@ -77,6 +77,18 @@ public final class TrustLint {
       Set.of("AdministratorAccess", "IAMFullAccess", "PowerUserAccess");
   private static final Pattern PROTECTED_REF =
       Pattern.compile("refs/heads/(main|master)|refs/tags/[^*?]+|[0-9a-f]{40}");
+
+  /**
+   * The branch a subject trusts: GitHub's and Buildkite's {@code :ref:refs/heads/<branch>},
+   * GitLab's {@code :ref_type:branch:ref:<branch>} (a ref holds no ':').
+   */
+  private static final Pattern SUBJECT_BRANCH =
+      Pattern.compile(":ref:refs/heads/([^:]*)|:ref_type:branch:ref:([^:]*)");
+
+  /** The branches taken as long-lived and protected; any other is a feature branch. */
+  private static final Pattern LONG_LIVED_BRANCH =
+      Pattern.compile("main|master|trunk|release(/[^*?]+)?");
+
   private static final Pattern CEL_CLAIM =
       Pattern.compile("\\b(?:assertion|attribute)\\.(\\w+)|\\bgoogle\\.subject\\b");
   private static final Pattern CEL_PINNED =
@@ -348,6 +360,37 @@ public final class TrustLint {
     int workflow = value.indexOf(":job_workflow_ref:");
     if (workflow >= 0) {
       lintWorkflowRef(value.substring(workflow + ":job_workflow_ref:".length()), name, where, out);
+    }
+    lintBranch(value, wildcard, name, where, out);
+  }
+
+  /**
+   * A subject that trusts a branch other than a long-lived one (main, master, trunk, release/…), or
+   * a branch pattern that admits one: whoever can push that branch mints the credentials (the
+   * guide's "non-main branch assumes production role"). A pattern within {@code release/} passes.
+   */
+  private static void lintBranch(
+      String subject, boolean wildcard, String name, String where, List<Finding> out) {
+    Matcher branch = SUBJECT_BRANCH.matcher(subject);
+    if (!branch.find()) {
+      return;
+    }
+    String ref = branch.group(1) != null ? branch.group(1) : branch.group(2);
+    boolean longLived =
+        wildcard && Wildcard.hasWildcard(ref)
+            ? literalPrefix(ref).startsWith("release/")
+            : LONG_LIVED_BRANCH.matcher(ref).matches();
+    if (!longLived) {
+      out.add(
+          Rule.FeatureBranchSubject.finding(
+              where,
+              name
+                  + " trusts sub '"
+                  + subject
+                  + "': the branch "
+                  + ref
+                  + (wildcard && Wildcard.hasWildcard(ref) ? " admits" : " is")
+                  + " not a long-lived branch (main, master, trunk, release/*)"));
     }
   }
 
@@ -664,6 +707,7 @@ public final class TrustLint {
     if (subject.startsWith("repo:") && subject.endsWith(":pull_request")) {
       out.add(Rule.PullRequestSubject.finding(where, name + " trusts the subject " + subject));
     }
+    lintBranch(subject, false, name, where, out);
     int workflow = subject.indexOf(":job_workflow_ref:");
     if (workflow >= 0) {
       lintWorkflowRef(

@@ -39,8 +39,9 @@ import java.util.regex.Pattern;
  * compiled trust equals the live one in the terms the adapter compares by: the AWS trust policy as
  * IAM grants it ({@link PolicyEquivalence}), the GCP provider's issuer, audiences, attribute
  * mapping, condition (as CEL prints it) and bound principal, Azure's issuer, subject and audiences.
- * What the compiler derives from the resource's name and not from the trust is not compared: the
- * GCP provider ID and the Azure credential name (the operator's own, see the README).
+ * The GCP provider ID is carried over ({@code spec.gcp.providerId}), so the manifest addresses the
+ * existing provider; the Azure credential name is not compared, as adoption keeps a credential of
+ * any name that holds exactly the declared trust.
  */
 public final class TrustDecompiler {
 
@@ -288,6 +289,8 @@ public final class TrustDecompiler {
       gcp.setProjectId(provider.projectId());
       gcp.setProjectNumber(provider.projectNumber());
       gcp.setPoolId(provider.poolId());
+      // the existing provider, not a second one beside it: adoption takes it over in place
+      gcp.setProviderId(provider.providerId());
       gcp.setServiceAccount(provider.serviceAccount());
       spec.setGcp(gcp);
       Optional<CompiledTrust> compiled = compile(issuer, namespace, name, spec, tried);

@@ -297,6 +297,32 @@ class PolicyEvaluatorTest {
   }
 
   @Test
+  void everyPolicyThatGrantsTheBlockAddsItsAdoptablePatternsNotOnlyTheFirst() {
+    // the grant import prints, applied beside the team's policy: sorted after it, not shadowed
+    CIFederationPolicy imported =
+        policy(
+            POLICY
+                .replace("name: team-a", "name: zz-import-team-a")
+                .replace("role/legacy-*", "role/hand-made"));
+    CIFederationPolicy notGranting =
+        policy(
+            POLICY
+                .replace("name: team-a", "name: zzz-other-account")
+                .replace("accounts: [\"123456789012\"]", "accounts: [\"999999999999\"]")
+                .replace("role/legacy-*", "role/elsewhere"));
+    PolicyVerdict verdict =
+        evaluate(
+            identity(ALLOWED),
+            TEAM_A,
+            List.of(policy(POLICY), imported, notGranting),
+            Ungoverned.Deny);
+    assertThat(verdict.adoptable(PolicyEvaluator.Target.aws))
+        .as("only policies that grant the whole block hand over adoption")
+        .containsExactlyInAnyOrder(
+            "arn:aws:iam::123456789012:role/legacy-*", "arn:aws:iam::123456789012:role/hand-made");
+  }
+
+  @Test
   void aSuspendingPolicyIsNamedAndDoesNotMakeTheIdentityNonCompliant() {
     var suspending = policy(POLICY.replace("spec:\n", "spec:\n  suspend: true\n"));
     PolicyVerdict verdict =

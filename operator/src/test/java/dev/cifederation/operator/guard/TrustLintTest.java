@@ -273,6 +273,61 @@ class TrustLintTest {
                 safeCel(),
                 principal(
                     "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/d.yml@0123456789abcdef0123456789abcdef01234567"))),
+        // -------------------------------------------------------------- FeatureBranchSubject
+        flags(
+            Rule.FeatureBranchSubject,
+            "Azure credential for feature/login",
+            azure("repo:my-org/my-app:ref:refs/heads/feature/login", "api://AzureADTokenExchange")),
+        flags(
+            Rule.FeatureBranchSubject,
+            "AWS sub on a develop branch",
+            aws(equalsSub("repo:my-org/my-app:ref:refs/heads/develop"))),
+        flags(
+            Rule.FeatureBranchSubject,
+            "AWS pattern over every branch",
+            aws(like("repo:my-org/my-app:ref:refs/heads/*"))),
+        flags(
+            Rule.FeatureBranchSubject,
+            "a pattern starting with main admits main-hotfix",
+            aws(like("repo:my-org/my-app:ref:refs/heads/main*"))),
+        flags(
+            Rule.FeatureBranchSubject,
+            "GitLab branch ref",
+            aws(equalsSub("project_path:my-group/my-app:ref_type:branch:ref:wip"))),
+        flags(
+            Rule.FeatureBranchSubject,
+            "GCP principal on a feature branch",
+            gcp(safeCel(), principal("repo:my-org/my-app:ref:refs/heads/feature/x"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "main",
+            azure("repo:my-org/my-app:ref:refs/heads/main", "api://AzureADTokenExchange")),
+        passes(
+            Rule.FeatureBranchSubject,
+            "trunk",
+            aws(equalsSub("repo:my-org/my-app:ref:refs/heads/trunk"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "release branches by pattern",
+            aws(like("repo:my-org/my-app:ref:refs/heads/release/*"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "GitLab main",
+            aws(equalsSub("project_path:my-group/my-app:ref_type:branch:ref:main"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "an environment",
+            aws(equalsSub("repo:my-org/my-app:environment:production"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "a tag",
+            aws(equalsSub("repo:my-org/my-app:ref:refs/tags/v1"))),
+        passes(
+            Rule.FeatureBranchSubject,
+            "a reusable workflow on a side branch is UnpinnedReusableWorkflow's, not this rule's",
+            azure(
+                "repo:my-org/my-app:job_workflow_ref:my-org/shared/.github/workflows/d.yml@refs/heads/dev",
+                "api://AzureADTokenExchange")),
         // -------------------------------------------------------- SessionDurationAbovePolicy
         flags(Rule.SessionDurationAbovePolicy, "4h over a 1h cap", awsSession(Duration.ofHours(4))),
         passes(Rule.SessionDurationAbovePolicy, "1h at a 1h cap", awsSession(Duration.ofHours(1))),

@@ -132,6 +132,8 @@ class TrustDecompilerTest {
     } else if (live instanceof LiveTrust.Gcp gcp) {
       GcpTrust back = again.gcp();
       var provider = (ExistingObject.GcpProvider) where;
+      // the existing provider, not a second one under a name derived from the namespace
+      assertThat(back.providerName()).as(label).isEqualTo(gcp.providerName());
       assertThat(back.poolId()).isEqualTo(provider.poolId());
       assertThat(back.serviceAccount()).isEqualTo(provider.serviceAccount());
       assertThat(back.issuerUri()).isEqualTo(gcp.issuerUri());

@@ -27,6 +27,7 @@ public enum TrustHealthyReason implements Reason {
   SubjectTemplateMismatch,
   UntrustedTrigger,
   UnprotectedTrigger,
+  FeatureBranchSubject,
   // findings the Azure adapter reports on what it reads
   ForeignFederatedCredential,
   UndeclaredRoleAssignment,

@@ -6,11 +6,16 @@ import static dev.cifederation.operator.testsupport.Fixtures.shortId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.cifederation.operator.ImportCommand;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
 import dev.cifederation.operator.api.v1alpha1.CIFederationPolicy;
+import dev.cifederation.operator.api.v1alpha1.CIIssuer;
 import dev.cifederation.operator.api.v1alpha1.ManagementPolicy;
 import dev.cifederation.operator.cloud.Cloud;
+import dev.cifederation.operator.cloud.TargetScan;
 import dev.cifederation.operator.observe.CloudCalls;
 import dev.cifederation.operator.reconcile.EventRecorder;
 import dev.cifederation.operator.reconcile.IdentityReconciler;
@@ -21,11 +26,14 @@ import dev.cifederation.operator.testsupport.OperatorInTheLoop;
 import dev.cifederation.operator.trust.TrustCompiler;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.junit.LocallyRunOperatorExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +45,8 @@ import software.amazon.awssdk.services.iam.IamClient;
  * made by hand, described by a manifest under Observe in a namespace whose CIFederationPolicy
  * grants its adoption, is reported Observed with nothing written; switching the manifest to Enforce
  * writes the ownership tags once and leaves IAM's stored trust document as it was. Without the
- * grant, Enforce is a Conflict and writes nothing.
+ * grant, Enforce is a Conflict and writes nothing. A role made by hand, scanned and imported, is
+ * Observed as the import wrote it once the grant it prints is applied.
  */
 class AdoptionOperatorIT {
 
@@ -74,6 +83,21 @@ class AdoptionOperatorIT {
   private static final String ID = shortId();
   private static final String GRANTED = "legacy-" + ID;
   private static final String NOT_GRANTED = "legacy-other-" + ID;
+  private static final String IMPORTED = "legacy-imported-" + ID;
+
+  /** Written by hand as Terraform users do: another key order, Action as a string. */
+  private static final String HAND_MADE_TRUST =
+      """
+      {"Version": "2012-10-17", "Statement": [{
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com"},
+        "Condition": {"StringEquals": {
+          "token.actions.githubusercontent.com:sub": "repo:my-org/my-app:environment:staging",
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}]}
+      """
+          .formatted(ACCOUNT);
+
   private static String deployPolicy;
 
   @BeforeAll
@@ -89,6 +113,7 @@ class AdoptionOperatorIT {
     // before any pass reads the account: a role created since a cached read is first tried as a
     // creation (IAM refuses it), which would count as a write attempt
     seedRole(NOT_GRANTED, AwsCloudIT.widenedTrustFor(null));
+    seedRole(IMPORTED, HAND_MADE_TRUST);
     // the granted one with exactly the trust its manifest compiles to, as a person writes it
     String handWritten =
         new ObjectMapper()
@@ -131,6 +156,10 @@ class AdoptionOperatorIT {
   @AfterAll
   static void dropPolicy() {
     CLIENT.resources(CIFederationPolicy.class).withName("adopt-" + ID).delete();
+    CLIENT
+        .resources(CIFederationPolicy.class)
+        .withName("import-" + OPERATOR.getNamespace())
+        .delete();
   }
 
   @Test
@@ -183,6 +212,65 @@ class AdoptionOperatorIT {
     assertThat(writes()).as(AdoptionOperatorIT::writesByOperation).isEqualTo(writes);
     assertThat(tags(NOT_GRANTED)).isEmpty();
     assertThat(storedTrust(NOT_GRANTED)).isEqualTo(stored);
+  }
+
+  @Test
+  void anImportedHandMadeRoleWithTheSuggestedGrantIsObservedWithNoDriftAndNothingWritten()
+      throws Exception {
+    String stored = storedTrust(IMPORTED);
+    TargetScan scan;
+    try (AwsAccountScanner scanner =
+        new AwsAccountScanner(
+            AwsTestSupport.operatorSettings(MOTO.endpoint()),
+            AwsCloudIT.TEST_CREDENTIALS,
+            new CloudCalls(new SimpleMeterRegistry(), Cloud.AWS.name()))) {
+      scan = scanner.scan(ACCOUNT);
+    }
+    String imported = ImportCommand.yaml(List.of(scan), OPERATOR.getNamespace());
+    List<JsonNode> documents = new ArrayList<>();
+    var values = new YAMLMapper().readerFor(JsonNode.class).readValues(imported);
+    while (values.hasNext()) {
+      JsonNode document = (JsonNode) values.next();
+      if (document != null && document.isObject()) {
+        documents.add(document);
+      }
+    }
+    JsonNode manifest =
+        documents.stream()
+            .filter(d -> d.path("spec").path("aws").path("roleName").asText().equals(IMPORTED))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("not imported:\n" + imported));
+    String name = manifest.path("metadata").path("name").asText();
+    String issuer = manifest.path("spec").path("issuerRef").asText();
+    double before = writes();
+
+    // what an administrator does with the printed grant: review, uncomment, apply
+    String policy =
+        imported
+            .substring(imported.indexOf("# apiVersion: cifederation.dev"))
+            .lines()
+            .map(line -> line.substring(2))
+            .collect(Collectors.joining("\n"));
+    assertThat(policy).contains("arn:aws:iam::" + ACCOUNT + ":role/" + IMPORTED);
+    CLIENT.resource(Serialization.unmarshal(policy, CIFederationPolicy.class)).create();
+    for (JsonNode document : documents) {
+      if (document.path("kind").asText().equals("CIIssuer")
+          && document.path("metadata").path("name").asText().equals(issuer)) {
+        LOOP.apply(Serialization.unmarshal(document.toString(), CIIssuer.class));
+      }
+    }
+    CLIENT
+        .resource(Serialization.unmarshal(manifest.toString(), CIFederatedIdentity.class))
+        .create();
+    CIFederatedIdentity observed = LOOP.awaitCondition(name, "AWSReady", "Observed");
+
+    assertThat(observed.getSpec().getManagementPolicy()).isEqualTo(ManagementPolicy.Observe);
+    LOOP.awaitPasses(name, 2);
+    assertThat(reason(LOOP.get(name), "AWSReady")).isEqualTo("Observed");
+    assertThat(Events.reasons(LOOP.events(name))).doesNotContain("DriftDetected");
+    assertThat(writes()).as(AdoptionOperatorIT::writesByOperation).isEqualTo(before);
+    assertThat(tags(IMPORTED)).isEmpty();
+    assertThat(storedTrust(IMPORTED)).isEqualTo(stored);
   }
 
   // ---------------------------------------------------------------------------------- helpers

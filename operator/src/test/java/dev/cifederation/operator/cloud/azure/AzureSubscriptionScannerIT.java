@@ -113,11 +113,10 @@ class AzureSubscriptionScannerIT {
                   .extracting(ExistingObject.RoleAssignment::role)
                   .containsExactly("Owner");
             });
-    // a feature branch: whoever can push one can deploy. No lint rule covers a branch (the operator
-    // admits spec.subject.branch); "who can assume this" names it for the reader
+    // a feature branch: whoever can push one can deploy
     assertThat(TrustLint.lint(trust, "Azure", TrustLint.Limits.none()))
         .extracting(Finding::getRule)
-        .isEmpty();
+        .containsExactly("FeatureBranchSubject");
     assertThat(WhoCanAssume.describe(trust)).contains("branch feature/login");
 
     assertThat(arm.fake.requests()).isNotEmpty();
