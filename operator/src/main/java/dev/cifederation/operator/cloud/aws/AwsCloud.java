@@ -312,6 +312,9 @@ public final class AwsCloud extends CloudAdapter<AwsIdentityStatus, AccountView,
                           e.operation(),
                           null,
                           "IAM OIDC provider " + arn + " is in flux"));
+      // the account's scan did not see it and may not for a whole interval: read the account
+      // again, or every later pass of the account would try to create it too
+      snapshots.invalidate(trust.accountId());
       PassPlanner.Decision<ProviderStep> again = PassPlanner.provider(intent, found);
       if (again.conflict().isPresent()) {
         throw new AwsFailure(Kind.CONFLICT, e.operation(), null, again.conflict().get());

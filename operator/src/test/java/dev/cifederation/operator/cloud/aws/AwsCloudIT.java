@@ -565,6 +565,33 @@ class AwsCloudIT {
         .hasSize(1);
   }
 
+  /**
+   * A provider made after the account's scan (by another shard, or by hand) answers the first
+   * create with EntityAlreadyExists; that pass reads the account again, so the passes after it use
+   * the provider instead of each trying to create it until the next scheduled scan.
+   */
+  @Test
+  void aProviderMadeSinceTheScanIsCreatedAtMostOnceByTheAccountsPasses() {
+    // an identity that only observes has the account scanned, with no provider in it
+    CIFederatedIdentity observer = identity("observer", fullSpec(), "managementPolicy: Observe");
+    reconcile(observer);
+    admin.createOpenIDConnectProvider(
+        r ->
+            r.url("https://token.actions.githubusercontent.com")
+                .clientIDList("sts.amazonaws.com")
+                .thumbprintList("6938fd4d98bab03faadb97b34396831e3780aea1"));
+    double creates = count(Set.of("CreateOpenIDConnectProvider"));
+
+    for (int i = 0; i < 4; i++) {
+      CIFederatedIdentity identity = identity("app-" + i, fullSpec());
+      assertThat(reconcile(identity).reason()).isEqualTo(CloudReason.Synced);
+    }
+
+    assertThat(count(Set.of("CreateOpenIDConnectProvider")) - creates)
+        .as("only the first pass after the scan tries to create it")
+        .isEqualTo(1);
+  }
+
   // -------------------------------------------------------------------------- restart safety
 
   @Test
