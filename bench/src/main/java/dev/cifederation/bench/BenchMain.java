@@ -257,7 +257,12 @@ public final class BenchMain implements Runnable {
     public Integer call() throws Exception {
       List<Path> files;
       try (var list = Files.list(results)) {
-        files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        // the soak's results share the folder but are not benchmark runs
+        files =
+            list.filter(p -> p.toString().endsWith(".json"))
+                .filter(p -> !p.getFileName().toString().startsWith("soak-"))
+                .sorted()
+                .toList();
       }
       Files.writeString(out, Report.summary(files));
       System.out.println(Files.readString(out));
