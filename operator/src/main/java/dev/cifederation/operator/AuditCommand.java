@@ -2,7 +2,6 @@ package dev.cifederation.operator;
 
 import dev.cifederation.operator.api.v1alpha1.Severity;
 import dev.cifederation.operator.cloud.TargetScan;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -71,15 +70,11 @@ final class AuditCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (targets.isEmpty()) {
-      err.println(
-          "audit: name at least one target: --aws-account, --gcp-project or"
-              + " --azure-subscription");
-      err.flush();
+    if (targets.noneNamed("audit", err)) {
       return BAD_INPUT;
     }
     List<TargetScan> scans;
-    try (FleetScan.Scanners scanners = scanners()) {
+    try (FleetScan.Scanners scanners = FleetScan.injectedOrFromEnvironment(injected)) {
       scans = FleetScan.scan(targets, scanners);
     }
     AuditReport report = AuditReport.of(scans);
@@ -97,12 +92,6 @@ final class AuditCommand implements Callable<Integer> {
       return INCOMPLETE;
     }
     return report.failing(failOn) > 0 ? FINDINGS : 0;
-  }
-
-  private FleetScan.Scanners scanners() {
-    return injected != null
-        ? injected
-        : FleetScan.of(OperatorApp.cloudsFromEnvironment(), new SimpleMeterRegistry());
   }
 
   static String version() {

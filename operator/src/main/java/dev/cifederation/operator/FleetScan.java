@@ -6,6 +6,7 @@ import dev.cifederation.operator.cloud.azure.AzureSubscriptionScanner;
 import dev.cifederation.operator.cloud.gcp.GcpProjectScanner;
 import dev.cifederation.operator.config.OperatorConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,13 @@ final class FleetScan {
   private FleetScan() {}
 
   /** The scanners of the clouds' configuration, each cloud's built on first use. */
+  /** The test's scanners when given, else the operator's, configured from the environment. */
+  static Scanners injectedOrFromEnvironment(Scanners injected) {
+    return injected != null
+        ? injected
+        : of(OperatorApp.cloudsFromEnvironment(), new SimpleMeterRegistry());
+  }
+
   static Scanners of(OperatorConfig.Clouds clouds, MeterRegistry registry) {
     return new Scanners() {
       private AwsAccountScanner aws;

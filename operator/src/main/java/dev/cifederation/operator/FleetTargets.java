@@ -1,5 +1,6 @@
 package dev.cifederation.operator;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,5 +54,17 @@ final class FleetTargets {
 
   boolean isEmpty() {
     return awsAccounts.isEmpty() && gcpProjects.isEmpty() && azure.isEmpty();
+  }
+
+  /** Whether no target was named; if so, says so on {@code err} for {@code command}. */
+  boolean noneNamed(String command, PrintWriter err) {
+    if (!isEmpty()) {
+      return false;
+    }
+    err.println(
+        command
+            + ": name at least one target: --aws-account, --gcp-project or --azure-subscription");
+    err.flush();
+    return true;
   }
 }

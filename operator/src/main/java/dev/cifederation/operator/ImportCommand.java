@@ -13,7 +13,6 @@ import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentitySpec;
 import dev.cifederation.operator.cloud.ScannedObject;
 import dev.cifederation.operator.cloud.TargetScan;
 import dev.cifederation.operator.trust.TrustDecompiler;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -89,11 +88,7 @@ public final class ImportCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (targets.isEmpty()) {
-      err.println(
-          "import: name at least one target: --aws-account, --gcp-project or"
-              + " --azure-subscription");
-      err.flush();
+    if (targets.noneNamed("import", err)) {
       return AuditCommand.BAD_INPUT;
     }
     if (!DNS_LABEL.matcher(namespace).matches()) {
@@ -102,10 +97,7 @@ public final class ImportCommand implements Callable<Integer> {
       return AuditCommand.BAD_INPUT;
     }
     List<TargetScan> scans;
-    try (FleetScan.Scanners scanners =
-        injected != null
-            ? injected
-            : FleetScan.of(OperatorApp.cloudsFromEnvironment(), new SimpleMeterRegistry())) {
+    try (FleetScan.Scanners scanners = FleetScan.injectedOrFromEnvironment(injected)) {
       scans = FleetScan.scan(targets, scanners);
     }
     Manifests manifests = manifests(scans, namespace);
