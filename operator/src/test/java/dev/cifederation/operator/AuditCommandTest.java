@@ -208,6 +208,20 @@ class AuditCommandTest {
   }
 
   @Test
+  void aRunWithNoTargetIsRefusedBeforeAnyCloudIsAsked() {
+    for (String command : List.of("audit", "import")) {
+      Canned fleet = fleet();
+
+      Run run = run(fleet, command);
+
+      assertThat(run.code()).isEqualTo(AuditCommand.BAD_INPUT);
+      assertThat(run.err())
+          .contains(command + ": name at least one target: --aws-account, --gcp-project");
+      assertThat(fleet.asked).isEmpty();
+    }
+  }
+
+  @Test
   void exitCodesFollowFailOn() {
     assertThat(run(fleet(), "audit", "--aws-account", ACCOUNT, "--fail-on", "Critical").code())
         .isEqualTo(AuditCommand.FINDINGS);
