@@ -4,6 +4,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudReconciler;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.ScopeScans;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -34,6 +35,12 @@ public final class AdapterCalls {
       public CloudOutcome cleanup(CloudRequest request) {
         calls.add(adapter.cloud() + " cleanup " + request.owner());
         return adapter.cleanup(request);
+      }
+
+      @Override
+      public void scanScopes(ScopeScans.DriftListener listener) {
+        // the scheduled scans are the adapter's; a recorder that dropped them would hide drift
+        adapter.scanScopes(listener);
       }
     };
   }
