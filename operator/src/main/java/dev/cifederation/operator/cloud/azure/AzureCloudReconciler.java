@@ -13,6 +13,7 @@ import dev.cifederation.operator.cloud.CloudAdapter;
 import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.JoinedCalls;
 import dev.cifederation.operator.cloud.Owner;
 import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.RetryPolicy;
@@ -31,6 +32,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -63,12 +65,23 @@ public final class AzureCloudReconciler
     extends CloudAdapter<AzureIdentityStatus, AzureLive, AzureCloudReconciler.Work> {
 
   private static final Logger log = LoggerFactory.getLogger(AzureCloudReconciler.class);
+  // while a group's identities were looked up in the last 2 s (identities being created in it),
+  // the next lookup waits half a second for the passes still on their way, to serve them together
+  private static final Duration LOOKUP_LINGER = Duration.ofMillis(500);
+  private static final Duration LOOKUP_BURST = Duration.ofSeconds(2);
+  // identities per page of a list, as the lookups weigh one list of a group against gets
+  private static final int LIST_PAGE = 100;
 
   private final ArmClient arm;
   private final String clusterName;
   private final IdentityLocks locks = new IdentityLocks();
   private final RoleDefinitions roles;
   private final ScopeScans<GroupScan> groups;
+  private final JoinedCalls<String, Lookup, Optional<LiveIdentity>> lookups =
+      new JoinedCalls<>(LOOKUP_LINGER, LOOKUP_BURST, Sleeper.REAL);
+
+  /** A pass looking up its identity, which its group's scan does not hold. */
+  private record Lookup(IdentityRef at, ArmClient arm, int identitiesInGroup) {}
 
   /** A pass's plan and the record of what its apply wrote. */
   record Work(AzurePlan plan, Writes writes) {}
@@ -255,8 +268,8 @@ public final class AzureCloudReconciler
     Optional<LiveIdentity> found = scan.identity(at.name());
     if (found.isEmpty()) {
       // a create is an upsert in ARM: never decided on a scan that may be an interval old, or a
-      // stranger's identity made since would be overwritten
-      found = arm.getIdentity(at.subscriptionId(), at.resourceGroup(), at.name());
+      // stranger's identity made since would be overwritten; a read started after this pass asked
+      found = lookups.join(key, new Lookup(at, arm, scan.identityCount()), this::lookUp);
       found.ifPresent(
           live -> groups.record(key, GroupScan.identityKey(at.name()), s -> s.putIdentity(live)));
     }
@@ -286,6 +299,30 @@ public final class AzureCloudReconciler
     } catch (CloudFailure failure) {
       throw verdict.isOurs() ? new Unfinished(failure, new Writes(identity)) : failure;
     }
+  }
+
+  /**
+   * The identities of lookups in one group, as they are now: one list of the group when that is
+   * fewer calls than a get for each (a list costs a call per page), else a get for each.
+   */
+  private List<Optional<LiveIdentity>> lookUp(String key, List<Lookup> batch) {
+    int identities = batch.stream().mapToInt(Lookup::identitiesInGroup).max().orElse(0);
+    int pages = Math.max(1, (identities + LIST_PAGE - 1) / LIST_PAGE);
+    if (batch.size() <= pages) {
+      return batch.stream()
+          .map(
+              l ->
+                  l.arm()
+                      .getIdentity(l.at().subscriptionId(), l.at().resourceGroup(), l.at().name()))
+          .toList();
+    }
+    IdentityRef in = batch.get(0).at();
+    Map<String, LiveIdentity> byName = new HashMap<>();
+    arm.listIdentities(in.subscriptionId(), Optional.of(in.resourceGroup()))
+        .forEach(i -> byName.put(i.name().toLowerCase(Locale.ROOT), i));
+    return batch.stream()
+        .map(l -> Optional.ofNullable(byName.get(l.at().name().toLowerCase(Locale.ROOT))))
+        .toList();
   }
 
   /**

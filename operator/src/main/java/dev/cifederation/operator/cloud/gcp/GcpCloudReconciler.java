@@ -17,6 +17,7 @@ import dev.cifederation.operator.cloud.Cloud;
 import dev.cifederation.operator.cloud.CloudAdapter;
 import dev.cifederation.operator.cloud.CloudOutcome;
 import dev.cifederation.operator.cloud.CloudRequest;
+import dev.cifederation.operator.cloud.JoinedCalls;
 import dev.cifederation.operator.cloud.Owner.Verdict;
 import dev.cifederation.operator.cloud.RetryPolicy;
 import dev.cifederation.operator.cloud.ScopeBreakers;
@@ -85,6 +86,10 @@ public final class GcpCloudReconciler
 
   static final String POOL_DISPLAY_NAME = "CI federation";
   private static final Duration POLICY_RETRY_BASE = Duration.ofMillis(100);
+  // while a service account's policy was written in the last 2 s (identities being created on it),
+  // the next write waits half a second for the edits of the passes still on their way
+  private static final Duration POLICY_EDIT_LINGER = Duration.ofMillis(500);
+  private static final Duration POLICY_EDIT_BURST = Duration.ofSeconds(2);
   // the record key of a pass's fresh read of a pool (a write of the pool itself is POOL_KEY)
   private static final String FRESH_POOL_READ = "fresh-read";
 
@@ -100,7 +105,7 @@ public final class GcpCloudReconciler
   // the project whose breaker a scheduled read of a service account's policy passes
   private final Map<String, String> policyProjects = new ConcurrentHashMap<>();
   private final Map<String, ReentrantReadWriteLock> poolLocks = new ConcurrentHashMap<>();
-  private final PolicyBatches policyBatches = new PolicyBatches();
+  private final JoinedCalls<String, Predicate<Policy>, Boolean> policyEdits;
 
   GcpCloudReconciler(
       GcpSettings settings,
@@ -121,6 +126,7 @@ public final class GcpCloudReconciler
     this.gateway = gateway;
     this.sleeper = sleeper;
     this.cluster = cluster;
+    this.policyEdits = new JoinedCalls<>(POLICY_EDIT_LINGER, POLICY_EDIT_BURST, sleeper);
     // each pool and each bound service account's policy read once per resync on a schedule;
     // passes are served from those reads and record their own writes in them
     this.pools = new ScopeScans<>(Cloud.GCP, retries.resync(), clock, this::scanPool);
@@ -728,7 +734,28 @@ public final class GcpCloudReconciler
     // one read-modify-write per service account at a time from this operator, carrying the edits
     // of every pass waiting on it: identities sharing an account otherwise abort each other's
     // writes (409 ABORTED), and each would read and write the policy on its own
-    return policyBatches.modify(resource, edit, this::modifyPolicyOnce);
+    return policyEdits.join(resource, edit, this::modifyPolicyTogether);
+  }
+
+  /** One read-modify-write carrying several passes' edits; which of them changed the policy. */
+  private List<Boolean> modifyPolicyTogether(String resource, List<Predicate<Policy>> edits) {
+    boolean[] changed = new boolean[edits.size()];
+    modifyPolicyOnce(
+        resource,
+        policy -> {
+          // run again on every fresh read: each edit judged against the policy as it is now
+          boolean any = false;
+          for (int i = 0; i < edits.size(); i++) {
+            changed[i] = edits.get(i).test(policy);
+            any |= changed[i];
+          }
+          return any;
+        });
+    List<Boolean> answers = new ArrayList<>(edits.size());
+    for (boolean c : changed) {
+      answers.add(c);
+    }
+    return answers;
   }
 
   private boolean modifyPolicyOnce(String resource, Predicate<Policy> edit) {

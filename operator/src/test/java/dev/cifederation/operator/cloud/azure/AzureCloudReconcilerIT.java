@@ -904,6 +904,60 @@ class AzureCloudReconcilerIT {
   }
 
   /**
+   * Identities created together look their names up with one list of the group between them instead
+   * of a get each; the list starts after each of them asked, so a stranger's identity made after
+   * the group's scan is still found, and left alone.
+   */
+  @Test
+  void identitiesCreatedTogetherShareAFreshListOfTheirGroupAndStillFindAStrangersIdentity()
+      throws Exception {
+    pass(named("first", identity("Reader", GROUP_SCOPE)));
+    arm.state()
+        .createIdentityOutOfBand(
+            SUBSCRIPTION, GROUP, "cifed-team-a_app-5", "eastus", Map.of("team", "other"));
+    double lookupsBefore =
+        calls.count("identities.get") + calls.count("identities.listByResourceGroup");
+
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    Map<String, CloudOutcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    try {
+      List<Callable<CloudOutcome>> passes = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String name = "app-" + i;
+        CIFederatedIdentity identity = named(name, identity("Reader", GROUP_SCOPE));
+        passes.add(
+            () -> {
+              CloudOutcome outcome = adapter.reconcile(request(identity));
+              outcomes.put(name, outcome);
+              return outcome;
+            });
+      }
+      for (Future<CloudOutcome> result : pool.invokeAll(passes, 60, TimeUnit.SECONDS)) {
+        result.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(outcomes.get("app-5").reason()).isEqualTo(CloudReason.Conflict);
+    assertThat(arm.state().identity(SUBSCRIPTION, GROUP, "cifed-team-a_app-5").orElseThrow().tags())
+        .containsExactly(Map.entry("team", "other"));
+    assertThat(arm.state().credentials(SUBSCRIPTION, GROUP, "cifed-team-a_app-5")).isEmpty();
+    outcomes.forEach(
+        (name, outcome) -> {
+          if (!name.equals("app-5")) {
+            assertThat(outcome.reason()).as(name).isEqualTo(CloudReason.Synced);
+          }
+        });
+    assertThat(
+            calls.count("identities.get")
+                + calls.count("identities.listByResourceGroup")
+                - lookupsBefore)
+        .as("8 names looked up in fewer calls than one each")
+        .isLessThan(8);
+  }
+
+  /**
    * A credential changed by hand is found by the group's next scan, which triggers the identity it
    * belongs to, and only it; the operator's own writes are not drift.
    */
