@@ -7,7 +7,7 @@
 #   CLOUDS=aws,gcp,azure   the clouds every identity uses
 #   RESYNC=30         CIFED_RESYNC_INTERVAL (s) of the resync and drift phases
 #   OUT=bench/results where the results go
-#   OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC"   the JVM of the chart (512Mi)
+#   OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1"   the JVM of the chart (512Mi)
 #   PLOT=1            draw sweep.png (matplotlib, installed into a venv under ~/.cache/cifed)
 #   BUILD=1           build the jars first (0: use what is in */target)
 #   NOTE=""           what else ran on the machine, written into the results
@@ -21,7 +21,7 @@ N="${N:-1000}"
 CLOUDS="${CLOUDS:-aws,gcp,azure}"
 RESYNC="${RESYNC:-30}"
 OUT="${OUT:-bench/results}"
-OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC}"
+OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 PLOT="${PLOT:-1}"
 BUILD="${BUILD:-1}"
 NOTE="${NOTE:-}"

@@ -18,7 +18,7 @@ OUTAGE="${OUTAGE:-60}"
 OUT="${OUT:-bench/results}"
 BUILD="${BUILD:-1}"
 WORK="${WORK:-.local/soak}"
-OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC}"
+OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 export CIFED_CLUSTER_DIR="$WORK/cluster" CIFED_CLUSTER_KUBECONFIG="$WORK/kubeconfig"
 log() { echo "[soak] $*" >&2; }
 

@@ -37,6 +37,7 @@ public final class Main implements Runnable {
       java.util.Set.of("audit", "import");
 
   public static void main(String[] args) {
+    JvmDefaults.apply(System.getProperties(), Runtime.getRuntime().availableProcessors());
     if (args.length > 0 && REPORTS_ON_STDOUT.contains(args[0])) {
       // read by logback.xml when the first logger is made: stdout is the report's alone
       System.setProperty("cifed.log.target", "System.err");
