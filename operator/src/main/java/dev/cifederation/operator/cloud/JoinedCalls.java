@@ -99,6 +99,9 @@ public final class JoinedCalls<K, I, R> {
     try {
       return mine.answer.join();
     } catch (CompletionException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
@@ -133,7 +136,8 @@ public final class JoinedCalls<K, I, R> {
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).answer.complete(answers.get(i));
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // every waiter gets the failure: none may wait for an answer that will never come
       batch.forEach(p -> p.answer.completeExceptionally(e));
     } finally {
       at.lastCallEnded = nanoTime.getAsLong();

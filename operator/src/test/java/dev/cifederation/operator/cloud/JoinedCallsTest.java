@@ -42,13 +42,7 @@ class JoinedCallsTest {
           pool.submit(
               () ->
                   joined.join(
-                      "sa",
-                      "one",
-                      (scope, requests) -> {
-                        firstCallStarted.countDown();
-                        await(othersQueued);
-                        return answer(scope, requests);
-                      }));
+                      "sa", "one", heldUntil(firstCallStarted, othersQueued, this::answer)));
       assertThat(firstCallStarted.await(5, TimeUnit.SECONDS)).isTrue();
       List<Future<String>> others = new ArrayList<>();
       for (int i = 2; i <= 6; i++) {
@@ -116,9 +110,47 @@ class JoinedCallsTest {
   }
 
   @Test
+  void anErrorInTheCallReachesEveryWaiterInsteadOfLeavingThemWaiting() throws Exception {
+    CountDownLatch callStarted = new CountDownLatch(1);
+    CountDownLatch otherQueued = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      JoinedCalls.Call<String, String, String> failing =
+          (scope, requests) -> {
+            throw new AssertionError("out of stack");
+          };
+      Future<String> first =
+          pool.submit(() -> joined.join("sa", "one", heldUntil(callStarted, otherQueued, failing)));
+      assertThat(callStarted.await(5, TimeUnit.SECONDS)).isTrue();
+      Future<String> second = pool.submit(() -> joined.join("sa", "two", failing));
+      Thread.sleep(200);
+      otherQueued.countDown();
+
+      assertThatThrownBy(() -> first.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(AssertionError.class);
+      assertThatThrownBy(() -> second.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(AssertionError.class);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aCallThatAnswersTooFewRequestsFailsThemRatherThanGuess() {
     assertThatThrownBy(() -> joined.join("sa", "one", (scope, requests) -> List.of()))
         .hasMessageContaining("answered 0 of 1");
+  }
+
+  /** A call that says it started, then waits for {@code release} before doing {@code then}. */
+  private static JoinedCalls.Call<String, String, String> heldUntil(
+      CountDownLatch started,
+      CountDownLatch release,
+      JoinedCalls.Call<String, String, String> then) {
+    return (scope, requests) -> {
+      started.countDown();
+      await(release);
+      return then.run(scope, requests);
+    };
   }
 
   private static void await(CountDownLatch latch) {
