@@ -243,7 +243,7 @@ final class PassPlanner {
     LiveRole marked = role.withTags(marks);
     List<RoleChange> changes = RolePlanner.plan(desired, marked);
     if (intent.observe()) {
-      changes.forEach(c -> differences.add("IAM role " + desired.name() + ": " + c.describe()));
+      changes.forEach(c -> differences.add("IAM role " + desired.name() + ": " + c.difference()));
     }
     return step(
         new RoleStep(

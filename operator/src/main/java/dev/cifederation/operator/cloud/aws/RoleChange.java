@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * One write that brings a live role to its desired state; {@link #describe()} says what changed,
- * for Events, logs and DriftDetected messages.
+ * One write that brings a live role to its desired state; {@link #describe()} says what it changed,
+ * for Events and logs, and {@link #difference()} what differs while nothing is written, for
+ * Observe's DriftDetected message.
  */
 public sealed interface RoleChange {
 
@@ -16,6 +17,9 @@ public sealed interface RoleChange {
   String operation();
 
   String describe();
+
+  /** What differs from the spec, said of a role that is left as it is (Observe). */
+  String difference();
 
   /** Documents longer than this are cut in messages. */
   int SHOWN_DOCUMENT_CHARS = 500;
@@ -44,6 +48,12 @@ public sealed interface RoleChange {
       }
       return "trust policy set to the compiled one (was " + shorten(String.join("; ", had)) + ")";
     }
+
+    @Override
+    public String difference() {
+      return "trust policy differs from the compiled one"
+          + describe().substring("trust policy set to the compiled one".length());
+    }
   }
 
   record AttachManagedPolicy(String policyArn) implements RoleChange {
@@ -56,6 +66,11 @@ public sealed interface RoleChange {
     public String describe() {
       return "managed policy " + policyArn + " attached";
     }
+
+    @Override
+    public String difference() {
+      return "managed policy " + policyArn + " not attached (in spec.aws.managedPolicyArns)";
+    }
   }
 
   record DetachManagedPolicy(String policyArn) implements RoleChange {
@@ -67,6 +82,11 @@ public sealed interface RoleChange {
     @Override
     public String describe() {
       return "managed policy " + policyArn + " detached (not in spec.aws.managedPolicyArns)";
+    }
+
+    @Override
+    public String difference() {
+      return "managed policy " + policyArn + " attached (not in spec.aws.managedPolicyArns)";
     }
   }
 
@@ -83,6 +103,13 @@ public sealed interface RoleChange {
           + policyName
           + (existed ? " set to spec.aws.inlinePolicy" : " put from spec.aws.inlinePolicy");
     }
+
+    @Override
+    public String difference() {
+      return "inline policy "
+          + policyName
+          + (existed ? " differs from spec.aws.inlinePolicy" : " missing (spec.aws.inlinePolicy)");
+    }
   }
 
   record DeleteInlinePolicy(String policyName) implements RoleChange {
@@ -94,6 +121,11 @@ public sealed interface RoleChange {
     @Override
     public String describe() {
       return "inline policy " + policyName + " deleted (not in spec.aws.inlinePolicy)";
+    }
+
+    @Override
+    public String difference() {
+      return "inline policy " + policyName + " present (not in spec.aws.inlinePolicy)";
     }
   }
 
@@ -110,6 +142,15 @@ public sealed interface RoleChange {
           + " s"
           + (live.isPresent() ? " (was " + live.getAsInt() + " s)" : "");
     }
+
+    @Override
+    public String difference() {
+      return "max session duration is "
+          + (live.isPresent() ? live.getAsInt() + " s" : "unset")
+          + ", the spec's "
+          + seconds
+          + " s";
+    }
   }
 
   record PutPermissionsBoundary(String policyArn, String live) implements RoleChange {
@@ -124,6 +165,14 @@ public sealed interface RoleChange {
           + policyArn
           + (live == null ? " (had none)" : " (was " + live + ")");
     }
+
+    @Override
+    public String difference() {
+      return "permissions boundary is "
+          + (live == null ? "unset" : live)
+          + ", spec.aws.permissionsBoundaryArn "
+          + policyArn;
+    }
   }
 
   record DeletePermissionsBoundary(String live) implements RoleChange {
@@ -136,6 +185,11 @@ public sealed interface RoleChange {
     public String describe() {
       return "permissions boundary " + live + " removed (not in spec.aws.permissionsBoundaryArn)";
     }
+
+    @Override
+    public String difference() {
+      return "permissions boundary " + live + " present (not in spec.aws.permissionsBoundaryArn)";
+    }
   }
 
   record TagRole(Map<String, String> tags) implements RoleChange {
@@ -147,6 +201,11 @@ public sealed interface RoleChange {
     @Override
     public String describe() {
       return "ownership tags " + tags + " set";
+    }
+
+    @Override
+    public String difference() {
+      return "ownership tags " + tags + " missing";
     }
   }
 

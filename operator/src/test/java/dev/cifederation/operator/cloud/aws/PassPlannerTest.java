@@ -221,11 +221,11 @@ class PassPlannerTest {
                 + ROLE
                 + ": "
                 + new RoleChange.DetachManagedPolicy("arn:aws:iam::" + ACCOUNT + ":policy/extra")
-                    .describe(),
+                    .difference(),
             "IAM role "
                 + ROLE
                 + ": "
-                + new RoleChange.DeleteInlinePolicy("hand-written").describe());
+                + new RoleChange.DeleteInlinePolicy("hand-written").difference());
   }
 
   @Test
