@@ -153,6 +153,33 @@ class IdentityReconcilerTest {
   }
 
   @Test
+  void objectsFirstRecordedUnderObserveAreAnObservedEventNotACreatedOne() {
+    var outcomes = new ArrayList<CloudOutcome>();
+    CloudReconciler aws = Adapters.reconciling(Cloud.AWS, request -> outcomes.remove(0));
+    var reconciler =
+        new IdentityReconciler(
+            new TrustCompiler(),
+            List.of(aws),
+            recorder,
+            Optional.empty(),
+            Optional.empty(),
+            new FindingsGauge(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+            CLOCK);
+    var role = new AwsIdentityStatus();
+    role.setRoleArn("arn:aws:iam::123456789012:role/cifederation/r");
+    outcomes.add(
+        CloudOutcome.of(ConditionStatus.True, CloudReason.Observed, "IAM role r matches the spec")
+            .block(role)
+            .build());
+
+    pass(reconciler, identity());
+
+    assertThat(recorder.all())
+        .contains("Normal Observed: AWS: IAM role r matches the spec")
+        .noneMatch(e -> e.startsWith("Normal Created"));
+  }
+
+  @Test
   void creationDriftAndEachNewCloudFailureBecomeEventsAndDriftIsCounted() {
     var outcomes = new ArrayList<CloudOutcome>();
     CloudReconciler aws = Adapters.reconciling(Cloud.AWS, request -> outcomes.remove(0));
