@@ -107,7 +107,10 @@ final class CloudClients implements AutoCloseable {
                 .socketTimeout(Duration.ofSeconds(30)))
         .overrideConfiguration(
             ClientOverrideConfiguration.builder()
-                .retryStrategy(AwsRetryStrategy.standardRetryStrategy())
+                // moto answers some concurrent CreateRoles with a 500 (a race in its role list,
+                // before the role is stored): retried like the operator retries them
+                .retryStrategy(
+                    AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(10).build())
                 .apiCallAttemptTimeout(Duration.ofSeconds(30))
                 .build())
         .region(Region.US_EAST_1)

@@ -136,6 +136,7 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
             .withWatchAllNamespaces()
             // a second cache of every identity: names and spec are all this reconciler reads
             .withItemStore(TrimmedItemStore.identitiesWithoutStatus())
+            .withInformerListLimit(IdentityReconciler.LIST_PAGE)
             .withSecondaryToPrimaryMapper(
                 (CIFederatedIdentity identity) ->
                     Set.of(new ResourceID(identity.getSpec().getIssuerRef())))

@@ -84,6 +84,7 @@ public class SnippetPublisher {
         InformerEventSourceConfiguration.from(ConfigMap.class, CIFederatedIdentity.class)
             .withLabelSelector(IDENTITY_LABEL)
             .withItemStore(TrimmedItemStore.configMapsWithDataOfIdentitiesOnly())
+            .withInformerListLimit(IdentityReconciler.LIST_PAGE)
             // only a ConfigMap an identity owns wakes it: a labelled lookalike wakes nobody
             .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(CIFederatedIdentity.class))
             .withPrimaryToSecondaryMapper(
