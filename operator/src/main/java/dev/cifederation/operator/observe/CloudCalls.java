@@ -73,6 +73,14 @@ public final class CloudCalls {
         });
   }
 
+  /**
+   * Counts one more request of a call that {@link #call} is making: a list's next page, which the
+   * SDK fetches inside the one call.
+   */
+  public void countRequest(String operation) {
+    count(operation, "ok");
+  }
+
   /** Like {@link #call} for calls without a result. */
   public void run(String operation, Runnable sdkCall) {
     call(

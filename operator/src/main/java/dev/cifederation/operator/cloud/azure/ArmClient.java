@@ -1,6 +1,8 @@
 package dev.cifederation.operator.cloud.azure;
 
 import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.rest.PagedIterable;
+import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.core.util.Context;
@@ -20,10 +22,13 @@ import dev.cifederation.operator.api.v1alpha1.CloudReason;
 import dev.cifederation.operator.cloud.Attribution;
 import dev.cifederation.operator.cloud.CloudFailure;
 import dev.cifederation.operator.cloud.azure.CredentialPlan.Credential;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * The Azure SDK calls the adapter makes, through {@link ArmRetry} (counted, retried, typed), with
@@ -113,13 +118,46 @@ final class ArmClient {
 
   /** Every user-assigned identity of the subscription, or of one resource group when given. */
   List<LiveIdentity> listIdentities(String subscriptionId, Optional<String> group) {
+    return listIdentities(subscriptionId, group, pages -> {});
+  }
+
+  /** As {@link #listIdentities(String, Optional)}, telling {@code pages} how many it read. */
+  List<LiveIdentity> listIdentities(
+      String subscriptionId, Optional<String> group, IntConsumer pages) {
+    String operation =
+        group.isPresent() ? "identities.listByResourceGroup" : "identities.listBySubscription";
     return retry.call(
-        group.isPresent() ? "identities.listByResourceGroup" : "identities.listBySubscription",
+        operation,
         () ->
-            (group.isPresent()
+            every(
+                operation,
+                group.isPresent()
                     ? identities(subscriptionId).listByResourceGroup(group.get(), context)
-                    : identities(subscriptionId).list(context))
-                .stream().map(this::live).toList());
+                    : identities(subscriptionId).list(context),
+                this::live,
+                pages));
+  }
+
+  /**
+   * Every item of a paged list, read page by page. The call counts the first request; each further
+   * page is a request of its own and is counted as one, as AWS's and GCP's pages are.
+   */
+  private <T, R> List<R> every(String operation, PagedIterable<T> list, Function<T, R> item) {
+    return every(operation, list, item, pages -> {});
+  }
+
+  private <T, R> List<R> every(
+      String operation, PagedIterable<T> list, Function<T, R> item, IntConsumer pagesRead) {
+    List<R> items = new ArrayList<>();
+    int pages = 0;
+    for (PagedResponse<T> page : list.iterableByPage()) {
+      if (pages++ > 0) {
+        retry.countPage(operation);
+      }
+      page.getValue().forEach(i -> items.add(item.apply(i)));
+    }
+    pagesRead.accept(pages);
+    return items;
   }
 
   LiveIdentity createIdentity(
@@ -161,15 +199,15 @@ final class ArmClient {
     return retry.call(
         "federatedCredentials.list",
         () ->
-            credentials(subscriptionId).list(group, identityName, null, null, context).stream()
-                .map(
-                    c ->
-                        new Credential(
-                            c.name(),
-                            c.issuer(),
-                            c.subject(),
-                            c.audiences() == null ? List.of() : c.audiences()))
-                .toList());
+            every(
+                "federatedCredentials.list",
+                credentials(subscriptionId).list(group, identityName, null, null, context),
+                c ->
+                    new Credential(
+                        c.name(),
+                        c.issuer(),
+                        c.subject(),
+                        c.audiences() == null ? List.of() : c.audiences())));
   }
 
   void putCredential(
@@ -202,8 +240,12 @@ final class ArmClient {
     return retry.call(
         "roleDefinitions.list",
         () ->
-            definitions(subscriptionId).list(scope, filter, context).stream()
-                .filter((RoleDefinitionInner d) -> roleName.equalsIgnoreCase(d.roleName()))
+            every(
+                    "roleDefinitions.list",
+                    definitions(subscriptionId).list(scope, filter, context),
+                    (RoleDefinitionInner d) -> d)
+                .stream()
+                .filter(d -> roleName.equalsIgnoreCase(d.roleName()))
                 .map(
                     d ->
                         new RoleDefinitionRef(
@@ -245,9 +287,10 @@ final class ArmClient {
     return retry.call(
         "roleAssignments.listForScope",
         () ->
-            assignments(subscriptionId).listForScope(scope, filter, null, null, context).stream()
-                .map(ArmClient::live)
-                .toList());
+            every(
+                "roleAssignments.listForScope",
+                assignments(subscriptionId).listForScope(scope, filter, null, null, context),
+                ArmClient::live));
   }
 
   /** Every assignment at, above or below a scope, of every principal, in one paged list. */
@@ -256,9 +299,10 @@ final class ArmClient {
     return retry.call(
         "roleAssignments.listForScope",
         () ->
-            assignments(subscriptionId).listForScope(scope, null, null, null, context).stream()
-                .map(ArmClient::live)
-                .toList());
+            every(
+                "roleAssignments.listForScope",
+                assignments(subscriptionId).listForScope(scope, null, null, null, context),
+                ArmClient::live));
   }
 
   Optional<AssignmentPlan.Live> getAssignment(String scope, String name) {

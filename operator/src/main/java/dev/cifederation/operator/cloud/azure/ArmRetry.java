@@ -43,6 +43,11 @@ final class ArmRetry {
     this.sleeper = sleeper;
   }
 
+  /** Counts a further request of a call under way: the next page of a list. */
+  void countPage(String operation) {
+    calls.countRequest(operation);
+  }
+
   <T> T call(String operation, Supplier<T> sdkCall) {
     for (int attempt = 1; ; attempt++) {
       ArmError error;

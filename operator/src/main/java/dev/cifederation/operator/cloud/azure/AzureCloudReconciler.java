@@ -41,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,8 +70,6 @@ public final class AzureCloudReconciler
   // the next lookup waits half a second for the passes still on their way, to serve them together
   private static final Duration LOOKUP_LINGER = Duration.ofMillis(500);
   private static final Duration LOOKUP_BURST = Duration.ofSeconds(2);
-  // identities per page of a list, as the lookups weigh one list of a group against gets
-  private static final int LIST_PAGE = 100;
 
   private final ArmClient arm;
   private final String clusterName;
@@ -80,8 +79,11 @@ public final class AzureCloudReconciler
   private final JoinedCalls<String, Lookup, Optional<LiveIdentity>> lookups =
       new JoinedCalls<>(LOOKUP_LINGER, LOOKUP_BURST, Sleeper.REAL);
 
+  // how many pages each group's identity list took when last read (by its scan or a lookup)
+  private final Map<String, Integer> listPages = new ConcurrentHashMap<>();
+
   /** A pass looking up its identity, which its group's scan does not hold. */
-  private record Lookup(IdentityRef at, ArmClient arm, int identitiesInGroup) {}
+  private record Lookup(IdentityRef at, ArmClient arm) {}
 
   /** A pass's plan and the record of what its apply wrote. */
   record Work(AzurePlan plan, Writes writes) {}
@@ -159,7 +161,8 @@ public final class AzureCloudReconciler
     String group = parts[4];
     ScopeBreakers.enter(Cloud.Azure, subscriptionId);
     String cluster = OwnershipTags.tagValue(clusterName);
-    List<LiveIdentity> identities = arm.listIdentities(subscriptionId, Optional.of(group));
+    List<LiveIdentity> identities =
+        arm.listIdentities(subscriptionId, Optional.of(group), pages -> listPages.put(key, pages));
     Map<String, List<Credential>> credentials = new LinkedHashMap<>();
     for (LiveIdentity identity : identities) {
       if (cluster.equalsIgnoreCase(OwnershipTags.marks(identity.tags()).cluster())) {
@@ -269,7 +272,7 @@ public final class AzureCloudReconciler
     if (found.isEmpty()) {
       // a create is an upsert in ARM: never decided on a scan that may be an interval old, or a
       // stranger's identity made since would be overwritten; a read started after this pass asked
-      found = lookups.join(key, new Lookup(at, arm, scan.identityCount()), this::lookUp);
+      found = lookups.join(key, new Lookup(at, arm), this::lookUp);
       found.ifPresent(
           live -> groups.record(key, GroupScan.identityKey(at.name()), s -> s.putIdentity(live)));
     }
@@ -303,12 +306,11 @@ public final class AzureCloudReconciler
 
   /**
    * The identities of lookups in one group, as they are now: one list of the group when that is
-   * fewer calls than a get for each (a list costs a call per page), else a get for each.
+   * fewer calls than a get for each (a list costs a call per page, as many as it took last time),
+   * else a get for each.
    */
   private List<Optional<LiveIdentity>> lookUp(String key, List<Lookup> batch) {
-    int identities = batch.stream().mapToInt(Lookup::identitiesInGroup).max().orElse(0);
-    int pages = Math.max(1, (identities + LIST_PAGE - 1) / LIST_PAGE);
-    if (batch.size() <= pages) {
+    if (batch.size() <= listPages.getOrDefault(key, 1)) {
       return batch.stream()
           .map(
               l ->
@@ -318,7 +320,10 @@ public final class AzureCloudReconciler
     }
     IdentityRef in = batch.get(0).at();
     Map<String, LiveIdentity> byName = new HashMap<>();
-    arm.listIdentities(in.subscriptionId(), Optional.of(in.resourceGroup()))
+    arm.listIdentities(
+            in.subscriptionId(),
+            Optional.of(in.resourceGroup()),
+            pages -> listPages.put(key, pages))
         .forEach(i -> byName.put(i.name().toLowerCase(Locale.ROOT), i));
     return batch.stream()
         .map(l -> Optional.ofNullable(byName.get(l.at().name().toLowerCase(Locale.ROOT))))

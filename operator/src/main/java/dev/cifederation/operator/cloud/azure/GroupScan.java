@@ -56,11 +56,6 @@ final class GroupScan implements ScopeScans.View {
     return Optional.ofNullable(identities.get(lower(name)));
   }
 
-  /** How many identities the group held at the scan (and since, by the passes' own writes). */
-  int identityCount() {
-    return identities.size();
-  }
-
   /** The identity's credentials, when the scan (or a pass) read them. */
   Optional<List<Credential>> credentials(String identityName) {
     return Optional.ofNullable(credentials.get(lower(identityName)));

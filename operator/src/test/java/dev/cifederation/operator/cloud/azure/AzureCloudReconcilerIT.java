@@ -896,10 +896,14 @@ class AzureCloudReconcilerIT {
     adapter.scanGroupsNow();
     identities.forEach(i -> assertThat(pass(i).reason()).isEqualTo(CloudReason.Synced));
 
-    assertThat(calls.count("identities.listByResourceGroup")).isEqualTo(2);
+    assertThat(calls.count("identities.listByResourceGroup"))
+        .as("the empty group's list, then 4 identities in pages of 2: each page is a request")
+        .isEqualTo(1 + 2);
     assertThat(calls.total() - before)
-        .as("one resync: 2 lists for the group, 1 credential list per identity, nothing per pass")
-        .isEqualTo(2 + 4);
+        .as(
+            "one resync: the group's 2 lists (2 pages each in this fake), 1 credential list per"
+                + " identity, nothing per pass")
+        .isEqualTo(2 * 2 + 4);
     assertThat(sdkWrites()).isEqualTo(4 * 3);
   }
 
