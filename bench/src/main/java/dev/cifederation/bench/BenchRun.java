@@ -184,7 +184,8 @@ final class BenchRun {
           Path recording = s.workDir().resolve("create" + (shards == 1 ? "" : "-s" + k) + ".jfr");
           operators.get(k).dumpRecording("create", recording);
           Map<String, Object> profile = new LinkedHashMap<>();
-          profile.put("recording", recording.toString());
+          // named inside the run's work folder: the report never points outside WORK
+          profile.put("recording", "WORK/" + s.workDir().getFileName() + "/" + recording.getFileName());
           profile.putAll(Profile.summarise(recording, PROFILE_TOP));
           profiles.add(profile);
         }
