@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Requests of concurrent passes on one scope (a service account's IAM policy, a resource group's
@@ -22,6 +23,11 @@ import java.util.function.LongSupplier;
  * the next call first waits {@code linger}, so that the passes still on their way join it: at
  * creation N identities on one scope then cost a few calls, not N. Outside a burst the call goes at
  * once, so a single change waits for nothing.
+ *
+ * <p>A failure the caller judges to be one request's ({@code isolate}: the cloud refused what one
+ * pass asked for, not the scope or the service) is not shared: the batch's requests are then called
+ * one by one, so one identity's refused edit fails that identity alone and never its neighbours on
+ * the scope.
  *
  * @param <K> the scope
  * @param <I> one pass's request
@@ -54,6 +60,7 @@ public final class JoinedCalls<K, I, R> {
   private final Duration linger;
   private final Duration burst;
   private final Sleeper sleeper;
+  private final Predicate<RuntimeException> isolate;
   private final LongSupplier nanoTime;
   private final Map<K, Scope> scopes = new ConcurrentHashMap<>();
 
@@ -62,16 +69,31 @@ public final class JoinedCalls<K, I, R> {
    * @param burst how recent the scope's last call must be for the scope to be in a burst
    */
   public JoinedCalls(Duration linger, Duration burst, Sleeper sleeper) {
-    this(linger, burst, sleeper, System::nanoTime);
+    this(linger, burst, sleeper, failure -> false);
   }
 
-  JoinedCalls(Duration linger, Duration burst, Sleeper sleeper, LongSupplier nanoTime) {
+  /**
+   * @param isolate whether a failed call of several requests may have failed for one of them, so
+   *     that each is called again alone
+   */
+  public JoinedCalls(
+      Duration linger, Duration burst, Sleeper sleeper, Predicate<RuntimeException> isolate) {
+    this(linger, burst, sleeper, isolate, System::nanoTime);
+  }
+
+  JoinedCalls(
+      Duration linger,
+      Duration burst,
+      Sleeper sleeper,
+      Predicate<RuntimeException> isolate,
+      LongSupplier nanoTime) {
     if (linger.isNegative() || burst.isNegative()) {
       throw new IllegalArgumentException("linger and burst must not be negative");
     }
     this.linger = linger;
     this.burst = burst;
     this.sleeper = sleeper;
+    this.isolate = isolate;
     this.nanoTime = nanoTime;
   }
 
@@ -128,19 +150,35 @@ public final class JoinedCalls<K, I, R> {
       batch.add(next);
     }
     try {
-      List<R> answers = call.run(scope, batch.stream().map(p -> p.request).toList());
-      if (answers.size() != batch.size()) {
-        throw new IllegalStateException(
-            "a joined call answered " + answers.size() + " of " + batch.size() + " requests");
-      }
-      for (int i = 0; i < batch.size(); i++) {
-        batch.get(i).answer.complete(answers.get(i));
+      try {
+        answer(batch, call.run(scope, batch.stream().map(p -> p.request).toList()));
+      } catch (RuntimeException e) {
+        if (batch.size() < 2 || !isolate.test(e)) {
+          throw e;
+        }
+        for (Pending alone : batch) {
+          try {
+            answer(List.of(alone), call.run(scope, List.of(alone.request)));
+          } catch (RuntimeException | Error failure) {
+            alone.answer.completeExceptionally(failure);
+          }
+        }
       }
     } catch (RuntimeException | Error e) {
       // every waiter gets the failure: none may wait for an answer that will never come
       batch.forEach(p -> p.answer.completeExceptionally(e));
     } finally {
       at.lastCallEnded = nanoTime.getAsLong();
+    }
+  }
+
+  private void answer(List<Pending> batch, List<R> answers) {
+    if (answers.size() != batch.size()) {
+      throw new IllegalStateException(
+          "a joined call answered " + answers.size() + " of " + batch.size() + " requests");
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).answer.complete(answers.get(i));
     }
   }
 }

@@ -25,7 +25,7 @@ class JoinedCallsTest {
   private final List<Duration> slept = Collections.synchronizedList(new ArrayList<>());
   private final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
   private final JoinedCalls<String, String, String> joined =
-      new JoinedCalls<>(LINGER, BURST, slept::add, now::get);
+      new JoinedCalls<>(LINGER, BURST, slept::add, failure -> false, now::get);
 
   private List<String> answer(String scope, List<String> requests) {
     calls.add(requests);
@@ -133,6 +133,53 @@ class JoinedCallsTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aRequestTheCloudRefusesFailsAloneWhenTheCallerSaysSuchFailuresAreOneRequests()
+      throws Exception {
+    JoinedCalls<String, String, String> isolating =
+        new JoinedCalls<>(
+            LINGER,
+            BURST,
+            slept::add,
+            failure -> failure instanceof IllegalArgumentException,
+            now::get);
+    JoinedCalls.Call<String, String, String> refusingBad =
+        (scope, requests) -> {
+          calls.add(requests);
+          if (requests.contains("bad")) {
+            throw new IllegalArgumentException("400: member bad is invalid");
+          }
+          return requests.stream().map(r -> scope + ":" + r).toList();
+        };
+    CountDownLatch firstCallStarted = new CountDownLatch(1);
+    CountDownLatch othersQueued = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Future<String> first =
+          pool.submit(
+              () ->
+                  isolating.join(
+                      "sa", "one", heldUntil(firstCallStarted, othersQueued, refusingBad)));
+      assertThat(firstCallStarted.await(5, TimeUnit.SECONDS)).isTrue();
+      Future<String> good = pool.submit(() -> isolating.join("sa", "good", refusingBad));
+      Future<String> bad = pool.submit(() -> isolating.join("sa", "bad", refusingBad));
+      Future<String> alsoGood = pool.submit(() -> isolating.join("sa", "also-good", refusingBad));
+      Thread.sleep(300);
+      othersQueued.countDown();
+
+      assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo("sa:one");
+      assertThat(good.get(5, TimeUnit.SECONDS)).isEqualTo("sa:good");
+      assertThat(alsoGood.get(5, TimeUnit.SECONDS)).isEqualTo("sa:also-good");
+      assertThatThrownBy(() -> bad.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalArgumentException.class);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(calls)
+        .as("the first call, the three together (refused), then each of them alone")
+        .hasSize(1 + 1 + 3);
   }
 
   @Test

@@ -126,7 +126,17 @@ public final class GcpCloudReconciler
     this.gateway = gateway;
     this.sleeper = sleeper;
     this.cluster = cluster;
-    this.policyEdits = new JoinedCalls<>(POLICY_EDIT_LINGER, POLICY_EDIT_BURST, sleeper);
+    // a write refused for what it holds (400) may be one pass's edit: then each edit goes alone,
+    // and one identity's refused edit never fails its neighbours on the service account
+    this.policyEdits =
+        new JoinedCalls<>(
+            POLICY_EDIT_LINGER,
+            POLICY_EDIT_BURST,
+            sleeper,
+            failure ->
+                failure instanceof GcpFailure g
+                    && (g.status() == RpcStatus.INVALID_ARGUMENT
+                        || g.status() == RpcStatus.FAILED_PRECONDITION));
     // each pool and each bound service account's policy read once per resync on a schedule;
     // passes are served from those reads and record their own writes in them
     this.pools = new ScopeScans<>(Cloud.GCP, retries.resync(), clock, this::scanPool);
