@@ -156,15 +156,7 @@ class IdentityReconcilerTest {
   void objectsFirstRecordedUnderObserveAreAnObservedEventNotACreatedOne() {
     var outcomes = new ArrayList<CloudOutcome>();
     CloudReconciler aws = Adapters.reconciling(Cloud.AWS, request -> outcomes.remove(0));
-    var reconciler =
-        new IdentityReconciler(
-            new TrustCompiler(),
-            List.of(aws),
-            recorder,
-            Optional.empty(),
-            Optional.empty(),
-            new FindingsGauge(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-            CLOCK);
+    var reconciler = recordingEvents(aws, new FindingsGauge(new SimpleMeterRegistry()));
     var role = new AwsIdentityStatus();
     role.setRoleArn("arn:aws:iam::123456789012:role/cifederation/r");
     outcomes.add(
@@ -456,15 +448,7 @@ class IdentityReconcilerTest {
                     .build());
     var registry = new SimpleMeterRegistry();
     var gauge = new FindingsGauge(registry);
-    var reconciler =
-        new IdentityReconciler(
-            new TrustCompiler(),
-            List.of(aws),
-            recorder,
-            Optional.empty(),
-            Optional.empty(),
-            gauge,
-            CLOCK);
+    var reconciler = recordingEvents(aws, gauge);
     CIFederatedIdentity identity = identity();
 
     var first = reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow();
@@ -492,6 +476,18 @@ class IdentityReconcilerTest {
   }
 
   // ------------------------------------------------------------------------------- tenancy
+
+  /** One cloud, the test's event recorder, no snippets and no drift counter. */
+  private IdentityReconciler recordingEvents(CloudReconciler aws, FindingsGauge gauge) {
+    return new IdentityReconciler(
+        new TrustCompiler(),
+        List.of(aws),
+        recorder,
+        Optional.empty(),
+        Optional.empty(),
+        gauge,
+        CLOCK);
+  }
 
   private IdentityReconciler defaultDeny(CloudReconciler adapter, Tenancy tenancy) {
     return new IdentityReconciler(
