@@ -30,12 +30,21 @@ public sealed interface RoleChange {
       return "UpdateAssumeRolePolicy";
     }
 
-    /** Names what the live policy said, conditions first: that is where widening happens. */
     @Override
     public String describe() {
+      return "trust policy set to the compiled one " + wasLive();
+    }
+
+    @Override
+    public String difference() {
+      return "trust policy differs from the compiled one " + wasLive();
+    }
+
+    /** Names what the live policy said, conditions first: that is where widening happens. */
+    private String wasLive() {
       JsonNode statements = live.path("Statement");
       if (!statements.isArray() && !statements.isObject()) {
-        return "trust policy set to the compiled one (was " + shorten(live) + ")";
+        return "(was " + shorten(live) + ")";
       }
       List<String> had = new ArrayList<>();
       for (JsonNode statement : statements.isArray() ? statements : List.of(statements)) {
@@ -46,13 +55,7 @@ public sealed interface RoleChange {
                 + " if "
                 + PolicyDocuments.toJson(statement.path("Condition")));
       }
-      return "trust policy set to the compiled one (was " + shorten(String.join("; ", had)) + ")";
-    }
-
-    @Override
-    public String difference() {
-      return "trust policy differs from the compiled one"
-          + describe().substring("trust policy set to the compiled one".length());
+      return "(was " + shorten(String.join("; ", had)) + ")";
     }
   }
 
