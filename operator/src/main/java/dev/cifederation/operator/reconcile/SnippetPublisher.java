@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Keeps an identity's workflow snippets in a ConfigMap of its namespace, owned by the identity
@@ -34,6 +35,13 @@ public class SnippetPublisher {
   static final String SUFFIX = "-ci-snippets";
   static final String FIELD_MANAGER = "cifederation-operator";
   static final String IDENTITY_LABEL = "cifederation.dev/identity";
+
+  /**
+   * The one key of a cached ConfigMap's data: the digest of the data it stands for. A ConfigMap key
+   * may not contain '/', so no ConfigMap in the API server has it.
+   */
+  static final String DIGEST_KEY = "cifederation.dev/sha256";
+
   private static final int MAX_NAME = 253;
 
   /** Why the snippets could not be published; the message is for people. */
@@ -150,7 +158,7 @@ public class SnippetPublisher {
       if (cached.isPresent()) {
         ConfigMap live = cached.get();
         requireOwned(live, owner, namespace, name);
-        if (data.equals(live.getData())
+        if (digestOf(live.getData()).equals(digest(data))
             && live.getMetadata().getLabels().entrySet().containsAll(labels.entrySet())) {
           return name;
         }
@@ -223,6 +231,37 @@ public class SnippetPublisher {
     } else {
       source.handleRecentResourceUpdate(primary, written, previous);
     }
+  }
+
+  /** What the informer keeps of an owned ConfigMap's data: its digest under {@link #DIGEST_KEY}. */
+  static Map<String, String> digestOnly(Map<String, String> data) {
+    return Map.of(DIGEST_KEY, digestOf(data));
+  }
+
+  /**
+   * The digest of {@code data}, or the one it carries when it is a cached digest: the cache keeps
+   * digests, while a ConfigMap the operator just wrote waits in full until its watch event comes.
+   */
+  static String digestOf(Map<String, String> data) {
+    if (data != null && data.size() == 1 && data.containsKey(DIGEST_KEY)) {
+      return data.get(DIGEST_KEY);
+    }
+    return digest(data == null ? Map.of() : data);
+  }
+
+  /** Each key and value, sorted by key and length-prefixed, so no two maps share a digest. */
+  private static String digest(Map<String, String> data) {
+    StringBuilder text = new StringBuilder();
+    new TreeMap<>(data)
+        .forEach(
+            (key, value) ->
+                text.append(key.length())
+                    .append(':')
+                    .append(key)
+                    .append(value.length())
+                    .append(':')
+                    .append(value));
+    return sha256(text.toString());
   }
 
   private static ResourceID resourceId(CIFederatedIdentity identity) {

@@ -48,6 +48,35 @@ class SnippetPublisherTest {
   }
 
   @Test
+  void anUnchangedConfigMapAsTheInformerKeepsItCostsNoApiCall() {
+    var identity = identity("deploy", "uid-1");
+    ConfigMap cached = asCached(ours(identity, DATA));
+
+    assertThat(cached.getData()).containsOnlyKeys(SnippetPublisher.DIGEST_KEY);
+    assertThat(new SnippetPublisher(NO_SERVER).publish(identity, DATA, Optional.of(cached)))
+        .isEqualTo("deploy-ci-snippets");
+  }
+
+  @Test
+  void aChangedConfigMapAsTheInformerKeepsItIsWritten() {
+    var identity = identity("deploy", "uid-1");
+    ConfigMap cached = asCached(ours(identity, Map.of("github-actions.yaml", "old")));
+
+    assertThatThrownBy(
+            () -> new SnippetPublisher(NO_SERVER).publish(identity, DATA, Optional.of(cached)))
+        .isInstanceOf(SnippetPublisher.NotPublished.class)
+        .hasMessageContaining("could not write ConfigMap team-a/deploy-ci-snippets");
+  }
+
+  @Test
+  void digestsTellApartDataThatConcatenatesAlike() {
+    assertThat(SnippetPublisher.digestOf(Map.of("a", "bc")))
+        .isNotEqualTo(SnippetPublisher.digestOf(Map.of("ab", "c")))
+        .isNotEqualTo(SnippetPublisher.digestOf(Map.of("a", "b", "c", "")))
+        .isEqualTo(SnippetPublisher.digestOf(SnippetPublisher.digestOnly(Map.of("a", "bc"))));
+  }
+
+  @Test
   void aChangedCachedConfigMapIsWritten() {
     var identity = identity("deploy", "uid-1");
     ConfigMap cached = ours(identity, Map.of("github-actions.yaml", "old"));
@@ -90,6 +119,13 @@ class SnippetPublisherTest {
   }
 
   /** The ConfigMap as the operator writes it, as the informer caches it. */
+  /** The ConfigMap as the informer's store keeps it. */
+  private static ConfigMap asCached(ConfigMap configMap) {
+    var store = TrimmedItemStore.configMapsWithDataOfIdentitiesOnly();
+    store.put(store.getKey(configMap), configMap);
+    return store.get(store.getKey(configMap));
+  }
+
   private static ConfigMap ours(CIFederatedIdentity identity, Map<String, String> data) {
     return new ConfigMapBuilder()
         .withNewMetadata()

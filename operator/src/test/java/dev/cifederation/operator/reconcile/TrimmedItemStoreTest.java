@@ -65,7 +65,7 @@ class TrimmedItemStoreTest {
   }
 
   @Test
-  void labelledConfigMapsKeepTheirDataOnlyWhenAnIdentityOwnsThem() {
+  void labelledConfigMapsKeepADigestOfTheirDataOnlyWhenAnIdentityOwnsThem() {
     var store = TrimmedItemStore.configMapsWithDataOfIdentitiesOnly();
     ConfigMap owned =
         new ConfigMapBuilder()
@@ -95,7 +95,49 @@ class TrimmedItemStoreTest {
     store.put(store.getKey(lookalike), lookalike);
 
     assertThat(store.get("team-a/deploy-ci-snippets").getData())
-        .containsEntry("github-actions.yaml", "steps: []");
+        .containsExactly(
+            Map.entry(
+                SnippetPublisher.DIGEST_KEY,
+                SnippetPublisher.digestOf(Map.of("github-actions.yaml", "steps: []"))));
     assertThat(store.get("team-a/big").getData()).isNullOrEmpty();
+  }
+
+  @Test
+  void identitiesInEitherCacheShareTheValuesTheyHoldAlike() {
+    var primary = new TrimmedItemStore<CIFederatedIdentity>();
+    var issuers = TrimmedItemStore.identitiesWithoutStatus();
+    CIFederatedIdentity one = readyIdentity("deploy");
+    CIFederatedIdentity two = readyIdentity("build");
+
+    primary.put(primary.getKey(one), one);
+    primary.put(primary.getKey(two), two);
+    CIFederatedIdentity again = readyIdentity("deploy");
+    issuers.put(issuers.getKey(again), again);
+
+    var first = primary.get("team-a/deploy");
+    var second = primary.get("team-a/build");
+    assertThat(second.getStatus().getConditions().get(0).getReason())
+        .isSameAs(first.getStatus().getConditions().get(0).getReason());
+    assertThat(second.getMetadata().getNamespace()).isSameAs(first.getMetadata().getNamespace());
+    assertThat(issuers.get("team-a/deploy").getSpec().getIssuerRef())
+        .isSameAs(first.getSpec().getIssuerRef())
+        .isEqualTo("github");
+  }
+
+  /** A fresh copy, as each watch event decodes one: no string shared with another copy. */
+  private static CIFederatedIdentity readyIdentity(String name) {
+    CIFederatedIdentity identity =
+        io.fabric8.kubernetes.client.utils.Serialization.clone(Fixtures.identity("team-a", name));
+    var status = new CIFederatedIdentityStatus();
+    status.setConditions(
+        List.of(
+            new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                .withType(new String("Ready"))
+                .withStatus(new String("True"))
+                .withReason(new String("Ready"))
+                .withMessage(new String("Every configured cloud is in sync"))
+                .build()));
+    identity.setStatus(status);
+    return io.fabric8.kubernetes.client.utils.Serialization.clone(identity);
   }
 }
