@@ -163,7 +163,7 @@ final class IamGateway implements AutoCloseable {
       marker = Boolean.TRUE.equals(roles.isTruncated()) ? roles.marker() : null;
     } while (marker != null);
 
-    Map<String, LiveRole> roles = new LinkedHashMap<>();
+    var roles = new AccountSnapshot.Builder();
     marker = null;
     do {
       String page = marker;
@@ -174,9 +174,7 @@ final class IamGateway implements AutoCloseable {
                   iam.getAccountAuthorizationDetails(
                       r -> r.filter(EntityType.ROLE).maxItems(PAGE_SIZE).marker(page)));
       for (RoleDetail role : details.roleDetailList()) {
-        roles.put(
-            role.roleName(),
-            liveRole(role, sessions.getOrDefault(role.roleName(), OptionalInt.empty())));
+        roles.add(liveRole(role, sessions.getOrDefault(role.roleName(), OptionalInt.empty())));
       }
       marker = Boolean.TRUE.equals(details.isTruncated()) ? details.marker() : null;
     } while (marker != null);
@@ -185,7 +183,7 @@ final class IamGateway implements AutoCloseable {
     call("ListOpenIDConnectProviders", () -> iam.listOpenIDConnectProviders())
         .openIDConnectProviderList()
         .forEach(p -> providers.add(p.arn()));
-    return new AccountSnapshot(clock.instant(), roles, providers);
+    return roles.build(clock.instant(), providers);
   }
 
   private static LiveRole liveRole(RoleDetail role, OptionalInt maxSessionDuration) {

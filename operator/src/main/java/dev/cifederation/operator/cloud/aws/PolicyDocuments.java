@@ -58,6 +58,18 @@ public final class PolicyDocuments {
     }
   }
 
+  /**
+   * A document from its {@link #toJson} text, whatever its kind: the exact tree that was written,
+   * including the text node {@link #parseLenient} makes of an odd document.
+   */
+  static JsonNode readCompact(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("not text written by toJson: " + e.getOriginalMessage());
+    }
+  }
+
   /** Compact JSON, as sent to IAM. */
   public static String toJson(JsonNode document) {
     try {

@@ -72,6 +72,74 @@ class AccountSnapshotTest {
     assertThat(snapshot.rolesMarkedFor(new Owner("team-b/x", "prod", "u2"), null)).isEmpty();
   }
 
+  @Test
+  void aRoleIsReadBackAsItWasRecordedThoughKeptAsText() {
+    LiveRole full =
+        new LiveRole(
+            "deploy",
+            "/cifederation/",
+            PREFIX + "deploy",
+            PolicyDocuments.parse(
+                "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                    + "\"Principal\":{\"Federated\":\"arn:aws:iam::111122223333:oidc-provider/x\"},"
+                    + "\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"NumericLessThan\":"
+                    + "{\"x:n\":3}}}]}"),
+            Set.of("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            // an odd document an emulator returned is kept as the text node it was read as
+            Map.of("inline", PolicyDocuments.parseLenient("not json")),
+            OptionalInt.of(3600),
+            Optional.of("arn:aws:iam::111122223333:policy/boundary"),
+            Map.of(OwnershipTags.OWNER_TAG, "team-a/deploy"));
+    var snapshot = new AccountSnapshot(Instant.EPOCH, Map.of("deploy", full), Set.of());
+
+    assertThat(snapshot.role("deploy")).contains(full);
+    assertThat(
+            snapshot
+                .role("deploy")
+                .orElseThrow()
+                .trustsFederated("arn:aws:iam::111122223333:oidc-provider/x"))
+        .isTrue();
+    assertThat(snapshot.anyRoleTrusts("arn:aws:iam::111122223333:oidc-provider/x", null)).isTrue();
+    assertThat(snapshot.anyRoleTrusts("arn:aws:iam::111122223333:oidc-provider/x", "deploy"))
+        .isFalse();
+    // each read decodes afresh: a caller changing its tree changes nobody else's
+    ((com.fasterxml.jackson.databind.node.ObjectNode)
+            snapshot.role("deploy").orElseThrow().trustPolicy())
+        .put("Version", "changed");
+    assertThat(snapshot.role("deploy")).contains(full);
+  }
+
+  @Test
+  void fingerprintsChangeWithTheTrustButNotWithTheOrderOfItsSets() {
+    LiveRole a = role("deploy", Map.of());
+    var before =
+        new AccountSnapshot(
+            Instant.EPOCH,
+            Map.of(
+                "deploy",
+                a.withTrustPolicy(
+                    PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"a\",\"b\"]}]}"))),
+            Set.of());
+    var reordered =
+        new AccountSnapshot(
+            Instant.EPOCH,
+            Map.of(
+                "deploy",
+                a.withTrustPolicy(
+                    PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"b\",\"a\"]}]}"))),
+            Set.of());
+    var changed =
+        new AccountSnapshot(
+            Instant.EPOCH,
+            Map.of(
+                "deploy",
+                a.withTrustPolicy(PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"a\"]}]}"))),
+            Set.of());
+
+    assertThat(reordered.fingerprints()).isEqualTo(before.fingerprints());
+    assertThat(changed.fingerprints()).isNotEqualTo(before.fingerprints());
+  }
+
   private static LiveRole role(String name, Map<String, String> tags) {
     return new LiveRole(
         name,
