@@ -8,6 +8,8 @@
 #   RESYNC=30         CIFED_RESYNC_INTERVAL (s) of the resync and drift phases
 #   OUT=bench/results where the results go
 #   OPERATOR_JAVA_OPTS="-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1"   the JVM of the chart (512Mi)
+#   BENCH_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"   this driver's JVM: it shares the CPUs with the
+#                     operator, so its JIT must not compete with it (C2 compiled for seconds in the create phase)
 #   PLOT=1            draw sweep.png (matplotlib, installed into a venv under ~/.cache/cifed)
 #   BUILD=1           build the jars first (0: use what is in */target)
 #   NOTE=""           what else ran on the machine, written into the results
@@ -22,6 +24,7 @@ CLOUDS="${CLOUDS:-aws,gcp,azure}"
 RESYNC="${RESYNC:-30}"
 OUT="${OUT:-bench/results}"
 OPERATOR_JAVA_OPTS="${OPERATOR_JAVA_OPTS:--XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 PLOT="${PLOT:-1}"
 BUILD="${BUILD:-1}"
 NOTE="${NOTE:-}"
@@ -58,7 +61,8 @@ for n in $N; do
   log "N=$n, clouds $CLOUDS: fresh control plane"
   hack/cluster-down.sh >/dev/null 2>&1 || true
   hack/cluster-up.sh
-  java -jar "$JARS/cifederation-bench.jar" run --identities "$n" --clouds "$CLOUDS" \
+  # shellcheck disable=SC2086 # the options are words
+  java $BENCH_JAVA_OPTS -jar "$JARS/cifederation-bench.jar" run --identities "$n" --clouds "$CLOUDS" \
     --kubeconfig "$CIFED_CLUSTER_KUBECONFIG" --cluster-dir "$CIFED_CLUSTER_DIR" --repo-root . --jars "$JARS" --moto "$MOTO" --resync-seconds "$RESYNC" \
     --operator-java-options "$OPERATOR_JAVA_OPTS" --work-dir "$WORK/logs-$name" --note "$NOTE" \
     --shards "$SHARDS" ${extra[@]+"${extra[@]}"} --out "$OUT/$name.json"

@@ -210,6 +210,26 @@ final class Cluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The API server's own count of the writes it served so far ({@code apiserver_request_total} of
+   * every writing verb), by resource and subresource: two readings subtract to a phase's writes.
+   */
+  Map<String, Double> apiServerWrites() {
+    Map<String, Double> writes = new java.util.TreeMap<>();
+    Metrics metrics = Metrics.parse(client.raw("/metrics"));
+    for (Metrics.Sample sample : metrics.samples("apiserver_request_total")) {
+      String verb = sample.labels().getOrDefault("verb", "");
+      if (java.util.Set.of("POST", "PUT", "PATCH", "APPLY", "DELETE").contains(verb)) {
+        String subresource = sample.labels().getOrDefault("subresource", "");
+        String resource =
+            sample.labels().getOrDefault("resource", "")
+                + (subresource.isEmpty() ? "" : "/" + subresource);
+        writes.merge(resource, sample.value(), Double::sum);
+      }
+    }
+    return writes;
+  }
+
   /** Waits until every identity is Ready; false on timeout. */
   boolean awaitReady(int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

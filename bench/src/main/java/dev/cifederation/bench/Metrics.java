@@ -103,6 +103,18 @@ final class Metrics {
     return byCloud;
   }
 
+  /** The samples of one metric. */
+  java.util.List<Sample> samples(String name) {
+    return samples.stream().filter(s -> s.name().equals(name)).toList();
+  }
+
+  /**
+   * Bytes the JVM has committed to the heap, and to everything else it accounts (metaspace, code).
+   */
+  double committedBytes(String area) {
+    return sum("jvm_memory_committed_bytes", l -> area.equals(l.get("area")));
+  }
+
   /** Errors among the cloud calls, by cloud. */
   Map<String, Double> cloudErrors() {
     Map<String, Double> errors = new TreeMap<>();
@@ -121,6 +133,11 @@ final class Metrics {
    */
   double reconciles() {
     return sum("operator_sdk_controllers_execution_reconcile_seconds_count");
+  }
+
+  /** Seconds the reconciler's calls took in all, on every reconcile thread. */
+  double reconcileSeconds() {
+    return sum("operator_sdk_controllers_execution_reconcile_seconds_sum");
   }
 
   double heapUsedBytes() {

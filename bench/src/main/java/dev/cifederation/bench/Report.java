@@ -42,6 +42,11 @@ final class Report {
         .append(" -jar cifederation-operator.jar run`, ")
         .append(run.path("reconcileThreads").asInt())
         .append(" reconcile threads.");
+    if (run.hasNonNull("driverJavaOptions")) {
+      md.append(" Bench driver: `java ")
+          .append(run.path("driverJavaOptions").asText())
+          .append("`.");
+    }
     if (!run.path("note").asText().isBlank()) {
       md.append(" ").append(run.path("note").asText());
     }
@@ -120,6 +125,20 @@ final class Report {
           .append(" | ")
           .append(t.path("met").asBoolean() ? "yes" : "**no**")
           .append(" |\n");
+    }
+    boolean heading = false;
+    for (JsonNode t : r.path("targets")) {
+      if (t.hasNonNull("why")) {
+        if (!heading) {
+          md.append("\nWhy, measured in this run:\n\n");
+          heading = true;
+        }
+        md.append("* ")
+            .append(t.path("target").asText())
+            .append(": ")
+            .append(t.path("why").asText())
+            .append('\n');
+      }
     }
     return md.toString();
   }
@@ -212,7 +231,9 @@ final class Report {
               .append(t.path("measured").asText())
               .append(" (goal ")
               .append(t.path("goal").asText())
-              .append(")\n");
+              .append(")")
+              .append(t.hasNonNull("why") ? ": " + t.path("why").asText() : "")
+              .append('\n');
         }
       }
     }

@@ -71,6 +71,12 @@ class BenchSmokeIT {
     assertThat(result.path("memory").path("peakRssMiB").asDouble()).isPositive();
     assertThat(result.path("create").path("liveHeapMiB").asDouble()).isPositive();
     assertThat(result.path("targets").size()).isGreaterThanOrEqualTo(6);
+    // the create phase's whole cost: every identity applied, then its finalizer and status
+    assertThat(create.path("apiServerWrites").path("cifederatedidentities").asDouble())
+        .isGreaterThanOrEqualTo(20);
+    assertThat(create.path("apiServerWrites").path("cifederatedidentities/status").asDouble())
+        .isGreaterThanOrEqualTo(10);
+    assertThat(create.path("emulatorCpuSeconds").asDouble()).isPositive();
 
     String markdown = Files.readString(OUT.resolve("aws-gcp-azure-n10.md"));
     assertThat(markdown)
