@@ -111,33 +111,19 @@ class AccountSnapshotTest {
 
   @Test
   void fingerprintsChangeWithTheTrustButNotWithTheOrderOfItsSets() {
-    LiveRole a = role("deploy", Map.of());
-    var before =
-        new AccountSnapshot(
-            Instant.EPOCH,
-            Map.of(
-                "deploy",
-                a.withTrustPolicy(
-                    PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"a\",\"b\"]}]}"))),
-            Set.of());
-    var reordered =
-        new AccountSnapshot(
-            Instant.EPOCH,
-            Map.of(
-                "deploy",
-                a.withTrustPolicy(
-                    PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"b\",\"a\"]}]}"))),
-            Set.of());
-    var changed =
-        new AccountSnapshot(
-            Instant.EPOCH,
-            Map.of(
-                "deploy",
-                a.withTrustPolicy(PolicyDocuments.parse("{\"Statement\":[{\"Action\":[\"a\"]}]}"))),
-            Set.of());
+    var before = trusting("[\"a\",\"b\"]");
 
-    assertThat(reordered.fingerprints()).isEqualTo(before.fingerprints());
-    assertThat(changed.fingerprints()).isNotEqualTo(before.fingerprints());
+    assertThat(trusting("[\"b\",\"a\"]").fingerprints()).isEqualTo(before.fingerprints());
+    assertThat(trusting("[\"a\"]").fingerprints()).isNotEqualTo(before.fingerprints());
+  }
+
+  /** A snapshot of one role whose trust policy's statement allows {@code actions}. */
+  private static AccountSnapshot trusting(String actions) {
+    LiveRole role =
+        role("deploy", Map.of())
+            .withTrustPolicy(
+                PolicyDocuments.parse("{\"Statement\":[{\"Action\":" + actions + "}]}"));
+    return new AccountSnapshot(Instant.EPOCH, Map.of("deploy", role), Set.of());
   }
 
   private static LiveRole role(String name, Map<String, String> tags) {
