@@ -116,8 +116,8 @@ public final class TrimmedItemStore<R extends HasMetadata> implements ItemStore<
 
   /**
    * Replaces the identity's strings that most identities hold alike by shared instances: a cache of
-   * thousands of identities held a copy of each per identity (measured at 5,000: ~20 such strings,
-   * 1.5 KiB, per cached identity).
+   * thousands of identities held a copy of each per identity (a heap dump at 5,000: the bytes of
+   * these fields came to 1.4 KiB per identity across both caches, the String objects aside).
    */
   static void share(CIFederatedIdentity identity, SharedStrings strings) {
     ObjectMeta metadata = identity.getMetadata();
