@@ -289,6 +289,15 @@ public class IdentityReconciler
   @Override
   public UpdateControl<CIFederatedIdentity> reconcile(
       CIFederatedIdentity identity, Context<CIFederatedIdentity> context) {
+    return CachedStatusWrite.apply(identity, pass(identity, context), context);
+  }
+
+  /**
+   * One pass over the identity: every cloud call it needs, its events, and the outcome — the status
+   * to write when it changed, and when to come back. Nothing is written to the identity itself.
+   */
+  UpdateControl<CIFederatedIdentity> pass(
+      CIFederatedIdentity identity, Context<CIFederatedIdentity> context) {
     CIFederatedIdentitySpec spec = identity.getSpec();
     var status = new CIFederatedIdentityStatus();
     var conditions = new ConditionBook(previousConditions(identity), generation(identity), clock);

@@ -150,6 +150,14 @@ public class IssuerReconciler implements Reconciler<CIIssuer>, Cleaner<CIIssuer>
 
   @Override
   public UpdateControl<CIIssuer> reconcile(CIIssuer issuer, Context<CIIssuer> context) {
+    return CachedStatusWrite.apply(issuer, check(issuer, context), context);
+  }
+
+  /**
+   * One check of the issuer: its outcome is the status to write when it changed, and the next
+   * check.
+   */
+  private UpdateControl<CIIssuer> check(CIIssuer issuer, Context<CIIssuer> context) {
     CIIssuerSpec spec = issuer.getSpec();
     String name = issuer.getMetadata().getName();
     CIIssuerStatus previous =

@@ -84,14 +84,14 @@ class HostileSpecTest {
   void eachHostileIdentityIsInvalidSpecNamingTheFieldAndReachesNoCloud() {
     for (Hostile hostile : HOSTILE) {
       CIFederatedIdentity identity = hostile(hostile);
-      var control = reconciler.reconcile(identity, context(GITHUB));
+      var control = reconciler.pass(identity, context(GITHUB));
       Condition ready = condition(control.getResource().orElseThrow(), "Ready");
       assertThat(ready.getReason()).as(hostile.name()).isEqualTo("InvalidSpec");
       assertThat(ready.getMessage()).as(hostile.name()).contains(hostile.field());
     }
     assertThat(cloudCalls.all()).as("no cloud is called for a hostile spec").isEmpty();
     // the adapter is wired: a normal identity reaches it
-    reconciler.reconcile(identity("normal"), context(GITHUB));
+    reconciler.pass(identity("normal"), context(GITHUB));
     assertThat(cloudCalls.all()).containsExactly("AWS reconcile team-a/normal");
   }
 
@@ -110,8 +110,8 @@ class HostileSpecTest {
     List<CIFederatedIdentity> hostile = HOSTILE.stream().map(this::hostile).toList();
     // warm up the JIT on both paths before measuring
     for (int round = 0; round < 3; round++) {
-      normal.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
-      hostile.forEach(i -> reconciler.reconcile(copy(i), context(GITHUB)));
+      normal.forEach(i -> reconciler.pass(copy(i), context(GITHUB)));
+      hostile.forEach(i -> reconciler.pass(copy(i), context(GITHUB)));
     }
 
     long alone = Long.MAX_VALUE;
@@ -124,11 +124,11 @@ class HostileSpecTest {
       // interleaved: every tenth identity is followed by a hostile one
       for (int n = 0; n < normal.size(); n++) {
         long t = System.nanoTime();
-        reconciler.reconcile(copy(normal.get(n)), context(GITHUB));
+        reconciler.pass(copy(normal.get(n)), context(GITHUB));
         normalTime += System.nanoTime() - t;
         if (n % 10 == 9) {
           long h = System.nanoTime();
-          reconciler.reconcile(copy(hostile.get(n / 10)), context(GITHUB));
+          reconciler.pass(copy(hostile.get(n / 10)), context(GITHUB));
           hostileWorst = Math.max(hostileWorst, System.nanoTime() - h);
         }
       }
@@ -149,7 +149,7 @@ class HostileSpecTest {
     long total = 0;
     for (CIFederatedIdentity identity : normal) {
       long t = System.nanoTime();
-      reconciler.reconcile(copy(identity), context(GITHUB));
+      reconciler.pass(copy(identity), context(GITHUB));
       total += System.nanoTime() - t;
     }
     return total;

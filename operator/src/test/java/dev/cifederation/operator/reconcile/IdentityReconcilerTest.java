@@ -59,11 +59,11 @@ class IdentityReconcilerTest {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
     CIFederatedIdentity identity = identity();
 
-    UpdateControl<CIFederatedIdentity> first = reconciler.reconcile(identity, context(issuer()));
+    UpdateControl<CIFederatedIdentity> first = reconciler.pass(identity, context(issuer()));
     assertThat(first.isPatchStatus()).isTrue();
     identity.setStatus(first.getResource().orElseThrow().getStatus());
 
-    UpdateControl<CIFederatedIdentity> second = reconciler.reconcile(identity, context(issuer()));
+    UpdateControl<CIFederatedIdentity> second = reconciler.pass(identity, context(issuer()));
     assertThat(second.isNoUpdate()).isTrue();
     assertThat(recorder.all()).as("one event for the one Ready transition").hasSize(1);
   }
@@ -72,7 +72,7 @@ class IdentityReconcilerTest {
   void statusPatchCarriesOnlyNameNamespaceAndStatus() {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
     CIFederatedIdentity patch =
-        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow();
+        reconciler.pass(identity(), context(issuer())).getResource().orElseThrow();
 
     assertThat(patch.getSpec()).isNull();
     assertThat(patch.getMetadata().getName()).isEqualTo("deploy");
@@ -97,8 +97,7 @@ class IdentityReconcilerTest {
     var reconciler =
         new IdentityReconciler(new TrustCompiler(), List.of(throttled), recorder, CLOCK);
 
-    UpdateControl<CIFederatedIdentity> control =
-        reconciler.reconcile(identity(), context(issuer()));
+    UpdateControl<CIFederatedIdentity> control = reconciler.pass(identity(), context(issuer()));
 
     var status = control.getResource().orElseThrow().getStatus();
     Condition aws = condition(status.getConditions(), "AWSReady");
@@ -133,7 +132,7 @@ class IdentityReconcilerTest {
     recorded.setRoleArn("arn:aws:iam::123456789012:role/cifederation/cifed-team-a_deploy");
     identity.getStatus().setAws(recorded);
 
-    var pending = reconciler.reconcile(identity, context(issuer()));
+    var pending = reconciler.pass(identity, context(issuer()));
     var pendingStatus = pending.getResource().orElseThrow().getStatus();
     assertThat(cleanups).hasSize(1);
     assertThat(cleanups.get(0).identity().getStatus().getAws().getRoleArn())
@@ -144,8 +143,7 @@ class IdentityReconcilerTest {
     assertThat(pending.getScheduleDelay()).isPresent();
 
     finished[0] = true;
-    var done =
-        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
+    var done = reconciler.pass(identity, context(issuer())).getResource().orElseThrow().getStatus();
     assertThat(done.getAws()).isNull();
     assertThat(done.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
     assertThat(recorder.all())
@@ -231,7 +229,7 @@ class IdentityReconcilerTest {
 
   private static void pass(IdentityReconciler reconciler, CIFederatedIdentity identity) {
     reconciler
-        .reconcile(identity, context(issuer()))
+        .pass(identity, context(issuer()))
         .getResource()
         .ifPresent(patch -> identity.setStatus(patch.getStatus()));
   }
@@ -263,7 +261,7 @@ class IdentityReconcilerTest {
         new IdentityReconciler(new TrustCompiler(), List.of(observing), recorder, CLOCK);
 
     var status =
-        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+        reconciler.pass(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(status.getWhoCanAssume())
         .isEqualTo(
@@ -317,8 +315,7 @@ class IdentityReconcilerTest {
     template.setFormat(SubjectFormat.ImmutableIds);
     issuer.getSpec().setSubjectTemplate(template);
 
-    var status =
-        reconciler.reconcile(identity, context(issuer)).getResource().orElseThrow().getStatus();
+    var status = reconciler.pass(identity, context(issuer)).getResource().orElseThrow().getStatus();
 
     assertThat(status.getSubject())
         .isEqualTo("repo:my-org@987654/my-app@123456789:environment:production");
@@ -337,7 +334,7 @@ class IdentityReconcilerTest {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
 
     var status =
-        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+        reconciler.pass(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(status.getWhoCanAssume())
         .isEqualTo(
@@ -348,8 +345,7 @@ class IdentityReconcilerTest {
   @Test
   void missingIssuerLeavesNoSubjectAndSaysWhich() {
     var reconciler = new IdentityReconciler(new TrustCompiler(), List.of(), recorder, CLOCK);
-    var status =
-        reconciler.reconcile(identity(), context(null)).getResource().orElseThrow().getStatus();
+    var status = reconciler.pass(identity(), context(null)).getResource().orElseThrow().getStatus();
 
     assertThat(status.getSubject()).isNull();
     Condition ready = condition(status.getConditions(), "Ready");
@@ -377,7 +373,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity(), context(issuer(), List.of(policy)))
+            .pass(identity(), context(issuer(), List.of(policy)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -395,7 +391,7 @@ class IdentityReconcilerTest {
 
     // the same identity in a namespace no policy selects is reconciled (the default allows it)
     var allowed =
-        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+        reconciler.pass(identity(), context(issuer())).getResource().orElseThrow().getStatus();
     assertThat(calls.all()).containsExactly("AWS reconcile team-a/deploy");
     assertThat(condition(allowed.getConditions(), "PolicyCompliant").getReason())
         .isEqualTo("Compliant");
@@ -415,7 +411,7 @@ class IdentityReconcilerTest {
     identity.getSpec().getSubject().setPullRequest(true);
 
     var status =
-        reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow().getStatus();
+        reconciler.pass(identity, context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(calls.all()).isEmpty();
     assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
@@ -451,7 +447,7 @@ class IdentityReconcilerTest {
     var reconciler = recordingEvents(aws, gauge);
     CIFederatedIdentity identity = identity();
 
-    var first = reconciler.reconcile(identity, context(issuer())).getResource().orElseThrow();
+    var first = reconciler.pass(identity, context(issuer())).getResource().orElseThrow();
     var findings = first.getStatus().getFindings();
     assertThat(findings)
         .extracting(f -> f.getRule() + "/" + f.getCloud())
@@ -471,7 +467,7 @@ class IdentityReconcilerTest {
 
     identity.setStatus(first.getStatus());
     recorder.clear();
-    reconciler.reconcile(identity, context(issuer()));
+    reconciler.pass(identity, context(issuer()));
     assertThat(recorder.all()).as("findings already in status are not announced again").isEmpty();
   }
 
@@ -549,7 +545,7 @@ class IdentityReconcilerTest {
     var reconciler = defaultDeny(capturing(requests, CloudReason.Synced), Tenancy.DEFAULT);
 
     var status =
-        reconciler.reconcile(identity(), context(issuer())).getResource().orElseThrow().getStatus();
+        reconciler.pass(identity(), context(issuer())).getResource().orElseThrow().getStatus();
 
     assertThat(requests).isEmpty();
     assertThat(condition(status.getConditions(), "PolicyCompliant").getReason())
@@ -570,7 +566,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity(), context(issuer(), List.of(policy)))
+            .pass(identity(), context(issuer(), List.of(policy)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -598,7 +594,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(withRecordedRole(), context(issuer(), List.of(tightened)))
+            .pass(withRecordedRole(), context(issuer(), List.of(tightened)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -631,7 +627,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(withRecordedRole(), context(null, List.of(suspending)))
+            .pass(withRecordedRole(), context(null, List.of(suspending)))
             .getResource()
             .orElseThrow()
             .getStatus();
@@ -662,7 +658,7 @@ class IdentityReconcilerTest {
 
     var status =
         reconciler
-            .reconcile(identity, context(issuer(), List.of(grant(""))))
+            .pass(identity, context(issuer(), List.of(grant(""))))
             .getResource()
             .orElseThrow()
             .getStatus();
