@@ -65,6 +65,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -111,6 +117,16 @@ public class IdentityReconciler
   private final CloudPasses cloudPasses;
   private final Tenancy tenancy;
   private final Clock clock;
+  // a pass's second and third cloud: as many threads as passes need at once, idle ones end
+  private final AtomicInteger cloudPassThreadCount = new AtomicInteger();
+  private final Executor cloudPassThreads =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread =
+                new Thread(task, "cloud-pass-" + cloudPassThreadCount.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          });
 
   /**
    * Without workflow-snippet ConfigMaps, drift metrics or a shared registry for the findings gauge,
@@ -622,6 +638,7 @@ public class IdentityReconciler
       CIFederatedIdentityStatus status,
       ConditionBook conditions,
       Passes passes) {
+    Map<Cloud, Future<CloudOutcome>> passed = passClouds(identity, trust, verdict, revocation);
     Optional<Duration> retry = Optional.empty();
     for (Cloud cloud : Cloud.values()) {
       if (!cloud.isConfigured(identity.getSpec())) {
@@ -637,8 +654,7 @@ public class IdentityReconciler
             "Nothing is created while the trust is withdrawn: " + revocation.get().message());
         continue;
       }
-      CloudReconciler adapter = adapters.get(cloud);
-      if (adapter == null) {
+      if (!adapters.containsKey(cloud)) {
         conditions.set(
             cloud.condition(),
             Unknown,
@@ -649,8 +665,7 @@ public class IdentityReconciler
                 + " objects yet");
         continue;
       }
-      CloudOutcome outcome =
-          adapter.reconcile(request(identity, trust, cloud, verdict, revocation));
+      CloudOutcome outcome = outcomeOf(passed.get(cloud));
       conditions.set(cloud.condition(), outcome.status(), outcome.reason(), outcome.message());
       outcome.writeBlock(cloud, status);
       passes.findings.addAll(outcome.findings());
@@ -662,6 +677,70 @@ public class IdentityReconciler
       status.setWhoCanAssume(whoCanAssume(trust, passes.live));
     }
     return retry;
+  }
+
+  /**
+   * Runs the pass of every cloud the identity declares and an adapter manages, unless the trust is
+   * withdrawn before that cloud was ever created. The clouds share nothing but the identity, so
+   * they run side by side and a pass takes as long as its slowest cloud, not the sum (each waits
+   * for its cloud's calls, and GCP's and Azure's for the passes they join). The first runs on this
+   * thread, and all are done when this returns: no cloud's pass outlives its reconcile.
+   */
+  private Map<Cloud, Future<CloudOutcome>> passClouds(
+      CIFederatedIdentity identity,
+      CompiledTrust trust,
+      PolicyVerdict verdict,
+      Optional<Revocation> revocation) {
+    Map<Cloud, FutureTask<CloudOutcome>> passes = new EnumMap<>(Cloud.class);
+    for (Cloud cloud : Cloud.values()) {
+      CloudReconciler adapter = adapters.get(cloud);
+      if (adapter != null
+          && cloud.isConfigured(identity.getSpec())
+          && (revocation.isEmpty() || cloud.isRecordedIn(identity.getStatus()))) {
+        CloudRequest request = request(identity, trust, cloud, verdict, revocation);
+        passes.put(cloud, new FutureTask<>(() -> adapter.reconcile(request)));
+      }
+    }
+    List<FutureTask<CloudOutcome>> tasks = List.copyOf(passes.values());
+    for (int i = 1; i < tasks.size(); i++) {
+      cloudPassThreads.execute(tasks.get(i));
+    }
+    if (!tasks.isEmpty()) {
+      tasks.get(0).run();
+    }
+    boolean interrupted = false;
+    for (FutureTask<CloudOutcome> task : tasks) {
+      while (!task.isDone()) {
+        try {
+          task.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          // read with the outcome
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return Map.copyOf(passes);
+  }
+
+  /** The outcome of a cloud's finished pass; its failure as it was thrown. */
+  private static CloudOutcome outcomeOf(Future<CloudOutcome> pass) {
+    try {
+      return pass.get();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("a finished pass does not wait", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   private CloudRequest request(

@@ -3,6 +3,7 @@ package dev.cifederation.operator.reconcile;
 import static dev.cifederation.operator.testsupport.Conditions.condition;
 import static dev.cifederation.operator.testsupport.IdentityContext.context;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.cifederation.operator.api.v1alpha1.AwsIdentityStatus;
 import dev.cifederation.operator.api.v1alpha1.CIFederatedIdentity;
@@ -42,6 +43,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,6 +152,57 @@ class IdentityReconcilerTest {
     assertThat(done.getConditions()).extracting(Condition::getType).doesNotContain("AWSReady");
     assertThat(recorder.all())
         .anyMatch(e -> e.startsWith("Normal CloudRemoved: AWS block removed"));
+  }
+
+  @Test
+  void theCloudsOfAPassRunSideBySideAndAreRecordedInCloudOrder() {
+    // each cloud's pass waits until all three are under way: one after another, none would finish
+    var allUnderWay = new CyclicBarrier(3);
+    Function<Cloud, CloudReconciler> waitingForTheOthers =
+        cloud ->
+            Adapters.reconciling(
+                cloud,
+                request -> {
+                  try {
+                    allUnderWay.await(10, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    throw new AssertionError(cloud + " ran alone", e);
+                  }
+                  return CloudOutcome.of(ConditionStatus.False, CloudReason.Throttled, "slow")
+                      .build();
+                });
+    var reconciler =
+        recordingEvents(
+            List.of(
+                waitingForTheOthers.apply(Cloud.Azure),
+                waitingForTheOthers.apply(Cloud.GCP),
+                waitingForTheOthers.apply(Cloud.AWS)),
+            new FindingsGauge(new SimpleMeterRegistry()));
+    CIFederatedIdentity identity =
+        Fixtures.identity(
+            IdentityContext.NAMESPACE,
+            "everywhere",
+            Fixtures.PRODUCTION_ON_AWS
+                + """
+                gcp: {projectId: p, projectNumber: "1", serviceAccount: d@p.iam.gserviceaccount.com}
+                azure: {subscriptionId: 00000000-0000-0000-0000-000000000000, resourceGroup: rg,
+                  location: eastus, roleAssignments: [{role: Reader, scope: /subscriptions/00000000-0000-0000-0000-000000000000}]}
+                """);
+
+    pass(reconciler, identity);
+
+    assertThat(identity.getStatus().getConditions())
+        .extracting(Condition::getType, Condition::getReason)
+        .contains(
+            tuple("AWSReady", "Throttled"),
+            tuple("GCPReady", "Throttled"),
+            tuple("AzureReady", "Throttled"));
+    assertThat(recorder.all())
+        .filteredOn(e -> e.startsWith("Warning Throttled"))
+        .containsExactly(
+            "Warning Throttled: AWS: slow",
+            "Warning Throttled: GCP: slow",
+            "Warning Throttled: Azure: slow");
   }
 
   @Test
@@ -475,14 +530,12 @@ class IdentityReconcilerTest {
 
   /** One cloud, the test's event recorder, no snippets and no drift counter. */
   private IdentityReconciler recordingEvents(CloudReconciler aws, FindingsGauge gauge) {
+    return recordingEvents(List.of(aws), gauge);
+  }
+
+  private IdentityReconciler recordingEvents(List<CloudReconciler> adapters, FindingsGauge gauge) {
     return new IdentityReconciler(
-        new TrustCompiler(),
-        List.of(aws),
-        recorder,
-        Optional.empty(),
-        Optional.empty(),
-        gauge,
-        CLOCK);
+        new TrustCompiler(), adapters, recorder, Optional.empty(), Optional.empty(), gauge, CLOCK);
   }
 
   private IdentityReconciler defaultDeny(CloudReconciler adapter, Tenancy tenancy) {
