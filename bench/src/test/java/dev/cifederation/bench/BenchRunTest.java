@@ -64,6 +64,12 @@ class BenchRunTest {
         .startsWith("CPU-bound: ")
         .contains(String.format(Locale.ROOT, "needs at least %.1f s", 80.0 / cpus))
         .contains(String.format(Locale.ROOT, "(%.2f × the floor)", 80.0 / cpus / 20))
+        .contains(
+            String.format(
+                Locale.ROOT,
+                "without the operator's own CPU still %.1f s (%.2f ×)",
+                50.0 / cpus,
+                50.0 / cpus / 20))
         .contains("4.0 writes per identity: ")
         .contains("events 2000")
         .contains("cloud emulators 15.0, this driver 5.0");
