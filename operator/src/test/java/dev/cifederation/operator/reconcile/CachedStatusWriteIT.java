@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -162,51 +160,22 @@ class CachedStatusWriteIT {
   }
 
   /** An informer cache that takes in each update {@link #LAG} late: an informer behind. */
-  static final class LaggingStore implements ItemStore<CIFederatedIdentity> {
+  static final class LaggingStore extends BasicItemStore<CIFederatedIdentity> {
 
-    private final BasicItemStore<CIFederatedIdentity> store =
-        new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
-
-    @Override
-    public String getKey(CIFederatedIdentity identity) {
-      return store.getKey(identity);
+    LaggingStore() {
+      super(Cache::metaNamespaceKeyFunc);
     }
 
     @Override
     public CIFederatedIdentity put(String key, CIFederatedIdentity identity) {
-      if (store.get(key) != null) {
+      if (get(key) != null) {
         try {
           Thread.sleep(LAG.toMillis());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       }
-      return store.put(key, identity);
-    }
-
-    @Override
-    public CIFederatedIdentity remove(String key) {
-      return store.remove(key);
-    }
-
-    @Override
-    public Stream<String> keySet() {
-      return store.keySet();
-    }
-
-    @Override
-    public Stream<CIFederatedIdentity> values() {
-      return store.values();
-    }
-
-    @Override
-    public int size() {
-      return store.size();
-    }
-
-    @Override
-    public CIFederatedIdentity get(String key) {
-      return store.get(key);
+      return super.put(key, identity);
     }
   }
 }
